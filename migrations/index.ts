@@ -1,0 +1,29 @@
+import type { Knex } from 'knex';
+import * as storesAndSettings from './20261123_001_stores_and_settings';
+import * as orderEventsAndOrders from './20261123_002_order_events_and_orders';
+import * as checksAlertsDeliveries from './20261123_003_checks_alerts_deliveries';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Migrations are imported, not discovered on disk, so the same list runs under tsx, vitest and a
+ * bundler alike. Append new ones; never edit one that has landed.
+ */
+const migrations: ReadonlyArray<[string, Migration]> = [
+  ['20261123_001_stores_and_settings', storesAndSettings],
+  ['20261123_002_order_events_and_orders', orderEventsAndOrders],
+  ['20261123_003_checks_alerts_deliveries', checksAlertsDeliveries],
+];
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => migrations.map(([name]) => name),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const found = migrations.find(([candidate]) => candidate === name);
+    if (!found) throw new Error(`Unknown migration ${name}`);
+    return found[1];
+  },
+};

@@ -1,0 +1,70 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { readRawBody } from './http/body';
+import { requireSameStore, requireSignature } from './http/auth';
+import { sendError } from './http/errors';
+import { eventsRoutes } from './http/events-routes';
+import { pageRoutes, type PageRouteDeps } from './http/page-routes';
+import { storeRoutes, type StoreRouteDeps } from './http/store-routes';
+import type { CheckScheduler } from './queue/check-scheduler';
+import type { EventRepository } from './store/events';
+import type { StoreRepository } from './store/stores';
+
+export interface AppDeps extends StoreRouteDeps, PageRouteDeps {
+  stores: StoreRepository;
+  events: EventRepository;
+  scheduler: CheckScheduler;
+  /** Each dependency the sidecar needs to do its work, and whether it answers. */
+  readiness: () => Promise<Record<string, boolean>>;
+  /** Lets a browser open the pages without a signature (development only). */
+  devPages: boolean;
+  log: Logger;
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ER_CON_COUNT_ERROR', 'ENOTFOUND']);
+
+/** Builds the HTTP app without listening, so tests drive it with supertest. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await deps.readiness();
+    const ok = Object.values(checks).every(Boolean);
+    res.status(ok ? 200 : 503).json({ ok, checks });
+  });
+
+  app.use('/v1', readRawBody);
+  const signed = requireSignature(deps.stores);
+  app.use('/v1/events', signed, eventsRoutes(deps));
+
+  // Development only: a page opened in a browser names its store in the path and is not signed.
+  const isDevPage = (req: Request) => deps.devPages && req.path.startsWith('/pages/') && !req.get('X-Woom-Signature');
+  const stores = express.Router({ mergeParams: true });
+  stores.use(async (req, res, next) => {
+    if (!isDevPage(req)) return signed(req, res, () => requireSameStore(req, res, next));
+    const store = await deps.stores.find(String(req.params.id));
+    if (!store) return sendError(res, 404, 'not_found', 'Store not found');
+    req.store = store;
+    next();
+  });
+  stores.use('/pages', pageRoutes(deps, (req) => deps.devPages && !req.get('X-Woom-Signature')));
+  stores.use(storeRoutes(deps));
+  app.use('/v1/stores/:id', stores);
+
+  app.use((_req, res) => sendError(res, 404, 'not_found', 'No such endpoint'));
+  app.use((error: Error & { code?: string }, req: Request, res: Response, _next: NextFunction) => {
+    const unavailable = error.code !== undefined && UNAVAILABLE_CODES.has(error.code);
+    deps.log.error({ err: error.message, code: error.code, path: req.path }, 'request failed');
+    if (res.headersSent) return;
+    if (unavailable || /Knex: Timeout acquiring a connection/.test(error.message)) {
+      return sendError(res, 503, 'unavailable', 'The database is not answering; retry later');
+    }
+    sendError(res, 500, 'internal_error', 'Something went wrong; nothing was changed by this request');
+  });
+  return app;
+}

@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config';
+import { Container } from '../container';
+import { createLogger } from '../logger';
+import { RegistrationError } from '../services/store-registry';
+import { ensureDatabase, migrateLatest } from '../store/database';
+
+const USAGE = `Usage: npm run woom -- <command>
+
+  store add --name "Shop" --url https://shop.example --timezone Europe/Berlin
+                          register a store; prints its id and secret (the secret only this once)
+  store list              every store with its time zone, mode and last contact
+  store rotate-secret ID  issue a new secret (the old one stops working at once)
+  store remove ID         remove a store with all its orders, alerts and its schedule`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, url: { type: 'string' }, timezone: { type: 'string' }, help: { type: 'boolean' } },
+  });
+  const [group, command, id] = positionals;
+  if (values.help || group !== 'store' || !command) throw new UsageError(USAGE);
+
+  const config = loadConfig();
+  await ensureDatabase(config.DATABASE_URL);
+  const container = new Container(config, { log: createLogger('warn') });
+  try {
+    await migrateLatest(container.db);
+    switch (command) {
+      case 'add': {
+        if (!values.name || !values.url || !values.timezone) throw new UsageError('store add needs --name, --url and --timezone\n\n' + USAGE);
+        const store = await container.registry.add({ name: values.name, url: values.url, timezone: values.timezone });
+        console.log(`Store registered: ${store.name} (${store.url})`);
+        console.log(`  id:     ${store.id}`);
+        console.log(`  secret: ${store.secret}`);
+        console.log('The secret is shown only this once: enter both in WooCommerce -> Settings -> Order Monitor.');
+        return;
+      }
+      case 'list': {
+        const stores = await container.stores.list();
+        if (stores.length === 0) return console.log('No stores registered yet. Add one with: npm run woom -- store add ...');
+        for (const store of stores) {
+          const settings = await container.settings.get(store.id);
+          console.log(
+            [
+              store.id,
+              store.name,
+              store.url,
+              settings?.timezone,
+              settings?.enabled ? settings.mode : 'paused',
+              `last contact ${store.lastContactAt?.toISOString() ?? 'never'}`,
+            ].join('\t'),
+          );
+        }
+        return;
+      }
+      case 'rotate-secret': {
+        if (!id) throw new UsageError('store rotate-secret needs the store id');
+        const secret = await container.stores.rotateSecret(id);
+        if (!secret) throw new RegistrationError(`No store with id ${id}`);
+        console.log(`New secret for ${id}: ${secret}`);
+        console.log('Enter it in WooCommerce -> Settings -> Order Monitor; the old secret no longer works.');
+        return;
+      }
+      case 'remove': {
+        if (!id) throw new UsageError('store remove needs the store id');
+        if (!(await container.registry.remove(id))) throw new RegistrationError(`No store with id ${id}`);
+        console.log(`Removed store ${id}, its orders, alerts and schedule.`);
+        return;
+      }
+      default:
+        throw new UsageError(`Unknown command "store ${command}"\n\n${USAGE}`);
+    }
+  } finally {
+    await container.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  if (error instanceof UsageError || error instanceof RegistrationError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,172 @@
+import { Queue, QueueEvents, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { createLogger } from './logger';
+import { EmailNotifier } from './notify/email-notifier';
+import type { Notifier } from './notify/notifier';
+import { EmailRenderer } from './notify/renderer';
+import { CheckScheduler } from './queue/check-scheduler';
+import { createRedis } from './queue/connections';
+import { CHECK_QUEUE, NOTIFY_QUEUE, type CheckJobData, type NotifyJobData } from './queue/names';
+import { NotificationQueue } from './queue/notification-queue';
+import { MAINTENANCE_JOB, startWorkers } from './queue/workers';
+import { CheckService } from './services/check-service';
+import { NotificationService } from './services/notification-service';
+import { StatusService } from './services/status-service';
+import { StoreRegistry } from './services/store-registry';
+import { TestNotificationService } from './services/test-notification';
+import { AlertRepository } from './store/alerts';
+import { createDatabaseClient } from './store/database';
+import { EventRepository } from './store/events';
+import { NotificationRepository } from './store/notifications';
+import { OrderRepository } from './store/orders';
+import { SettingsRepository } from './store/settings';
+import { StoreRepository } from './store/stores';
+import { TEMPLATES_DIR, TemplateSet } from './templates';
+
+export interface ContainerOptions {
+  /** Length of one "minute" of check_interval_minutes; tests shorten it to see schedules fire. */
+  minuteMs?: number;
+  maintenanceEveryMs?: number;
+  /** Pending notifications older than this are queued again by maintenance. */
+  pendingAfterMs?: number;
+  log?: Logger;
+}
+
+/**
+ * Builds every service once, in dependency order, and knows how to take them down in reverse:
+ * workers first (finish what they hold), then queues, then Redis, then the database.
+ */
+export class Container {
+  readonly log: Logger;
+  readonly db: Knex;
+  readonly redis: Redis;
+  readonly stores: StoreRepository;
+  readonly settings: SettingsRepository;
+  readonly events: EventRepository;
+  readonly orders: OrderRepository;
+  readonly alerts: AlertRepository;
+  readonly notifications: NotificationRepository;
+  readonly checkQueue: Queue<CheckJobData>;
+  readonly notifyQueue: Queue<NotifyJobData>;
+  readonly queueEvents: QueueEvents;
+  readonly scheduler: CheckScheduler;
+  readonly notificationQueue: NotificationQueue;
+  readonly notifier: Notifier;
+  readonly notificationService: NotificationService;
+  readonly checks: CheckService;
+  readonly registry: StoreRegistry;
+  readonly status: StatusService;
+  readonly testNotifications: TestNotificationService;
+  readonly pages: TemplateSet;
+  private workers: Worker[] = [];
+  private closed = false;
+
+  constructor(
+    readonly config: Config,
+    private readonly options: ContainerOptions = {},
+  ) {
+    this.log = options.log ?? createLogger(config.LOG_LEVEL);
+    this.db = createDatabaseClient(config.DATABASE_URL);
+    this.redis = createRedis(config.REDIS_URL, 'producer', this.log);
+    const queueOptions = { connection: this.redis, prefix: config.QUEUE_PREFIX };
+    this.checkQueue = new Queue<CheckJobData>(CHECK_QUEUE, queueOptions);
+    this.notifyQueue = new Queue<NotifyJobData>(NOTIFY_QUEUE, queueOptions);
+    for (const queue of [this.checkQueue, this.notifyQueue]) {
+      queue.on('error', (error) => this.log.warn({ queue: queue.name, err: error.message }, 'queue error'));
+    }
+    this.queueEvents = new QueueEvents(NOTIFY_QUEUE, { connection: this.workerConnection(), prefix: config.QUEUE_PREFIX });
+    this.queueEvents.on('error', (error) => this.log.warn({ err: error.message }, 'queue events error'));
+
+    this.stores = new StoreRepository(this.db);
+    this.settings = new SettingsRepository(this.db);
+    this.events = new EventRepository(this.db);
+    this.orders = new OrderRepository(this.db);
+    this.alerts = new AlertRepository(this.db);
+    this.notifications = new NotificationRepository(this.db);
+
+    this.scheduler = new CheckScheduler(this.checkQueue, options.minuteMs);
+    this.notificationQueue = new NotificationQueue(
+      this.notifyQueue,
+      { attempts: config.NOTIFY_ATTEMPTS, backoffMs: config.NOTIFY_BACKOFF_MS },
+      this.queueEvents,
+    );
+    this.notifier = new EmailNotifier(config.SMTP_URL, config.MAIL_FROM);
+    this.notificationService = new NotificationService(this.notifications, this.notifier, new EmailRenderer(TEMPLATES_DIR), this.log);
+    this.checks = new CheckService({
+      db: this.db,
+      stores: this.stores,
+      settings: this.settings,
+      orders: this.orders,
+      alerts: this.alerts,
+      notifications: this.notifications,
+      dispatch: (ids) => this.notificationQueue.dispatch(ids),
+      log: this.log,
+    });
+    this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler);
+    this.status = new StatusService(this.orders, this.alerts, this.notifications);
+    this.testNotifications = new TestNotificationService(this.db, this.notifications, this.notificationQueue);
+    this.pages = new TemplateSet(TEMPLATES_DIR, 'pages');
+  }
+
+  private workerConnection() {
+    return { url: this.config.REDIS_URL, maxRetriesPerRequest: null };
+  }
+
+  /** Rebuilds every store's schedule from MariaDB, then starts the workers and the upkeep job. */
+  async startBackground(): Promise<void> {
+    const schedules = await this.registry.reconcileSchedules();
+    this.log.info(schedules, 'check schedules rebuilt from the database');
+    await this.checkQueue.upsertJobScheduler(
+      MAINTENANCE_JOB,
+      { every: this.options.maintenanceEveryMs ?? 60_000 },
+      { name: MAINTENANCE_JOB, data: { storeId: '', trigger: 'schedule' }, opts: { removeOnComplete: true, removeOnFail: { count: 50 } } },
+    );
+    this.workers = startWorkers({
+      connection: this.workerConnection(),
+      prefix: this.config.QUEUE_PREFIX,
+      checks: this.checks,
+      notifications: this.notificationService,
+      maintenance: () => this.maintenance(),
+      log: this.log,
+    });
+  }
+
+  /** Queues notifications that never reached Redis and repairs schedules changed behind our back. */
+  async maintenance(): Promise<void> {
+    const olderThan = new Date(Date.now() - (this.options.pendingAfterMs ?? 60_000));
+    const pending = await this.notifications.pendingIds(olderThan);
+    if (pending.length > 0) {
+      this.log.info({ count: pending.length }, 're-queueing pending notifications');
+      await this.notificationQueue.dispatch(pending);
+    }
+    await this.registry.reconcileSchedules();
+  }
+
+  async readiness(): Promise<Record<string, boolean>> {
+    const [database, redis] = await Promise.all([
+      this.db.raw('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+      this.redis.ping().then(
+        (answer) => answer === 'PONG',
+        () => false,
+      ),
+    ]);
+    return { database, redis };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled(this.workers.map((worker) => worker.close()));
+    await this.queueEvents.close().catch(() => undefined);
+    await Promise.allSettled([this.checkQueue.close(), this.notifyQueue.close()]);
+    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.notifier.close();
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** The event contract between the WordPress bridge and the sidecar (README: "POST /v1/events"). */
+export const MAX_EVENTS_PER_REQUEST = 500;
+
+const instant = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/,
+    'must be an ISO 8601 instant with Z or an offset, e.g. 2026-11-23T19:02:11Z',
+  )
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a real date')
+  .transform((value) => new Date(value));
+
+// WooCommerce stores statuses as "wc-failed"; its hooks pass "failed". Accept both, keep the hook's form.
+const orderStatus = z
+  .string()
+  .transform((value) => value.replace(/^wc-/, ''))
+  .pipe(z.string().regex(/^[a-z0-9_-]{1,40}$/, 'must be a WooCommerce status name, e.g. processing'));
+
+const money = z
+  .union([z.number().finite(), z.string().regex(/^-?\d{1,12}(\.\d{1,4})?$/, 'must be a decimal such as "49.90"')])
+  .transform((value) => Number(value));
+
+const orderFields = {
+  id: z.guid('must be a uuid'),
+  order_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  to: orderStatus,
+  total: money.nullish(),
+  currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code').nullish(),
+  payment_method: z.string().max(100).nullish(),
+  created_via: z.string().max(50).nullish(),
+  created_at: instant,
+  occurred_at: instant,
+};
+
+const orderCreated = z.object({ ...orderFields, type: z.literal('order.created'), from: orderStatus.nullish() });
+const orderStatusChanged = z.object({ ...orderFields, type: z.literal('order.status_changed'), from: orderStatus });
+const heartbeat = z.object({
+  id: z.guid('must be a uuid'),
+  type: z.literal('heartbeat'),
+  occurred_at: instant,
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const eventSchema = z.discriminatedUnion('type', [orderCreated, orderStatusChanged, heartbeat], {
+  message: 'must be order.created, order.status_changed or heartbeat',
+});
+
+export const ingestBodySchema = z.object({
+  store: z.string().min(1, 'must be the store id'),
+  events: z.array(eventSchema).min(1, 'must hold at least one event').max(MAX_EVENTS_PER_REQUEST),
+});
+
+export type StoreEvent = z.infer<typeof eventSchema>;
+export type OrderEvent = Extract<StoreEvent, { type: 'order.created' | 'order.status_changed' }>;
+export type HeartbeatEvent = Extract<StoreEvent, { type: 'heartbeat' }>;
+
+export function isOrderEvent(event: StoreEvent): event is OrderEvent {
+  return event.type !== 'heartbeat';
+}

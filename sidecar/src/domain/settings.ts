@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { isKnownTimeZone, parseClock } from './time';
+
+export const MODES = ['time_based', 'rolling_average', 'hybrid'] as const;
+export type Mode = (typeof MODES)[number];
+export type DetectorName = 'time_based' | 'rolling_average';
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, e.g. 09:00');
+const status = z
+  .string()
+  .regex(/^[a-z0-9_-]{1,40}$/, 'must be a WooCommerce status name without "wc-", e.g. failed');
+const statusList = z
+  .array(status)
+  .min(1, 'must name at least one status')
+  .refine((list) => new Set(list).size === list.length, 'must not repeat a status');
+
+/** The detection engine's settings for one store, with the specification's defaults. */
+export const settingsSchema = z
+  .object({
+    enabled: z.boolean(),
+    mode: z.enum(MODES, { message: `must be one of ${MODES.join(', ')}` }),
+    check_interval_minutes: z.number().int().min(1).max(1440),
+    timezone: z
+      .string()
+      .refine(isKnownTimeZone, 'must be a known IANA time zone, e.g. Europe/Berlin'),
+    peak_start: clock,
+    peak_end: clock,
+    peak_weekdays: z
+      .array(z.number().int().min(1).max(7))
+      .max(7)
+      .refine((days) => new Set(days).size === days.length, 'must not repeat a weekday'),
+    threshold_peak: z.number().int().min(0).max(100_000),
+    threshold_off_peak: z.number().int().min(0).max(100_000),
+    success_statuses: statusList,
+    failure_statuses: statusList,
+    rad_window_size: z.number().int().min(2).max(1000),
+    rad_failure_threshold_pct: z.number().min(1).max(100),
+    rad_min_orders: z.number().int().min(1).max(1000),
+    cooldown_minutes: z.number().int().min(0).max(10_080),
+    max_alerts_per_day: z.number().int().min(1).max(1000),
+    alert_emails: z.array(z.email('must be an e-mail address')).max(20),
+  })
+  .strict()
+  .superRefine((settings, ctx) => {
+    if (parseClock(settings.peak_start) === parseClock(settings.peak_end)) {
+      ctx.addIssue({ code: 'custom', path: ['peak_end'], message: 'must differ from peak_start' });
+    }
+    if (settings.rad_min_orders > settings.rad_window_size) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rad_min_orders'],
+        message: `must not exceed rad_window_size (${settings.rad_window_size})`,
+      });
+    }
+    const overlap = settings.failure_statuses.filter((s) => settings.success_statuses.includes(s));
+    if (overlap.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['failure_statuses'],
+        message: `must not include a success status (${overlap.join(', ')})`,
+      });
+    }
+  });
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export function defaultSettings(timezone: string): Settings {
+  return {
+    enabled: true,
+    mode: 'hybrid',
+    check_interval_minutes: 15,
+    timezone,
+    peak_start: '09:00',
+    peak_end: '18:00',
+    peak_weekdays: [1, 2, 3, 4, 5, 6, 7],
+    threshold_peak: 10,
+    threshold_off_peak: 2,
+    success_statuses: ['processing', 'completed'],
+    failure_statuses: ['failed', 'cancelled'],
+    rad_window_size: 10,
+    rad_failure_threshold_pct: 70,
+    rad_min_orders: 3,
+    cooldown_minutes: 120,
+    max_alerts_per_day: 6,
+    alert_emails: [],
+  };
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type SettingsResult = { ok: true; settings: Settings } | { ok: false; errors: FieldError[] };
+
+/** Applies a partial change on top of the current settings; the merged whole must be valid. */
+export function mergeSettings(current: Settings, change: unknown): SettingsResult {
+  if (typeof change !== 'object' || change === null || Array.isArray(change)) {
+    return { ok: false, errors: [{ field: '(body)', message: 'must be a JSON object of settings' }] };
+  }
+  const parsed = settingsSchema.safeParse({ ...current, ...change });
+  if (parsed.success) return { ok: true, settings: parsed.data };
+  return { ok: false, errors: toFieldErrors(parsed.error) };
+}
+
+/** One error per bad field, named the way a person reads it: `events[3].occurred_at`. */
+export function toFieldErrors(error: z.ZodError): FieldError[] {
+  const errors = error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: formatPath([...issue.path, key]), message: 'is not a known field' }));
+    }
+    return [{ field: formatPath(issue.path), message: issue.message }];
+  });
+  // The first complaint about a field is the useful one ("must be HH:MM" rather than also "not a date").
+  return errors.filter((error, index) => errors.findIndex((other) => other.field === error.field) === index);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || '(body)';
+}
+
+export function enabledDetectors(mode: Mode): DetectorName[] {
+  if (mode === 'time_based') return ['time_based'];
+  if (mode === 'rolling_average') return ['rolling_average'];
+  return ['time_based', 'rolling_average'];
+}

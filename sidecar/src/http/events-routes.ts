@@ -1,0 +1,43 @@
+import { Router } from 'express';
+import type { Logger } from 'pino';
+import { ingestBodySchema, MAX_EVENTS_PER_REQUEST } from '../domain/events';
+import { toFieldErrors } from '../domain/settings';
+import type { CheckScheduler } from '../queue/check-scheduler';
+import type { EventRepository } from '../store/events';
+import { parseJson } from './body';
+import { sendError, sendInvalid } from './errors';
+
+export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckScheduler; log: Logger }): Router {
+  const router = Router();
+  router.post('/', async (req, res, next) => {
+    const store = req.store!;
+    const parsed = parseJson(req.rawBody ?? '');
+    if (!parsed.ok) return sendInvalid(res, [{ field: '(body)', message: parsed.message }]);
+    const body = parsed.value as { store?: unknown; events?: unknown };
+    if (Array.isArray(body?.events) && body.events.length > MAX_EVENTS_PER_REQUEST) {
+      return sendInvalid(
+        res,
+        [{ field: 'events', message: `must hold at most ${MAX_EVENTS_PER_REQUEST} events, got ${body.events.length}` }],
+        413,
+      );
+    }
+    if (typeof body?.store === 'string' && body.store !== store.id) {
+      return sendError(res, 403, 'forbidden', '"store" in the body differs from X-Woom-Store');
+    }
+    const valid = ingestBodySchema.safeParse(body);
+    if (!valid.success) return sendInvalid(res, toFieldErrors(valid.error));
+    try {
+      const result = await deps.events.ingest(store.id, valid.data.events);
+      res.status(202).json({ accepted: result.accepted, duplicates: result.duplicates });
+      if (result.newOrderEvents > 0) {
+        // The events are safe in MariaDB; if Redis is down the scheduled check still sees them.
+        deps.scheduler
+          .triggerEventCheck(store.id)
+          .catch((error: Error) => deps.log.warn({ storeId: store.id, err: error.message }, 'could not queue an event check'));
+      }
+    } catch (error) {
+      next(error);
+    }
+  });
+  return router;
+}

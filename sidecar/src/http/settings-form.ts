@@ -1,0 +1,53 @@
+import type { FieldError } from '../domain/settings';
+
+/** A posted settings form, as strings, possibly repeated (checkbox groups). */
+export type FormValues = Record<string, string | string[]>;
+
+export function readForm(body: string): FormValues {
+  const values: FormValues = {};
+  const params = new URLSearchParams(body);
+  for (const key of new Set(params.keys())) {
+    const all = params.getAll(key);
+    values[key] = key.endsWith('[]') ? all : (all[all.length - 1] ?? '');
+  }
+  return values;
+}
+
+const NUMBER_FIELDS = [
+  'check_interval_minutes',
+  'threshold_peak',
+  'threshold_off_peak',
+  'rad_window_size',
+  'rad_failure_threshold_pct',
+  'rad_min_orders',
+  'cooldown_minutes',
+  'max_alerts_per_day',
+] as const;
+const TEXT_FIELDS = ['mode', 'timezone', 'peak_start', 'peak_end'] as const;
+
+const list = (value: string | string[] | undefined): string[] =>
+  (Array.isArray(value) ? value : (value ?? '').split(/[\s,;]+/)).map((s) => s.trim()).filter(Boolean);
+
+/**
+ * Turns the HTML form into a settings change. Values that are not even numbers are reported here;
+ * everything else (ranges, formats, cross-field rules) is the settings schema's job.
+ */
+export function formToSettingsChange(form: FormValues): { change: Record<string, unknown>; errors: FieldError[] } {
+  const change: Record<string, unknown> = {};
+  const errors: FieldError[] = [];
+  change.enabled = form.enabled === '1' || form.enabled === 'on';
+  for (const field of TEXT_FIELDS) if (typeof form[field] === 'string') change[field] = (form[field] as string).trim();
+  for (const field of NUMBER_FIELDS) {
+    const raw = form[field];
+    if (raw === undefined) continue;
+    const text = String(raw).trim();
+    const value = Number(text);
+    if (text === '' || !Number.isFinite(value)) errors.push({ field, message: 'must be a number' });
+    else change[field] = value;
+  }
+  change.peak_weekdays = list(form['peak_weekdays[]']).map(Number);
+  change.failure_statuses = list(form['failure_statuses[]']);
+  if (form.success_statuses !== undefined) change.success_statuses = list(form.success_statuses);
+  if (form.alert_emails !== undefined) change.alert_emails = list(form.alert_emails);
+  return { change, errors };
+}

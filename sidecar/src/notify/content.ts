@@ -1,0 +1,173 @@
+import { DETECTOR_LABELS, severityOf, type DetectorResult, type Severity } from '../domain/detectors';
+import type { Settings } from '../domain/settings';
+import { formatLocal } from '../domain/time';
+
+/**
+ * Everything a notification says, fixed when it is decided and stored with it, so a retry hours later
+ * sends the same words and numbers.
+ */
+interface StoreFacts {
+  id: string;
+  name: string;
+  url: string;
+  timezone: string;
+}
+
+interface Links {
+  orders: string;
+  settings: string;
+}
+
+export interface DetectorFinding {
+  detector: DetectorResult['detector'];
+  label: string;
+  summary: string;
+  numbers: Record<string, string | number>;
+  window: string | null;
+}
+
+export type NotificationContent =
+  | {
+      kind: 'alert' | 'reminder';
+      store: StoreFacts;
+      recipients: string[];
+      alertId: number;
+      severity: Severity;
+      headline: string;
+      findings: DetectorFinding[];
+      checkedAt: string;
+      openedAt: string;
+      links: Links;
+    }
+  | {
+      kind: 'resolved';
+      store: StoreFacts;
+      recipients: string[];
+      alertId: number;
+      openedAt: string;
+      resolvedAt: string;
+      duration: string;
+      detector: string;
+      links: Links;
+    }
+  | { kind: 'test'; store: StoreFacts; recipients: string[]; sentAt: string; links: Links };
+
+export interface StoreIdentity {
+  id: string;
+  name: string;
+  url: string;
+}
+
+export function storeFacts(store: StoreIdentity, settings: Settings): StoreFacts {
+  return { id: store.id, name: store.name, url: store.url, timezone: settings.timezone };
+}
+
+/** wp-admin's order list (WooCommerce redirects it to the HPOS screen where that is on) and our tab. */
+export function storeLinks(storeUrl: string): Links {
+  return {
+    orders: `${storeUrl}/wp-admin/edit.php?post_type=shop_order`,
+    settings: `${storeUrl}/wp-admin/admin.php?page=wc-settings&tab=order-monitor`,
+  };
+}
+
+export function findingOf(result: DetectorResult, timezone: string): DetectorFinding {
+  if (result.detector === 'time_based') {
+    return {
+      detector: result.detector,
+      label: DETECTOR_LABELS.time_based,
+      summary: result.summary,
+      numbers: {
+        'successful orders': result.successful,
+        threshold: result.threshold,
+        period: result.period === 'peak' ? 'peak hours' : 'off-peak hours',
+      },
+      window: `${formatLocal(result.windowStart, timezone)} to ${formatLocal(result.windowEnd, timezone)}`,
+    };
+  }
+  return {
+    detector: result.detector,
+    label: DETECTOR_LABELS.rolling_average,
+    summary: result.summary,
+    numbers: {
+      'failed orders': result.failed,
+      'orders considered': result.considered,
+      'failure share': `${result.failureSharePct}%`,
+      threshold: `${result.thresholdPct}%`,
+    },
+    window: null,
+  };
+}
+
+export function headlineOf(fired: readonly DetectorResult[]): string {
+  const timeBased = fired.find((r) => r.detector === 'time_based');
+  const rad = fired.find((r) => r.detector === 'rolling_average');
+  if (timeBased && rad) return 'Few orders and most of them failing';
+  if (rad) return `${rad.failed} of the last ${rad.considered} orders failed`;
+  if (timeBased) return `Only ${timeBased.successful} successful orders in ${minutesOf(timeBased)} minutes`;
+  return 'Order problem';
+}
+
+const minutesOf = (r: { windowStart: Date; windowEnd: Date }) =>
+  Math.round((r.windowEnd.getTime() - r.windowStart.getTime()) / 60_000);
+
+export function alertContent(
+  kind: 'alert' | 'reminder',
+  store: StoreIdentity,
+  settings: Settings,
+  alert: { id: number; openedAt: Date },
+  fired: readonly DetectorResult[],
+  now: Date,
+): NotificationContent {
+  return {
+    kind,
+    store: storeFacts(store, settings),
+    recipients: [...settings.alert_emails],
+    alertId: alert.id,
+    severity: severityOf(fired),
+    headline: headlineOf(fired),
+    findings: fired.map((result) => findingOf(result, settings.timezone)),
+    checkedAt: formatLocal(now, settings.timezone),
+    openedAt: formatLocal(alert.openedAt, settings.timezone),
+    links: storeLinks(store.url),
+  };
+}
+
+export function resolvedContent(
+  store: StoreIdentity,
+  settings: Settings,
+  alert: { id: number; openedAt: Date; detector: string },
+  now: Date,
+): NotificationContent {
+  return {
+    kind: 'resolved',
+    store: storeFacts(store, settings),
+    recipients: [...settings.alert_emails],
+    alertId: alert.id,
+    openedAt: formatLocal(alert.openedAt, settings.timezone),
+    resolvedAt: formatLocal(now, settings.timezone),
+    duration: formatDuration(now.getTime() - alert.openedAt.getTime()),
+    detector: alert.detector
+      .split(',')
+      .map((name) => DETECTOR_LABELS[name as keyof typeof DETECTOR_LABELS] ?? name)
+      .join(' and '),
+    links: storeLinks(store.url),
+  };
+}
+
+export function testContent(store: StoreIdentity, settings: Settings, now: Date): NotificationContent {
+  return {
+    kind: 'test',
+    store: storeFacts(store, settings),
+    recipients: [...settings.alert_emails],
+    sentAt: formatLocal(now, settings.timezone),
+    links: storeLinks(store.url),
+  };
+}
+
+export function formatDuration(ms: number): string {
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest ? `${hours} h ${rest} min` : `${hours} h`;
+}

@@ -1,0 +1,35 @@
+import { TemplateSet } from '../templates';
+import type { NotificationContent } from './content';
+import type { OutgoingMessage } from './notifier';
+
+/** Notification e-mails from templates/emails, as HTML and plain text. */
+export class EmailRenderer {
+  private readonly templates: TemplateSet;
+
+  constructor(templatesDir: string) {
+    this.templates = new TemplateSet(templatesDir, 'emails');
+  }
+
+  render(content: NotificationContent): OutgoingMessage {
+    const template = content.kind === 'reminder' ? 'alert' : content.kind;
+    return {
+      subject: subjectOf(content),
+      html: this.templates.render(`${template}.html`, content),
+      text: this.templates.render(`${template}.text`, content),
+    };
+  }
+}
+
+function subjectOf(content: NotificationContent): string {
+  const store = content.store.name;
+  switch (content.kind) {
+    case 'test':
+      return `[WOOM] Test notification for ${store}`;
+    case 'resolved':
+      return `[WOOM] Resolved: orders are back to normal at ${store}`;
+    case 'reminder':
+      return `[WOOM ${content.severity.toUpperCase()}] Still ongoing: ${content.headline} at ${store}`;
+    case 'alert':
+      return `[WOOM ${content.severity.toUpperCase()}] ${content.headline} at ${store}`;
+  }
+}

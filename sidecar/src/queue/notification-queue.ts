@@ -1,0 +1,44 @@
+import { QueueEvents, type Queue } from 'bullmq';
+import { notifyJobIdFor, type NotifyJobData } from './names';
+import type { DeliveryOutcome } from '../services/notification-service';
+
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+/** Puts stored notifications on the delivery queue; the job id makes a second dispatch a no-op. */
+export class NotificationQueue {
+  constructor(
+    private readonly queue: Queue<NotifyJobData>,
+    private readonly retry: RetryPolicy,
+    private readonly events: QueueEvents,
+  ) {}
+
+  async dispatch(notificationIds: readonly number[]): Promise<void> {
+    if (notificationIds.length === 0) return;
+    await this.queue.addBulk(
+      notificationIds.map((notificationId) => ({
+        name: 'deliver',
+        data: { notificationId },
+        opts: {
+          jobId: notifyJobIdFor(notificationId),
+          attempts: this.retry.attempts,
+          backoff: { type: 'exponential', delay: this.retry.backoffMs },
+          removeOnComplete: { age: 24 * 3600 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      })),
+    );
+  }
+
+  /** A test notification: one attempt through the same worker, and the caller waits for its answer. */
+  async dispatchAndWait(notificationId: number, timeoutMs: number): Promise<DeliveryOutcome> {
+    const job = await this.queue.add(
+      'deliver',
+      { notificationId },
+      { jobId: notifyJobIdFor(notificationId), attempts: 1, removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } },
+    );
+    return (await job.waitUntilFinished(this.events, timeoutMs)) as DeliveryOutcome;
+  }
+}

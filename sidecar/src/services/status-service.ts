@@ -1,0 +1,107 @@
+import type { DetectorResult } from '../domain/detectors';
+import { enabledDetectors, type DetectorName, type Settings } from '../domain/settings';
+import type { AlertRecord, AlertRepository } from '../store/alerts';
+import type { NotificationRepository } from '../store/notifications';
+import type { OrderRepository } from '../store/orders';
+import type { StoreRecord } from '../store/stores';
+
+export type DetectorState = 'ok' | 'alerting' | 'learning' | 'off';
+
+export interface StoreStatus {
+  store: { id: string; name: string; url: string; timezone: string };
+  monitoring: { enabled: boolean; mode: Settings['mode'] };
+  detectors: Record<DetectorName, { state: DetectorState; summary: string | null }>;
+  last_order: { order_id: number; status: string; created_at: string } | null;
+  last_check: { ran_at: string; trigger: string; decision: string; held_by: string | null; results: unknown } | null;
+  open_alert: ReturnType<typeof alertView> | null;
+  last_contact_at: string | null;
+}
+
+export function alertView(alert: AlertRecord) {
+  return {
+    id: alert.id,
+    detector: alert.detector,
+    severity: alert.severity,
+    state: alert.state,
+    opened_at: alert.openedAt.toISOString(),
+    resolved_at: alert.resolvedAt?.toISOString() ?? null,
+    last_notified_at: alert.lastNotifiedAt?.toISOString() ?? null,
+    findings: (alert.details.findings ?? []) as unknown[],
+  };
+}
+
+/** What the status API and page show: read-only views over the tables, no decisions. */
+export class StatusService {
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly alerts: AlertRepository,
+    private readonly notifications: NotificationRepository,
+  ) {}
+
+  async status(store: StoreRecord, settings: Settings): Promise<StoreStatus> {
+    const [lastOrder, lastCheck, openAlert] = await Promise.all([
+      this.orders.latest(store.id),
+      this.alerts.lastCheckRun(store.id),
+      this.alerts.openAlert(store.id),
+    ]);
+    const enabled = settings.enabled ? enabledDetectors(settings.mode) : [];
+    const results = (lastCheck?.results ?? []) as DetectorResult[];
+    const detectorState = (name: DetectorName) => {
+      const result = results.find((r) => r.detector === name);
+      const state: DetectorState = !enabled.includes(name)
+        ? 'off'
+        : result?.breached
+          ? 'alerting'
+          : result?.learning
+            ? 'learning'
+            : 'ok';
+      return { state, summary: result?.summary ?? null };
+    };
+    return {
+      store: { id: store.id, name: store.name, url: store.url, timezone: settings.timezone },
+      monitoring: { enabled: settings.enabled, mode: settings.mode },
+      detectors: { time_based: detectorState('time_based'), rolling_average: detectorState('rolling_average') },
+      last_order: lastOrder
+        ? { order_id: lastOrder.orderId, status: lastOrder.status, created_at: lastOrder.createdAt.toISOString() }
+        : null,
+      last_check: lastCheck
+        ? {
+            ran_at: lastCheck.ranAt.toISOString(),
+            trigger: lastCheck.trigger,
+            decision: lastCheck.decision,
+            held_by: lastCheck.heldBy,
+            results: lastCheck.results,
+          }
+        : null,
+      open_alert: openAlert ? alertView(openAlert) : null,
+      last_contact_at: store.lastContactAt?.toISOString() ?? null,
+    };
+  }
+
+  /** The alert history with every notification and each recipient's delivery attempts. */
+  async alertHistory(storeId: string, limit = 100) {
+    const alerts = await this.alerts.list(storeId, limit);
+    const notifications = await this.notifications.forAlerts(alerts.map((a) => a.id));
+    const deliveries = await this.notifications.deliveries(notifications.map((n) => n.id));
+    return alerts.map((alert) => ({
+      ...alertView(alert),
+      notifications: notifications
+        .filter((n) => n.alertId === alert.id)
+        .map((n) => ({
+          id: n.id,
+          kind: n.kind,
+          status: n.status,
+          created_at: n.createdAt.toISOString(),
+          deliveries: deliveries
+            .filter((d) => d.notificationId === n.id)
+            .map((d) => ({
+              recipient: d.recipient,
+              attempt: d.attempt,
+              status: d.status,
+              response: d.response,
+              attempted_at: d.attemptedAt.toISOString(),
+            })),
+        })),
+    }));
+  }
+}

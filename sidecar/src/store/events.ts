@@ -1,0 +1,127 @@
+import type { Knex } from 'knex';
+import { recordContact } from './stores';
+import { isOrderEvent, type OrderEvent, type StoreEvent } from '../domain/events';
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  /** Order events that were new, i.e. that may have changed what the detectors see. */
+  newOrderEvents: number;
+}
+
+const ORDER_UPSERT_COLUMNS =
+  '(store_id, order_id, status, total, currency, payment_method, created_via, created_at, status_changed_at, updated_at)';
+
+// MariaDB applies these assignments left to right and later ones see earlier results, so
+// status_changed_at must come last: every IF above it compares against the row's old value.
+const ORDER_UPSERT_UPDATE = `
+  status = IF(VALUES(status_changed_at) >= status_changed_at, VALUES(status), status),
+  total = COALESCE(VALUES(total), total),
+  currency = COALESCE(VALUES(currency), currency),
+  payment_method = COALESCE(VALUES(payment_method), payment_method),
+  created_via = COALESCE(VALUES(created_via), created_via),
+  updated_at = VALUES(updated_at),
+  status_changed_at = GREATEST(status_changed_at, VALUES(status_changed_at))`;
+
+export class EventRepository {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * Stores a batch in one transaction: the events (an id already known is a duplicate and changes
+   * nothing), the latest status of each order, and the store's last contact. Only new events touch the
+   * orders table, so a replayed event can never flip a status back.
+   */
+  async ingest(storeId: string, events: readonly StoreEvent[], receivedAt = new Date()): Promise<IngestResult> {
+    const unique = [...new Map(events.map((event) => [event.id, event])).values()];
+    return this.db.transaction(async (trx) => {
+      const known = new Set<string>(
+        await trx('order_events')
+          .where({ store_id: storeId })
+          .whereIn('id', unique.map((e) => e.id))
+          .pluck('id'),
+      );
+      const fresh = unique.filter((event) => !known.has(event.id));
+      let accepted = 0;
+      if (fresh.length > 0) {
+        const insert = trx('order_events')
+          .insert(fresh.map((event) => eventRow(storeId, event, receivedAt)))
+          .onConflict()
+          .ignore()
+          .toSQL()
+          .toNative();
+        const [header] = (await trx.raw(insert.sql, insert.bindings as Knex.RawBinding[])) as [{ affectedRows: number }];
+        accepted = header.affectedRows;
+      }
+      const orderEvents = fresh.filter(isOrderEvent);
+      if (orderEvents.length > 0) await this.applyToOrders(trx, storeId, orderEvents, receivedAt);
+      const newest = events.reduce((max, e) => (e.occurred_at > max ? e.occurred_at : max), new Date(0));
+      const contact = newest > receivedAt ? receivedAt : newest;
+      await recordContact(trx, storeId, contact);
+      return { accepted, duplicates: events.length - accepted, newOrderEvents: orderEvents.length };
+    });
+  }
+
+  private async applyToOrders(trx: Knex.Transaction, storeId: string, events: readonly OrderEvent[], now: Date) {
+    // Applied in the order they happened, so a batch holding several changes of one order ends on the last.
+    const sorted = [...events].sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime());
+    const placeholders = sorted.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    const bindings = sorted.flatMap((event) => [
+      storeId,
+      event.order_id,
+      event.to,
+      event.total ?? null,
+      event.currency?.toUpperCase() ?? null,
+      event.payment_method ?? null,
+      event.created_via ?? null,
+      event.created_at,
+      event.occurred_at,
+      now,
+    ]);
+    await trx.raw(
+      `INSERT INTO orders ${ORDER_UPSERT_COLUMNS} VALUES ${placeholders} ON DUPLICATE KEY UPDATE ${ORDER_UPSERT_UPDATE}`,
+      bindings,
+    );
+  }
+
+  async countForStore(storeId: string): Promise<number> {
+    const row = await this.db('order_events').where({ store_id: storeId }).count({ n: '*' }).first();
+    return Number(row?.n ?? 0);
+  }
+}
+
+function eventRow(storeId: string, event: StoreEvent, receivedAt: Date) {
+  if (!isOrderEvent(event)) {
+    return {
+      store_id: storeId,
+      id: event.id,
+      type: event.type,
+      order_id: null,
+      from_status: null,
+      to_status: null,
+      total: null,
+      currency: null,
+      payment_method: null,
+      created_via: null,
+      order_created_at: null,
+      occurred_at: event.occurred_at,
+      received_at: receivedAt,
+      data: event.data ? JSON.stringify(event.data) : null,
+    };
+  }
+  return {
+    store_id: storeId,
+    id: event.id,
+    type: event.type,
+    order_id: event.order_id,
+    from_status: event.from ?? null,
+    to_status: event.to,
+    total: event.total ?? null,
+    currency: event.currency?.toUpperCase() ?? null,
+    payment_method: event.payment_method ?? null,
+    created_via: event.created_via ?? null,
+    order_created_at: event.created_at,
+    occurred_at: event.occurred_at,
+    received_at: receivedAt,
+    data: null,
+  };
+}

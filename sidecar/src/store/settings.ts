@@ -1,0 +1,53 @@
+import type { Knex } from 'knex';
+import { defaultSettings, mergeSettings, settingsSchema, type Settings, type SettingsResult } from '../domain/settings';
+
+export class SettingsRepository {
+  constructor(private readonly db: Knex) {}
+
+  async get(storeId: string, trx: Knex = this.db): Promise<Settings | null> {
+    const row = await trx('store_settings').where({ store_id: storeId }).first('settings');
+    return row ? this.parse(row.settings as string) : null;
+  }
+
+  /**
+   * Validates the change against the current settings under a row lock, so two concurrent PUTs cannot
+   * interleave, then writes the new settings and a history row together, or nothing at all.
+   */
+  async update(storeId: string, change: unknown, changedBy: string, now = new Date()): Promise<SettingsResult | null> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx('store_settings').where({ store_id: storeId }).forUpdate().first('settings');
+      if (!row) return null;
+      const current = this.parse(row.settings as string);
+      const result = mergeSettings(current, change);
+      if (!result.ok) return result;
+      if (JSON.stringify(current) === JSON.stringify(result.settings)) return result;
+      await trx('store_settings')
+        .where({ store_id: storeId })
+        .update({ settings: JSON.stringify(result.settings), updated_at: now });
+      await trx('settings_history').insert({
+        store_id: storeId,
+        changed_by: changedBy.slice(0, 200),
+        changed_at: now,
+        old_value: JSON.stringify(current),
+        new_value: JSON.stringify(result.settings),
+      });
+      return result;
+    });
+  }
+
+  async history(storeId: string, limit = 50): Promise<Array<{ changedBy: string; changedAt: Date; oldValue: unknown; newValue: unknown }>> {
+    const rows = await this.db('settings_history').where({ store_id: storeId }).orderBy('id', 'desc').limit(limit);
+    return rows.map((row) => ({
+      changedBy: row.changed_by,
+      changedAt: row.changed_at,
+      oldValue: row.old_value ? JSON.parse(row.old_value) : null,
+      newValue: JSON.parse(row.new_value),
+    }));
+  }
+
+  /** Settings added by later versions take their defaults for stores saved before them. */
+  private parse(json: string): Settings {
+    const stored = JSON.parse(json) as Settings;
+    return settingsSchema.parse({ ...defaultSettings(stored.timezone), ...stored });
+  }
+}

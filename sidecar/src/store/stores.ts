@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Settings } from '../domain/settings';
+
+export interface StoreRecord {
+  id: string;
+  name: string;
+  url: string;
+  secret: string;
+  createdAt: Date;
+  firstContactAt: Date | null;
+  lastContactAt: Date | null;
+}
+
+interface StoreRow {
+  id: string;
+  name: string;
+  url: string;
+  secret: string;
+  created_at: Date;
+  first_contact_at: Date | null;
+  last_contact_at: Date | null;
+}
+
+const toRecord = (row: StoreRow): StoreRecord => ({
+  id: row.id,
+  name: row.name,
+  url: row.url,
+  secret: row.secret,
+  createdAt: row.created_at,
+  firstContactAt: row.first_contact_at,
+  lastContactAt: row.last_contact_at,
+});
+
+export const newStoreId = (): string => `st_${randomBytes(8).toString('hex')}`;
+export const newStoreSecret = (): string => `woomsk_${randomBytes(32).toString('base64url')}`;
+
+export class StoreRepository {
+  constructor(private readonly db: Knex) {}
+
+  /** Creates the store with its first settings in one transaction; the secret is returned only here. */
+  async create(input: { name: string; url: string; settings: Settings }, now = new Date()): Promise<StoreRecord> {
+    const row: StoreRow = {
+      id: newStoreId(),
+      name: input.name,
+      url: input.url.replace(/\/+$/, ''),
+      secret: newStoreSecret(),
+      created_at: now,
+      first_contact_at: null,
+      last_contact_at: null,
+    };
+    await this.db.transaction(async (trx) => {
+      await trx('stores').insert(row);
+      await trx('store_settings').insert({ store_id: row.id, settings: JSON.stringify(input.settings), updated_at: now });
+      await trx('settings_history').insert({
+        store_id: row.id,
+        changed_by: 'registration',
+        changed_at: now,
+        old_value: null,
+        new_value: JSON.stringify(input.settings),
+      });
+    });
+    return toRecord(row);
+  }
+
+  async find(id: string): Promise<StoreRecord | null> {
+    const row = await this.db<StoreRow>('stores').where({ id }).first();
+    return row ? toRecord(row) : null;
+  }
+
+  async list(): Promise<StoreRecord[]> {
+    const rows = await this.db<StoreRow>('stores').orderBy('created_at');
+    return rows.map(toRecord);
+  }
+
+  async rotateSecret(id: string): Promise<string | null> {
+    const secret = newStoreSecret();
+    const changed = await this.db('stores').where({ id }).update({ secret });
+    return changed ? secret : null;
+  }
+
+  /** Everything the store owns goes with it (foreign keys cascade). */
+  async remove(id: string): Promise<boolean> {
+    return (await this.db('stores').where({ id }).delete()) > 0;
+  }
+
+}
+
+/** Moves last_contact_at forward only: a late batch never makes WordPress look silent for longer. */
+export async function recordContact(db: Knex, storeId: string, at: Date): Promise<void> {
+  await db('stores')
+    .where({ id: storeId })
+    .update({
+      first_contact_at: db.raw('COALESCE(first_contact_at, ?)', [at]),
+      last_contact_at: db.raw('GREATEST(COALESCE(last_contact_at, ?), ?)', [at, at]),
+    });
+}
