@@ -117,13 +117,17 @@ export class Container {
 
   /** Rebuilds every store's schedule from MariaDB, then starts the workers and the upkeep job. */
   async startBackground(): Promise<void> {
-    const schedules = await this.registry.reconcileSchedules();
-    this.log.info(schedules, 'check schedules rebuilt from the database');
-    await this.checkQueue.upsertJobScheduler(
-      MAINTENANCE_JOB,
-      { every: this.options.maintenanceEveryMs ?? 60_000 },
-      { name: MAINTENANCE_JOB, data: { storeId: '', trigger: 'schedule' }, opts: { removeOnComplete: true, removeOnFail: { count: 50 } } },
-    );
+    await this.rebuildSchedules();
+    // Our Redis keeps nothing on disk: after it restarts, the schedules must come back from MariaDB.
+    let lostConnection = false;
+    this.redis.on('close', () => {
+      lostConnection = true;
+    });
+    this.redis.on('ready', () => {
+      if (!lostConnection || this.closed) return;
+      lostConnection = false;
+      this.rebuildSchedules().catch((error: Error) => this.log.warn({ err: error.message }, 'could not rebuild schedules after reconnect'));
+    });
     this.workers = startWorkers({
       connection: this.workerConnection(),
       prefix: this.config.QUEUE_PREFIX,
@@ -132,6 +136,16 @@ export class Container {
       maintenance: () => this.maintenance(),
       log: this.log,
     });
+  }
+
+  private async rebuildSchedules(): Promise<void> {
+    const schedules = await this.registry.reconcileSchedules();
+    await this.checkQueue.upsertJobScheduler(
+      MAINTENANCE_JOB,
+      { every: this.options.maintenanceEveryMs ?? 60_000 },
+      { name: MAINTENANCE_JOB, data: { storeId: '', trigger: 'schedule' }, opts: { removeOnComplete: true, removeOnFail: { count: 50 } } },
+    );
+    this.log.info(schedules, 'check schedules rebuilt from the database');
   }
 
   /** Queues notifications that never reached Redis and repairs schedules changed behind our back. */

@@ -30,7 +30,7 @@ const rad = (breached: boolean): RollingAverageResult => ({
   summary: '',
 });
 
-const input = (change: Partial<AlertPolicyInput> & { settings?: Partial<Settings> } = {}): AlertPolicyInput => ({
+const input = (change: Partial<Omit<AlertPolicyInput, 'settings'>> & { settings?: Partial<Settings> } = {}): AlertPolicyInput => ({
   now,
   evaluations: [timeBased(false), rad(false)],
   openAlert: null,

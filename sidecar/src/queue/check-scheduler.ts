@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { schedulerIdFor, type CheckJobData } from './names';
+import { isCheckSchedulerId, schedulerIdFor, type CheckJobData } from './names';
 
 export interface ScheduledStore {
   id: string;
@@ -38,13 +38,13 @@ export class CheckScheduler {
     await this.queue.removeJobScheduler(schedulerIdFor(storeId));
   }
 
-  /** Makes Redis match MariaDB: every enabled store scheduled once, nothing else. */
+  /** Makes Redis match MariaDB: every enabled store scheduled once, no schedule for any other store. */
   async reconcile(stores: readonly ScheduledStore[]): Promise<{ scheduled: number; removed: number }> {
     const wanted = new Set(stores.filter((s) => s.enabled).map((s) => schedulerIdFor(s.id)));
     let removed = 0;
     for (const scheduler of await this.queue.getJobSchedulers(0, -1)) {
       const id = scheduler.id ?? scheduler.key;
-      if (id && !wanted.has(id)) {
+      if (id && isCheckSchedulerId(id) && !wanted.has(id)) {
         await this.queue.removeJobScheduler(id);
         removed += 1;
       }

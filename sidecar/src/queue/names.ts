@@ -10,5 +10,7 @@ export interface NotifyJobData {
   notificationId: number;
 }
 
-export const schedulerIdFor = (storeId: string): string => `check-${storeId}`;
+const CHECK_SCHEDULER_PREFIX = 'check-';
+export const schedulerIdFor = (storeId: string): string => `${CHECK_SCHEDULER_PREFIX}${storeId}`;
+export const isCheckSchedulerId = (id: string): boolean => id.startsWith(CHECK_SCHEDULER_PREFIX);
 export const notifyJobIdFor = (notificationId: number): string => `notification-${notificationId}`;

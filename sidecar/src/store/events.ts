@@ -54,9 +54,9 @@ export class EventRepository {
       }
       const orderEvents = fresh.filter(isOrderEvent);
       if (orderEvents.length > 0) await this.applyToOrders(trx, storeId, orderEvents, receivedAt);
-      const newest = events.reduce((max, e) => (e.occurred_at > max ? e.occurred_at : max), new Date(0));
-      const contact = newest > receivedAt ? receivedAt : newest;
-      await recordContact(trx, storeId, contact);
+      // A sender's clock may run ahead; nothing is taken to have happened after it reached us.
+      const times = events.map((e) => Math.min(e.occurred_at.getTime(), receivedAt.getTime()));
+      await recordContact(trx, storeId, new Date(Math.min(...times)), new Date(Math.max(...times)));
       return { accepted, duplicates: events.length - accepted, newOrderEvents: orderEvents.length };
     });
   }

@@ -86,12 +86,16 @@ export class StoreRepository {
 
 }
 
-/** Moves last_contact_at forward only: a late batch never makes WordPress look silent for longer. */
-export async function recordContact(db: Knex, storeId: string, at: Date): Promise<void> {
+/**
+ * Records what a batch says about when WordPress was talking: the first contact is set once, from the
+ * batch's earliest event; the last contact only moves forward, so a late batch never makes WordPress
+ * look silent for longer.
+ */
+export async function recordContact(db: Knex, storeId: string, earliest: Date, latest: Date): Promise<void> {
   await db('stores')
     .where({ id: storeId })
     .update({
-      first_contact_at: db.raw('COALESCE(first_contact_at, ?)', [at]),
-      last_contact_at: db.raw('GREATEST(COALESCE(last_contact_at, ?), ?)', [at, at]),
+      first_contact_at: db.raw('COALESCE(first_contact_at, ?)', [earliest]),
+      last_contact_at: db.raw('GREATEST(COALESCE(last_contact_at, ?), ?)', [latest, latest]),
     });
 }

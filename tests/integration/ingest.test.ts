@@ -1,0 +1,137 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedHeaders } from '../../sidecar/src/http/signature';
+import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
+import { orderEvent, signed, type StoreCredentials } from '../helpers/signing';
+
+let sidecar: SidecarHandle;
+let shop: StoreCredentials;
+let other: StoreCredentials;
+
+beforeAll(async () => {
+  sidecar = await startSidecar();
+  shop = await sidecar.addStore({ name: 'Shop', url: 'https://shop.example', timezone: 'Europe/Berlin' });
+  other = await sidecar.addStore({ name: 'Other', url: 'https://other.example', timezone: 'UTC' });
+});
+afterAll(async () => sidecar?.close());
+
+const post = (store: StoreCredentials, body: unknown) => signed(sidecar.app, store, 'POST', '/v1/events', body);
+const eventCount = async () => Number((await sidecar.db('order_events').count({ n: '*' }).first())?.n);
+const statusOf = async (storeId: string, orderId: number) =>
+  (await sidecar.db('orders').where({ store_id: storeId, order_id: orderId }).first())?.status as string | undefined;
+
+describe('POST /v1/events', () => {
+  it('stores signed events and answers 202 with accepted and duplicates', async () => {
+    const events = [orderEvent({ order_id: 1 }), orderEvent({ order_id: 2, to: 'failed' })];
+    const res = await post(shop, { store: shop.id, events });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ accepted: 2, duplicates: 0 });
+    expect(await statusOf(shop.id, 1)).toBe('processing');
+    expect(await statusOf(shop.id, 2)).toBe('failed');
+    const stored = await sidecar.db('order_events').where({ store_id: shop.id, id: events[1]!.id }).first();
+    expect(stored).toMatchObject({ type: 'order.created', order_id: 2, to_status: 'failed', total: 25, currency: 'EUR' });
+    expect((await sidecar.db('stores').where({ id: shop.id }).first()).last_contact_at).toBeInstanceOf(Date);
+  });
+
+  it('counts an event id sent twice once, also inside one batch', async () => {
+    const event = orderEvent({ order_id: 3 });
+    expect((await post(shop, { store: shop.id, events: [event, event] })).body).toEqual({ accepted: 1, duplicates: 1 });
+    expect((await post(shop, { store: shop.id, events: [event] })).body).toEqual({ accepted: 0, duplicates: 1 });
+    expect(await sidecar.db('order_events').where({ id: event.id }).count({ n: '*' }).first()).toEqual({ n: 1 });
+  });
+
+  it('never lets an older event overwrite a newer status, whatever the arrival order', async () => {
+    const created = '2026-11-23T10:00:00Z';
+    const paid = orderEvent({ order_id: 4, type: 'order.status_changed', from: 'pending', to: 'processing', created_at: created, occurred_at: '2026-11-23T10:01:00Z' });
+    const completed = orderEvent({ order_id: 4, type: 'order.status_changed', from: 'processing', to: 'completed', created_at: created, occurred_at: '2026-11-23T10:05:00Z' });
+    const born = orderEvent({ order_id: 4, type: 'order.created', to: 'pending', created_at: created, occurred_at: created });
+    await post(shop, { store: shop.id, events: [completed] });
+    await post(shop, { store: shop.id, events: [paid, born] });
+    expect(await statusOf(shop.id, 4)).toBe('completed');
+    // A replay of the older event after all of that still changes nothing.
+    await post(shop, { store: shop.id, events: [{ ...paid, id: crypto.randomUUID() }] });
+    expect(await statusOf(shop.id, 4)).toBe('completed');
+    const row = await sidecar.db('orders').where({ store_id: shop.id, order_id: 4 }).first();
+    expect(row.created_at.toISOString()).toBe('2026-11-23T10:00:00.000Z');
+  });
+
+  it('keeps the same order id of two stores apart', async () => {
+    await post(other, { store: other.id, events: [orderEvent({ order_id: 1, to: 'cancelled' })] });
+    expect(await statusOf(shop.id, 1)).toBe('processing');
+    expect(await statusOf(other.id, 1)).toBe('cancelled');
+  });
+
+  it('accepts heartbeats and records the contact', async () => {
+    const res = await post(other, { store: other.id, events: [{ id: crypto.randomUUID(), type: 'heartbeat', occurred_at: new Date().toISOString(), data: { outbox_size: 0 } }] });
+    expect(res.status).toBe(202);
+  });
+
+  describe('refuses, and stores nothing', () => {
+    const body = () => JSON.stringify({ store: shop.id, events: [orderEvent({ order_id: 99 })] });
+
+    async function expectNothingStored(res: request.Response, status: number) {
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toMatch(/json/);
+      expect(await statusOf(shop.id, 99)).toBeUndefined();
+      return res;
+    }
+
+    it('401 for an unknown store, a bad signature, a stale timestamp or missing headers', async () => {
+      const before = await eventCount();
+      const text = body();
+      const unknown = await request(sidecar.app).post('/v1/events').set(signedHeaders({ id: 'st_nope', secret: shop.secret }, 'POST', '/v1/events', text)).send(text);
+      await expectNothingStored(unknown, 401);
+      const forged = await request(sidecar.app).post('/v1/events').set(signedHeaders({ id: shop.id, secret: 'wrong' }, 'POST', '/v1/events', text)).send(text);
+      await expectNothingStored(forged, 401);
+      const stale = await request(sidecar.app).post('/v1/events').set(signedHeaders(shop, 'POST', '/v1/events', text, new Date(Date.now() - 301_000))).send(text);
+      await expectNothingStored(stale, 401);
+      const future = await request(sidecar.app).post('/v1/events').set(signedHeaders(shop, 'POST', '/v1/events', text, new Date(Date.now() + 301_000))).send(text);
+      await expectNothingStored(future, 401);
+      await expectNothingStored(await request(sidecar.app).post('/v1/events').send(text), 401);
+      // Signed for one body, sent with another.
+      const tampered = await request(sidecar.app).post('/v1/events').set(signedHeaders(shop, 'POST', '/v1/events', text)).send(text.replace('"to":"processing"', '"to":"failed"'));
+      await expectNothingStored(tampered, 401);
+      expect(await eventCount()).toBe(before);
+    });
+
+    it('400 for malformed JSON, naming the body', async () => {
+      const res = await expectNothingStored(await post(shop, '{"store": "x", "events": [}'), 400);
+      expect(res.body.errors).toEqual([{ field: '(body)', message: expect.stringMatching(/not valid JSON/) }]);
+    });
+
+    it('400 naming each bad field and its index; the good events of the batch are not stored either', async () => {
+      const good = orderEvent({ order_id: 99 });
+      const { order_id: _omit, ...noOrderId } = orderEvent({});
+      const events = [good, noOrderId, orderEvent({ occurred_at: 'yesterday' }), orderEvent({ total: 'ten euros' }), { ...orderEvent({}), type: 'order.refunded' }];
+      const res = await expectNothingStored(await post(shop, { store: shop.id, events }), 400);
+      expect(res.body.error).toBe('invalid_request');
+      expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['events[1].order_id', 'events[2].occurred_at', 'events[3].total', 'events[4].type']);
+      expect(await sidecar.db('order_events').where({ id: good.id }).first()).toBeUndefined();
+    });
+
+    it('400 when events is missing, empty or not a list', async () => {
+      for (const bad of [{ store: shop.id }, { store: shop.id, events: [] }, { store: shop.id, events: 'many' }]) {
+        const res = await expectNothingStored(await post(shop, bad), 400);
+        expect(res.body.errors[0].field).toBe('events');
+      }
+    });
+
+    it('413 for more than 500 events', async () => {
+      const events = Array.from({ length: 501 }, (_, i) => orderEvent({ order_id: 10_000 + i }));
+      const res = await expectNothingStored(await post(shop, { store: shop.id, events }), 413);
+      expect(res.body.errors).toEqual([{ field: 'events', message: 'must hold at most 500 events, got 501' }]);
+    });
+
+    it('403 when the body names another store than the signature', async () => {
+      const res = await expectNothingStored(await post(shop, { store: other.id, events: [orderEvent({ order_id: 99 })] }), 403);
+      expect(res.body.error).toBe('forbidden');
+    });
+  });
+
+  it('accepts exactly 500 events in one batch', async () => {
+    const events = Array.from({ length: 500 }, (_, i) => orderEvent({ order_id: 20_000 + i }));
+    const res = await post(shop, { store: shop.id, events });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ accepted: 500, duplicates: 0 });
+  });
+});
