@@ -21,7 +21,16 @@ export interface AppDeps extends StoreRouteDeps, PageRouteDeps {
   log: Logger;
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ER_CON_COUNT_ERROR', 'ENOTFOUND']);
+/** Errors that say "try again later", answered 503 so the bridge keeps the events and retries. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'PROTOCOL_CONNECTION_LOST',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'ER_CON_COUNT_ERROR',
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+]);
 
 /** Builds the HTTP app without listening, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): express.Express {
@@ -62,7 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
     deps.log.error({ err: error.message, code: error.code, path: req.path }, 'request failed');
     if (res.headersSent) return;
     if (unavailable || /Knex: Timeout acquiring a connection/.test(error.message)) {
-      return sendError(res, 503, 'unavailable', 'The database is not answering; retry later');
+      return sendError(res, 503, 'unavailable', 'The database is busy or not answering; nothing was stored, retry later');
     }
     sendError(res, 500, 'internal_error', 'Something went wrong; nothing was changed by this request');
   });

@@ -8,7 +8,7 @@ import {
   timeBasedWindow,
   type DetectorResult,
 } from '../domain/detectors';
-import type { DetectorName, Settings } from '../domain/settings';
+import { enabledDetectors, type DetectorName, type Settings } from '../domain/settings';
 import { alertContent, findingOf, resolvedContent, type NotificationContent } from '../notify/content';
 import { AlertRepository } from '../store/alerts';
 import type { NotificationRepository } from '../store/notifications';
@@ -69,8 +69,12 @@ export class CheckService {
     const settings = store ? await settingsRepo.get(storeId) : null;
     if (!store || !settings) return null;
 
-    // An event can only move RAD; the time-based window is the schedule's business.
+    // An event can only move RAD; the time-based window is the schedule's business. Where RAD cannot
+    // alert, an event-triggered run would only contend for the store's lock with the next ingest.
     const detectors: DetectorName[] = trigger === 'event' ? ['rolling_average'] : ['time_based', 'rolling_average'];
+    if (trigger === 'event' && !(settings.enabled && enabledDetectors(settings.mode).includes('rolling_average'))) {
+      return { storeId, ranAt: now, trigger, evaluations: [], decision: { action: 'none', reason: 'disabled' }, alertId: null };
+    }
     const evaluations = await this.evaluate(store, settings, now, detectors);
 
     const { decision, alertId, notificationIds } = await db.transaction(async (trx) => {

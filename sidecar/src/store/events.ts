@@ -27,36 +27,31 @@ export class EventRepository {
   constructor(private readonly db: Knex) {}
 
   /**
-   * Stores a batch in one transaction: the events (an id already known is a duplicate and changes
-   * nothing), the latest status of each order, and the store's last contact. Only new events touch the
-   * orders table, so a replayed event can never flip a status back.
+   * Stores a batch in one transaction: the store's contact times, the events (an id already known is a
+   * duplicate and changes nothing), and the latest status of each order. Only newly inserted events
+   * touch the orders table, so a replayed event can never flip a status back.
    */
   async ingest(storeId: string, events: readonly StoreEvent[], receivedAt = new Date()): Promise<IngestResult> {
     const unique = [...new Map(events.map((event) => [event.id, event])).values()];
     return this.db.transaction(async (trx) => {
-      const known = new Set<string>(
-        await trx('order_events')
-          .where({ store_id: storeId })
-          .whereIn('id', unique.map((e) => e.id))
-          .pluck('id'),
-      );
-      const fresh = unique.filter((event) => !known.has(event.id));
-      let accepted = 0;
-      if (fresh.length > 0) {
-        const insert = trx('order_events')
-          .insert(fresh.map((event) => eventRow(storeId, event, receivedAt)))
-          .onConflict()
-          .ignore()
-          .toSQL()
-          .toNative();
-        const [header] = (await trx.raw(insert.sql, insert.bindings as Knex.RawBinding[])) as [{ affectedRows: number }];
-        accepted = header.affectedRows;
-      }
-      const orderEvents = fresh.filter(isOrderEvent);
-      if (orderEvents.length > 0) await this.applyToOrders(trx, storeId, orderEvents, receivedAt);
-      // A sender's clock may run ahead; nothing is taken to have happened after it reached us.
+      // First, so this transaction takes the store row's exclusive lock before the inserts below take
+      // shared locks on it through their foreign keys: two batches of one store then queue instead of
+      // deadlocking. A sender's clock may run ahead; nothing counts as later than its arrival.
       const times = events.map((e) => Math.min(e.occurred_at.getTime(), receivedAt.getTime()));
       await recordContact(trx, storeId, new Date(Math.min(...times)), new Date(Math.max(...times)));
+      // MariaDB's INSERT IGNORE ... RETURNING names exactly the rows it inserted: the duplicates are the rest.
+      const insert = trx('order_events')
+        .insert(unique.map((event) => eventRow(storeId, event, receivedAt)))
+        .onConflict()
+        .ignore()
+        .toSQL()
+        .toNative();
+      const [inserted] = (await trx.raw(`${insert.sql} RETURNING id`, insert.bindings as Knex.RawBinding[])) as [Array<{ id: string }>];
+      const insertedIds = new Set(inserted.map((row) => row.id));
+      const fresh = unique.filter((event) => insertedIds.has(event.id));
+      const accepted = fresh.length;
+      const orderEvents = fresh.filter(isOrderEvent);
+      if (orderEvents.length > 0) await this.applyToOrders(trx, storeId, orderEvents, receivedAt);
       return { accepted, duplicates: events.length - accepted, newOrderEvents: orderEvents.length };
     });
   }

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { signedHeaders } from '../../sidecar/src/http/signature';
+import { startSidecar } from '../helpers/sidecar';
+
+const EVENTS = 20_000;
+const BATCH = 500;
+const ROUNDS = 3;
+const CHECK_RUNS = 300;
+const HISTORY = 10_000;
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+function makeEvents(count: number, base: number) {
+  const now = Date.now();
+  return Array.from({ length: count }, (_, i) => {
+    const at = new Date(now - (count - i) * 1000).toISOString();
+    return {
+      id: randomUUID(),
+      type: 'order.created',
+      order_id: base + i,
+      from: null,
+      to: i % 7 === 0 ? 'failed' : 'processing',
+      total: '42.50',
+      currency: 'EUR',
+      payment_method: 'stripe',
+      created_via: 'checkout',
+      created_at: at,
+      occurred_at: at,
+    };
+  });
+}
+
+function post(port: number, agent: Agent, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/v1/events', method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function rate(work: () => Promise<void>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await work();
+  return EVENTS / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+type BenchEvent = ReturnType<typeof makeEvents>[number];
+
+function eventRows(storeId: string, events: BenchEvent[]) {
+  const receivedAt = new Date();
+  return events.map((e) => ({
+    store_id: storeId,
+    id: e.id,
+    type: e.type,
+    order_id: e.order_id,
+    from_status: null,
+    to_status: e.to,
+    total: 42.5,
+    currency: e.currency,
+    payment_method: e.payment_method,
+    created_via: e.created_via,
+    order_created_at: new Date(e.created_at),
+    occurred_at: new Date(e.occurred_at),
+    received_at: receivedAt,
+    data: null,
+  }));
+}
+
+function orderRowOf(row: ReturnType<typeof eventRows>[number]) {
+  return {
+    store_id: row.store_id,
+    order_id: row.order_id,
+    status: row.to_status,
+    total: row.total,
+    currency: row.currency,
+    payment_method: row.payment_method,
+    created_via: row.created_via,
+    created_at: row.order_created_at,
+    status_changed_at: row.occurred_at,
+    updated_at: row.received_at,
+  };
+}
+
+/** Ingest throughput next to a raw batched insert of the same rows, and one store's check time. */
+export async function benchSidecar(): Promise<void> {
+  const sidecar = await startSidecar();
+  try {
+    // --- ingest over real HTTP, signed, as the bridge sends it, next to raw knex inserts of the same rows.
+    // The three are interleaved over ROUNDS rounds and the median rate of each is printed, so a neighbour
+    // loading the machine for a moment does not decide the ratio.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const ingestRates: number[] = [];
+    const rawRates: number[] = [];
+    const bothRates: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const base = round * 1_000_000;
+      const store = await sidecar.addStore({ name: `Bench${round}`, url: 'https://bench.example', timezone: 'UTC', settings: { enabled: false } });
+      const warm = JSON.stringify({ store: store.id, events: makeEvents(BATCH, base + 900_000) });
+      await post(sidecar.port, agent, signedHeaders(store, 'POST', '/v1/events', warm), warm);
+      const bodies = Array.from({ length: EVENTS / BATCH }, (_, b) => JSON.stringify({ store: store.id, events: makeEvents(BATCH, base + b * BATCH + 1) }));
+      ingestRates.push(
+        await rate(async () => {
+          for (const body of bodies) {
+            const status = await post(sidecar.port, agent, signedHeaders(store, 'POST', '/v1/events', body), body);
+            if (status !== 202) throw new Error(`ingest answered ${status}`);
+          }
+        }),
+      );
+
+      const raw = await sidecar.addStore({ name: `Raw${round}`, url: 'https://raw.example', timezone: 'UTC', settings: { enabled: false } });
+      const rows = Array.from({ length: EVENTS / BATCH }, (_, b) => eventRows(raw.id, makeEvents(BATCH, base + b * BATCH + 1)));
+      rawRates.push(
+        await rate(async () => {
+          for (const batch of rows) await sidecar.db('order_events').insert(batch);
+        }),
+      );
+
+      // The same writes the ingest makes (events and each order's row), as two plain inserts per transaction.
+      const both = await sidecar.addStore({ name: `Both${round}`, url: 'https://both.example', timezone: 'UTC', settings: { enabled: false } });
+      const bothRows = Array.from({ length: EVENTS / BATCH }, (_, b) => eventRows(both.id, makeEvents(BATCH, base + b * BATCH + 1)));
+      bothRates.push(
+        await rate(async () => {
+          for (const batch of bothRows) {
+            await sidecar.db.transaction(async (trx) => {
+              await trx('order_events').insert(batch);
+              await trx('orders').insert(batch.map(orderRowOf));
+            });
+          }
+        }),
+      );
+    }
+    agent.destroy();
+    const ingestRate = median(ingestRates);
+    const rawRate = median(rawRates);
+    const bothRate = median(bothRates);
+
+    console.log(`ingest: ${EVENTS} signed events in batches of ${BATCH}, one request at a time over HTTP (as a bridge sends), median of ${ROUNDS} rounds`);
+    console.log(`  signed ingest:         ${ingestRate.toFixed(0)} events/s (events + latest order status + contact, one transaction per batch)`);
+    console.log(`  raw knex insert:       ${rawRate.toFixed(0)} rows/s (the same rows into order_events only)`);
+    console.log(`  ratio:                 ${((ingestRate / rawRate) * 100).toFixed(0)}% (aim >= 50%)`);
+    console.log(`  raw knex, both tables: ${bothRate.toFixed(0)} rows/s (events + orders rows, one transaction per batch)`);
+    console.log(`  ratio to that:         ${((ingestRate / bothRate) * 100).toFixed(0)}% (the cost of HTTP, signature, validation, de-duplication)`);
+
+    // --- one store's check with 10,000 orders of history
+    const checked = await sidecar.addStore({ name: 'Checked', url: 'https://checked.example', timezone: 'Europe/Berlin', settings: { enabled: false } });
+    const now = Date.now();
+    const rows = Array.from({ length: HISTORY }, (_, i) => {
+      const created = new Date(now - (HISTORY - i) * 60_000);
+      return { store_id: checked.id, order_id: i + 1, status: i % 9 === 0 ? 'failed' : 'completed', created_at: created, status_changed_at: created, updated_at: created };
+    });
+    for (let i = 0; i < rows.length; i += 1000) await sidecar.db('orders').insert(rows.slice(i, i + 1000));
+    const settings = (await sidecar.container.settings.get(checked.id))!;
+    const storeRecord = (await sidecar.container.stores.find(checked.id))!;
+    for (let i = 0; i < 20; i += 1) await sidecar.container.checks.run(checked.id, 'manual');
+    const full: number[] = [];
+    const evaluateOnly: number[] = [];
+    for (let i = 0; i < CHECK_RUNS; i += 1) {
+      let t = process.hrtime.bigint();
+      await sidecar.container.checks.run(checked.id, 'manual');
+      full.push(Number(process.hrtime.bigint() - t) / 1e6);
+      t = process.hrtime.bigint();
+      await sidecar.container.checks.evaluate(storeRecord, settings, new Date(), ['time_based', 'rolling_average']);
+      evaluateOnly.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    full.sort((a, b) => a - b);
+    evaluateOnly.sort((a, b) => a - b);
+    console.log(`check: one store with ${HISTORY} orders of history, ${CHECK_RUNS} runs`);
+    console.log(`  detectors (2 queries + pure evaluation): median ${ms(percentile(evaluateOnly, 50))}, p95 ${ms(percentile(evaluateOnly, 95))}`);
+    console.log(`  whole check (+ locked decision, check-run row): median ${ms(percentile(full, 50))}, p95 ${ms(percentile(full, 95))} (aim < 5 ms)`);
+  } finally {
+    await sidecar.close();
+  }
+}

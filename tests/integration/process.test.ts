@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { REDIS_URL, wipeQueuePrefix } from '../helpers/redis';
+
+let database: TestDatabase;
+const prefix = `woomproc${Date.now()}`;
+beforeAll(async () => {
+  database = await createTestDatabase(false);
+});
+afterAll(async () => {
+  await wipeQueuePrefix(prefix);
+  await database?.drop();
+});
+
+function startProcess(env: Record<string, string>) {
+  const child = spawn('node_modules/.bin/tsx', ['sidecar/src/index.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
+describe('the sidecar process (npm start)', () => {
+  it('migrates, serves, and on SIGTERM drains and closes in order, exiting 0', async () => {
+    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const { child, output } = startProcess({ DATABASE_URL: database.url, REDIS_URL, QUEUE_PREFIX: prefix, PORT: port, LOG_LEVEL: 'info' });
+    const deadline = Date.now() + 30_000;
+    let ready = false;
+    while (!ready && Date.now() < deadline) {
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      if (!ready) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(ready).toBe(true);
+    expect(await database.db.schema.hasTable('orders')).toBe(true);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    const log = output();
+    expect(log.indexOf('"signal":"SIGTERM"')).toBeGreaterThan(-1);
+    expect(log.indexOf('"msg":"stopped"')).toBeGreaterThan(log.indexOf('"signal":"SIGTERM"'));
+  });
+
+  it('refuses to start on bad configuration, naming each bad variable', async () => {
+    const { child, output } = startProcess({ DATABASE_URL: 'nonsense', PORT: '99999' });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(78);
+    expect(output()).toContain('DATABASE_URL="nonsense"');
+    expect(output()).toContain('PORT="99999"');
+  });
+});
