@@ -5,8 +5,9 @@ import { benchSidecar } from './sidecar';
 async function main(): Promise<void> {
   console.log(`WOOM benchmarks, ${new Date().toISOString()}, node ${process.version}`);
   await benchSidecar();
-  if (existsSync(new URL('./wp-hooks.ts', import.meta.url))) {
-    const { benchWordPressHooks } = (await import('./wp-hooks')) as { benchWordPressHooks: () => Promise<void> };
+  const wordpress = new URL('./wp-hooks.ts', import.meta.url);
+  if (existsSync(wordpress)) {
+    const { benchWordPressHooks } = (await import(wordpress.href)) as { benchWordPressHooks: () => Promise<void> };
     await benchWordPressHooks();
   }
 }
