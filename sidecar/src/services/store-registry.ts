@@ -13,9 +13,16 @@ const scheduledStore = (id: string, settings: Settings): ScheduledStore => ({
   intervalMinutes: settings.check_interval_minutes,
 });
 
+/** Suffixed with the database name: sidecars of one deployment share it, other deployments do not. */
+const SCHEDULE_LOCK = 'woom_schedules_';
+const SCHEDULE_LOCK_WAIT_SECONDS = 30;
+
 /**
  * Registering, changing and removing stores, keeping each store's check schedule in step with its
- * settings. MariaDB is the truth: if Redis misses an update, the next reconcile repairs it.
+ * settings. MariaDB is the truth: every change to the schedules reads the settings as they are *now*,
+ * under a MariaDB named lock, so a periodic reconcile that read the settings a moment earlier can never
+ * bring back the schedule of a store just removed or disabled (in this process, another sidecar or the
+ * command line). If Redis misses an update, the next reconcile repairs it.
  */
 export class StoreRegistry {
   constructor(
@@ -40,25 +47,49 @@ export class StoreRegistry {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new RegistrationError('--url must start with https:// or http://');
     const settings = defaultSettings(input.timezone);
     const store = await this.stores.create({ name, url: url.toString(), settings });
-    await this.scheduler.apply(scheduledStore(store.id, settings));
+    await this.syncSchedule(store.id);
     return store;
   }
 
   async remove(storeId: string): Promise<boolean> {
     const removed = await this.stores.remove(storeId);
-    await this.scheduler.remove(storeId);
+    await this.syncSchedule(storeId);
     return removed;
   }
 
   async updateSettings(storeId: string, change: unknown, changedBy: string): Promise<SettingsResult | null> {
     const result = await this.settings.update(storeId, change, changedBy);
-    if (result?.ok) await this.scheduler.apply(scheduledStore(storeId, result.settings));
+    if (result?.ok) await this.syncSchedule(storeId);
     return result;
   }
 
+  /** Makes one store's schedule match its settings as committed (none for a removed store). */
+  async syncSchedule(storeId: string): Promise<void> {
+    await this.withScheduleLock(async (trx) => {
+      const settings = await this.settings.get(storeId, trx);
+      if (settings) await this.scheduler.apply(scheduledStore(storeId, settings));
+      else await this.scheduler.remove(storeId);
+    });
+  }
+
   async reconcileSchedules(): Promise<{ scheduled: number; removed: number }> {
-    const rows = await this.db('store_settings').select('store_id', 'settings');
-    const wanted = rows.map((row) => scheduledStore(row.store_id as string, JSON.parse(row.settings as string) as Settings));
-    return this.scheduler.reconcile(wanted);
+    return this.withScheduleLock(async (trx) => {
+      const rows = await trx('store_settings').select('store_id', 'settings');
+      const wanted = rows.map((row) => scheduledStore(row.store_id as string, JSON.parse(row.settings as string) as Settings));
+      return this.scheduler.reconcile(wanted);
+    });
+  }
+
+  /** GET_LOCK belongs to one connection, so the work runs inside a transaction that pins one. */
+  private async withScheduleLock<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (trx) => {
+      const [[row]] = (await trx.raw('SELECT GET_LOCK(CONCAT(?, DATABASE()), ?) AS got', [SCHEDULE_LOCK, SCHEDULE_LOCK_WAIT_SECONDS])) as [[{ got: number | null }]];
+      if (row?.got !== 1) throw new Error(`Could not take the schedule lock within ${SCHEDULE_LOCK_WAIT_SECONDS} s`);
+      try {
+        return await work(trx);
+      } finally {
+        await trx.raw('SELECT RELEASE_LOCK(CONCAT(?, DATABASE()))', [SCHEDULE_LOCK]);
+      }
+    });
   }
 }
