@@ -162,6 +162,13 @@ describe('delivery', () => {
     await eventually(async () => mailsFor('Teamshop').length === 2);
     const recipients = mailsFor('Teamshop').map((m: ParsedMail) => (m.to && 'text' in m.to ? m.to.text : '')).sort();
     expect(recipients).toEqual(['a@team.example', 'b@team.example']);
+    const history = await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/alerts`);
+    expect(history.status).toBe(200);
+    const [alert] = history.body.alerts;
+    expect(alert).toMatchObject({ detector: 'rolling_average', state: 'open', severity: 'critical' });
+    expect(alert.findings[0].summary).toBe('3 of the last 3 orders failed (100%), threshold 70%');
+    const deliveries = alert.notifications[0].deliveries.map((d: { recipient: string; status: string }) => `${d.recipient}:${d.status}`).sort();
+    expect(deliveries).toEqual(['a@team.example:sent', 'b@team.example:sent']);
   });
 });
 

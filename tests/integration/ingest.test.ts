@@ -122,6 +122,16 @@ describe('POST /v1/events', () => {
       expect(res.body.errors).toEqual([{ field: 'events', message: 'must hold at most 500 events, got 501' }]);
     });
 
+    it('400 for JSON that is not an object, 413 for a body over 1 MiB', async () => {
+      for (const bad of ['null', '[]', '"events"', '42']) {
+        const res = await expectNothingStored(await post(shop, bad), 400);
+        expect(res.body.error).toBe('invalid_request');
+      }
+      const huge = JSON.stringify({ store: shop.id, events: [orderEvent({ order_id: 99, payment_method: 'x'.repeat(1_100_000) })] });
+      const res = await expectNothingStored(await post(shop, huge), 413);
+      expect(res.body.errors[0].field).toBe('(body)');
+    });
+
     it('403 when the body names another store than the signature', async () => {
       const res = await expectNothingStored(await post(shop, { store: other.id, events: [orderEvent({ order_id: 99 })] }), 403);
       expect(res.body.error).toBe('forbidden');
