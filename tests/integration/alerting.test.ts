@@ -83,7 +83,7 @@ describe('alerts end to end: signed events in, check, e-mail out', () => {
   it('hybrid mode sends one alert for one problem, then one resolved notice when orders come back', async () => {
     const shop = await store('Hybridshop', { mode: 'hybrid', threshold_peak: 3, threshold_off_peak: 3 });
     await send(shop, [reportingSince20MinutesAgo(), ...failed(4)]);
-    await smtp.waitForMessage((m) => m.subject?.includes('at Hybridshop') ?? false);
+    await smtp.waitForMessage((m) => m.subject?.includes('at Hybridshop') ?? false, 30_000);
     // Several scheduled checks see both detectors firing meanwhile; none may send again.
     await eventually(async () => Number((await sidecar.db('check_runs').where({ store_id: shop.id, decision: 'hold' }).count({ n: '*' }).first())?.n) >= 2);
     expect(mailsFor('Hybridshop')).toHaveLength(1);

@@ -1,0 +1,154 @@
+/**
+ * WooCommerce -> Settings -> Order Monitor in headless Chromium: the admin connects the store, the
+ * sidecar's own settings form is embedded (fetched server-side), a changed threshold reaches the
+ * sidecar, the test button shows the SMTP server's answer, "Run check now" shows both detectors, and
+ * events the sidecar refuses are dead-lettered and shown.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSidecar, type SidecarHandle } from '../../helpers/sidecar';
+import { signed } from '../../helpers/signing';
+import { startTestSmtp, type TestSmtp } from '../../helpers/smtp';
+import { REPO_ROOT, TAB_PATH, eventually, launchChromium, logIn, newLocalPage, startWordPress, type WordPressHandle } from '../../helpers/wordpress';
+
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'wordpress');
+
+/** Clicks a submit button and waits for the page WordPress answers with (after its redirect) to load. */
+async function submit(page: Page, button: Locator): Promise<void> {
+  await Promise.all([page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame(), timeout: 30_000 }), button.click()]);
+  await page.waitForLoadState('load');
+  expect(page.url()).toContain('tab=order-monitor');
+}
+
+describe('the Order Monitor tab', () => {
+  let smtp: TestSmtp;
+  let sidecar: SidecarHandle;
+  let wp: WordPressHandle;
+  let browser: Browser;
+  let page: Page;
+  let store: { id: string; secret: string };
+
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const sidecarSettings = async (): Promise<Record<string, unknown>> => {
+    const res = await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/settings`);
+    expect(res.status).toBe(200);
+    return (res.body as { settings: Record<string, unknown> }).settings;
+  };
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    smtp = await startTestSmtp();
+    sidecar = await startSidecar({ smtpPort: smtp.port });
+    store = await sidecar.addStore({ name: 'tab store', url: 'http://127.0.0.1/', timezone: 'Europe/Berlin', settings: { alert_emails: ['owner@store.test'] } });
+    wp = await startWordPress({ retryBaseSeconds: 1, retryMaxSeconds: 2 });
+    browser = await launchChromium();
+    page = await newLocalPage(browser);
+    await logIn(page, wp, wp.admin);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await wp?.stop();
+    await sidecar?.close();
+    await smtp?.close();
+  });
+
+  it('connects the store from the tab without ever printing the secret back', async () => {
+    const response = await page.goto(`${wp.url}${TAB_PATH}`);
+    expect(response?.status()).toBe(200);
+    await expect(page.locator('#woom-notice-not-configured').count()).resolves.toBe(1);
+    await page.fill('#woom_sidecar_url', sidecar.url);
+    await page.fill('#woom_store_id', store.id);
+    await page.fill('#woom_secret', store.secret);
+    await submit(page, page.locator('#mainform button[name=save]'));
+    await page.waitForSelector('#woom-settings-page form');
+    await shot('01-connected');
+
+    expect(await page.content()).not.toContain(store.secret);
+    expect(await page.inputValue('#woom_secret')).toBe('');
+    expect(await page.getAttribute('#woom_secret', 'placeholder')).toBe(`••••••••${store.secret.slice(-4)}`);
+    expect(await page.inputValue('#woom_sidecar_url')).toBe(sidecar.url);
+
+    await submit(page, page.locator('#woom-test-connection'));
+    await expect(page.locator('.woom-notice.notice-success').innerText()).resolves.toMatch(/Connected/);
+    await shot('02-test-connection');
+  }, 60_000);
+
+  it('saves a threshold through the embedded sidecar form, signed and with the admin as actor', async () => {
+    await page.goto(`${wp.url}${TAB_PATH}`);
+    const form = page.locator('#woom-settings-page form');
+    expect(await form.getAttribute('action')).toBe(`${wp.url}/wp-admin/admin-post.php`);
+    expect(await form.locator('input[name=_wpnonce]').count()).toBe(1);
+    expect(await form.locator('input[name=action]').inputValue()).toBe('woom_settings_page');
+    expect((await sidecarSettings()).threshold_peak).toBe(10);
+
+    await form.locator('input[name=threshold_peak]').fill('7');
+    await submit(page, form.locator('button[type=submit]'));
+    await expect(page.locator('#woom-settings-page').innerText()).resolves.toContain('Settings saved.');
+    await shot('03-threshold-saved');
+    expect((await sidecarSettings()).threshold_peak).toBe(7);
+    expect(await page.locator('#woom-settings-page input[name=threshold_peak]').inputValue()).toBe('7');
+
+    const history = await sidecar.db('settings_history').where({ store_id: store.id }).orderBy('id', 'desc').first();
+    expect(history?.changed_by).toBe(wp.admin.login);
+  }, 60_000);
+
+  it('shows the sidecar\'s field errors and changes nothing when a value is refused', async () => {
+    await page.goto(`${wp.url}${TAB_PATH}`);
+    const form = page.locator('#woom-settings-page form');
+    await form.locator('input[name=threshold_peak]').fill('-3');
+    await submit(page, form.locator('button[type=submit]'));
+    const fragment = await page.locator('#woom-settings-page').innerText();
+    expect(fragment).toContain('Nothing was saved');
+    expect(await page.locator('#woom-settings-page .woom-field-error').count()).toBeGreaterThan(0);
+    expect(await page.locator('#woom-settings-page input[name=threshold_peak]').inputValue()).toBe('-3');
+    await shot('04-threshold-refused');
+    expect((await sidecarSettings()).threshold_peak).toBe(7);
+  }, 60_000);
+
+  it('sends a test notification through the sidecar and shows the SMTP server\'s answer', async () => {
+    await page.goto(`${wp.url}${TAB_PATH}`);
+    await submit(page, page.locator('#woom-test-notification'));
+    const notice = await page.locator('.woom-test-notification-result').innerText();
+    expect(notice).toMatch(/^Test notification sent: .*\b250\b/);
+    await shot('05-test-notification');
+    const mail = await smtp.waitForMessage((m) => JSON.stringify(m.to ?? '').includes('owner@store.test'), 15_000);
+    expect(mail).toBeTruthy();
+  }, 60_000);
+
+  it('runs a check now and shows both detectors', async () => {
+    await page.goto(`${wp.url}${TAB_PATH}`);
+    await submit(page, page.locator('#woom-run-check'));
+    const items = page.locator('.woom-check-result li');
+    expect(await items.count()).toBe(2);
+    expect(await page.locator('.woom-check-result li[data-detector=time_based]').innerText()).toMatch(/^Time-based: \S/);
+    expect(await page.locator('.woom-check-result li[data-detector=rolling_average]').innerText()).toMatch(/^Rolling average: \S/);
+    await shot('06-run-check');
+  }, 60_000);
+
+  it('dead-letters only the event the sidecar refuses, delivers the rest, and shows it in the tab', async () => {
+    // Three orders in one batch; the middle one has a currency the contract refuses (not 3 letters).
+    const [good1] = await wp.createOrders({ status: 'processing', currency: 'EUR' });
+    const [bad] = await wp.createOrders({ status: 'processing', currency: 'EURO' });
+    const [good2] = await wp.createOrders({ status: 'processing', currency: 'EUR' });
+    await eventually('the batch to be settled', async () => {
+      const counts = await wp.outboxCounts();
+      return counts.pending === 0 ? counts : undefined;
+    }, { poke: () => wp.runQueue() });
+    expect(await wp.outboxCounts()).toEqual({ pending: 0, dead: 1 });
+    const delivered = (await sidecar.db('order_events').where({ store_id: store.id }).whereIn('order_id', [good1!, bad!, good2!]).pluck('order_id')) as number[];
+    expect(delivered.sort()).toEqual([good1!, good2!].sort());
+
+    await page.goto(`${wp.url}${TAB_PATH}`);
+    await expect(page.locator('#woom-delivery [data-woom=dead]').innerText()).resolves.toBe('1');
+    const row = await page.locator('#woom-dead-letters tbody tr').innerText();
+    expect(row).toContain('currency');
+    expect(row).toContain('400');
+    await shot('07-dead-letter');
+
+    await submit(page, page.locator('#woom-discard-dead'));
+    expect(await wp.outboxCounts()).toEqual({ pending: 0, dead: 0 });
+  }, 60_000);
+});

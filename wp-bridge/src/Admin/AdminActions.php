@@ -1,0 +1,201 @@
+<?php
+/**
+ * The tab's form posts, through admin-post.php: each checks the capability and its nonce (403 and no
+ * change otherwise), calls the sidecar signed, and redirects back to the tab with the answer.
+ *
+ * @package Woom\Bridge
+ */
+
+declare(strict_types=1);
+
+namespace Woom\Bridge\Admin;
+
+use Woom\Bridge\HttpResult;
+use Woom\Bridge\Options;
+use Woom\Bridge\Outbox;
+use Woom\Bridge\Plugin;
+use Woom\Bridge\Scheduler;
+use Woom\Bridge\Sender;
+use Woom\Bridge\SidecarClient;
+
+final class AdminActions {
+
+	public const CAPABILITY = 'manage_woocommerce';
+
+	/** admin-post action => method. */
+	public const ACTIONS = array(
+		'woom_settings_page'     => 'post_settings_page',
+		'woom_test_connection'   => 'test_connection',
+		'woom_test_notification' => 'test_notification',
+		'woom_run_check'         => 'run_check',
+		'woom_send_now'          => 'send_now',
+		'woom_retry_dead'        => 'retry_dead',
+		'woom_discard_dead'      => 'discard_dead',
+	);
+
+	/** Fields of ours that the sidecar's form never sees. */
+	private const OWN_FIELDS = array( '_wpnonce', '_wp_http_referer', 'action' );
+
+	public function __construct(
+		private readonly Options $options,
+		private readonly Outbox $outbox,
+		private readonly SidecarClient $client,
+		private readonly Sender $sender,
+		private readonly Scheduler $scheduler,
+		private readonly Flash $flash,
+	) {}
+
+	/** A post from someone not logged in is a forgery. */
+	public function refuse_anonymous(): void {
+		wp_die( esc_html__( 'You are not allowed to do this.', 'woom' ), 403, array( 'response' => 403 ) );
+	}
+
+	/** The embedded settings form, forwarded signed to `POST /v1/stores/:id/pages/settings`. */
+	public function post_settings_page(): void {
+		$this->guard( 'woom_settings_page' );
+		$user   = wp_get_current_user();
+		$result = $this->client->store_request( 'POST', '/pages/settings', self::forwarded_body(), 'application/x-www-form-urlencoded', $user->user_login );
+		if ( 200 === $result->status || 400 === $result->status ) {
+			$this->flash->fragment( $result->status, $result->body );
+		} else {
+			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'The settings were not saved: the sidecar answered %s.', 'woom' ), $result->describe() ) ) );
+		}
+		$this->back();
+	}
+
+	public function test_connection(): void {
+		$this->guard( 'woom_test_connection' );
+		$result = $this->client->store_request( 'GET', '/status' );
+		if ( 200 === $result->status ) {
+			$this->flash->notice( 'success', esc_html( sprintf( /* translators: %s: sidecar URL */ __( 'Connected: the sidecar at %s accepted this store\'s signature.', 'woom' ), $this->options->sidecar_url() ) ) );
+		} else {
+			$hint = 401 === $result->status ? ' ' . __( 'Check the store id and secret.', 'woom' ) : '';
+			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'Connection failed: %s.', 'woom' ), $result->describe() ) . $hint ) );
+		}
+		$this->back();
+	}
+
+	/** Goes through the sidecar's real send path; shows its `{ok, message}`. */
+	public function test_notification(): void {
+		$this->guard( 'woom_test_notification' );
+		$result = $this->client->store_request( 'POST', '/test-notification', '{}' );
+		$json   = $result->json();
+		if ( 200 === $result->status && is_array( $json ) && array_key_exists( 'ok', $json ) ) {
+			$ok      = true === $json['ok'];
+			$message = isset( $json['message'] ) ? (string) $json['message'] : '';
+			$this->flash->notice(
+				$ok ? 'success' : 'error',
+				'<span class="woom-test-notification-result">' . esc_html( ( $ok ? __( 'Test notification sent: ', 'woom' ) : __( 'Test notification failed: ', 'woom' ) ) . $message ) . '</span>'
+			);
+		} else {
+			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'Test notification failed: the sidecar answered %s.', 'woom' ), $result->describe() ) ) );
+		}
+		$this->back();
+	}
+
+	/** Shows both detectors' summary and numbers. */
+	public function run_check(): void {
+		$this->guard( 'woom_run_check' );
+		$result    = $this->client->store_request( 'POST', '/check', '{}' );
+		$json      = $result->json();
+		$detectors = is_array( $json ) && isset( $json['detectors'] ) && is_array( $json['detectors'] ) ? $json['detectors'] : null;
+		if ( 200 !== $result->status || null === $detectors ) {
+			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'The check could not run: the sidecar answered %s.', 'woom' ), $result->describe() ) ) );
+			$this->back();
+		}
+		$names = array(
+			'time_based'      => __( 'Time-based', 'woom' ),
+			'rolling_average' => __( 'Rolling average', 'woom' ),
+		);
+		$html  = '<strong>' . esc_html__( 'Check run.', 'woom' ) . '</strong><ul class="woom-check-result">';
+		foreach ( $detectors as $key => $detector ) {
+			if ( ! is_array( $detector ) ) {
+				continue;
+			}
+			$summary = isset( $detector['summary'] ) ? (string) $detector['summary'] : '';
+			$numbers = array();
+			foreach ( $detector as $field => $value ) {
+				if ( ! in_array( $field, array( 'summary', 'detector' ), true ) && ( is_scalar( $value ) || null === $value ) ) {
+					$numbers[] = $field . ': ' . ( null === $value ? '-' : ( is_bool( $value ) ? ( $value ? 'yes' : 'no' ) : (string) $value ) );
+				}
+			}
+			$html .= sprintf(
+				'<li data-detector="%s"><strong>%s</strong>: %s <small>(%s)</small></li>',
+				esc_attr( (string) $key ),
+				esc_html( $names[ $key ] ?? (string) $key ),
+				esc_html( $summary ),
+				esc_html( implode( ', ', $numbers ) )
+			);
+		}
+		$this->flash->notice( 'info', $html . '</ul>' );
+		$this->back();
+	}
+
+	public function send_now(): void {
+		$this->guard( 'woom_send_now' );
+		$outcome = $this->sender->run( true );
+		$this->flash->notice( 'info', esc_html( sprintf( /* translators: %s: outcome */ __( 'Outbox: %s.', 'woom' ), $outcome ) ) );
+		$this->back();
+	}
+
+	public function retry_dead(): void {
+		$this->guard( 'woom_retry_dead' );
+		$count = $this->outbox->retry_dead();
+		$this->scheduler->enqueue_drain();
+		$this->flash->notice( 'info', esc_html( sprintf( /* translators: %d: count */ _n( '%d event will be sent again.', '%d events will be sent again.', $count, 'woom' ), $count ) ) );
+		$this->back();
+	}
+
+	public function discard_dead(): void {
+		$this->guard( 'woom_discard_dead' );
+		$count = $this->outbox->discard_dead();
+		$this->flash->notice( 'warning', esc_html( sprintf( /* translators: %d: count */ _n( '%d dead letter discarded.', '%d dead letters discarded.', $count, 'woom' ), $count ) ) );
+		$this->back();
+	}
+
+	/** Capability, then nonce; either missing ends the request with 403 before anything changes. */
+	private function guard( string $action ): void {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'You are not allowed to change the Order Monitor.', 'woom' ), 403, array( 'response' => 403 ) );
+		}
+		if ( 'POST' !== ( $_SERVER['REQUEST_METHOD'] ?? '' ) ) {
+			wp_die( esc_html__( 'This action needs a POST.', 'woom' ), 405, array( 'response' => 405 ) );
+		}
+		$nonce = isset( $_POST['_wpnonce'] ) ? sanitize_text_field( wp_unslash( $_POST['_wpnonce'] ) ) : '';
+		if ( '' === $nonce || false === wp_verify_nonce( $nonce, $action ) ) {
+			wp_die( esc_html__( 'The form has expired or did not come from this site. Reload the page and try again.', 'woom' ), 403, array( 'response' => 403 ) );
+		}
+	}
+
+	private function back(): never {
+		wp_safe_redirect( Plugin::tab_url() );
+		exit;
+	}
+
+	/**
+	 * The admin's form body as the browser sent it, without our own fields; the raw body keeps repeated
+	 * names (checkbox lists) that $_POST would collapse.
+	 */
+	private static function forwarded_body(): string {
+		$raw = (string) file_get_contents( 'php://input' );
+		if ( '' === $raw ) {
+			// phpcs:ignore WordPress.Security.NonceVerification.Missing -- guard() verified it.
+			$post = wp_unslash( $_POST );
+			foreach ( self::OWN_FIELDS as $field ) {
+				unset( $post[ $field ] );
+			}
+			return http_build_query( $post, '', '&', PHP_QUERY_RFC1738 );
+		}
+		$kept = array();
+		foreach ( explode( '&', $raw ) as $pair ) {
+			if ( '' === $pair ) {
+				continue;
+			}
+			$name = urldecode( explode( '=', $pair, 2 )[0] );
+			if ( ! in_array( $name, self::OWN_FIELDS, true ) ) {
+				$kept[] = $pair;
+			}
+		}
+		return implode( '&', $kept );
+	}
+}

@@ -1,0 +1,220 @@
+<?php
+/**
+ * What the Order Monitor tab shows: the connection fields (inside WooCommerce's form), then, outside it,
+ * the delivery state, the action buttons and the sidecar's own settings and status pages, fetched here,
+ * server-side and signed, so the admin's browser only ever talks to WordPress.
+ *
+ * @package Woom\Bridge
+ */
+
+declare(strict_types=1);
+
+namespace Woom\Bridge\Admin;
+
+use Woom\Bridge\HttpResult;
+use Woom\Bridge\Options;
+use Woom\Bridge\Outbox;
+use Woom\Bridge\SidecarClient;
+
+final class TabView {
+
+	/** Seconds the tab waits for each embedded page, so an unreachable sidecar does not hang the admin. */
+	private const PAGE_TIMEOUT = 6;
+
+	/** Replaced, in a fragment's form, by the host's hidden fields (README, "Store endpoints"). */
+	public const FORM_FIELDS_MARKER = '<!--woom:form-fields-->';
+
+	public function __construct(
+		private readonly Options $options,
+		private readonly Outbox $outbox,
+		private readonly SidecarClient $client,
+		private readonly Flash $flash,
+	) {}
+
+	public function render_connection(): void {
+		$hint = $this->options->secret_hint();
+		?>
+		<h2><?php esc_html_e( 'Connection to the sidecar', 'woom' ); ?></h2>
+		<p><?php esc_html_e( 'The sidecar receives this store\'s order events and sends the alerts. Its URL needs to be reachable from this WordPress server only.', 'woom' ); ?></p>
+		<table class="form-table" role="presentation">
+			<tr>
+				<th scope="row"><label for="woom_sidecar_url"><?php esc_html_e( 'Sidecar URL', 'woom' ); ?></label></th>
+				<td><input type="url" class="regular-text" id="woom_sidecar_url" name="woom_sidecar_url" value="<?php echo esc_attr( $this->options->sidecar_url() ); ?>" placeholder="http://127.0.0.1:8080" /></td>
+			</tr>
+			<tr>
+				<th scope="row"><label for="woom_store_id"><?php esc_html_e( 'Store id', 'woom' ); ?></label></th>
+				<td><input type="text" class="regular-text" id="woom_store_id" name="woom_store_id" value="<?php echo esc_attr( $this->options->store_id() ); ?>" placeholder="st_..." autocomplete="off" /></td>
+			</tr>
+			<tr>
+				<th scope="row"><label for="woom_secret"><?php esc_html_e( 'Store secret', 'woom' ); ?></label></th>
+				<td>
+					<input type="password" class="regular-text" id="woom_secret" name="woom_secret" value="" autocomplete="new-password" placeholder="<?php echo esc_attr( '' === $hint ? '' : $hint ); ?>" />
+					<p class="description">
+						<?php
+						echo '' === $hint
+							? esc_html__( 'Printed by the sidecar\'s "store add" command.', 'woom' )
+							: esc_html__( 'A secret is saved; it is never shown. Leave empty to keep it.', 'woom' );
+						?>
+					</p>
+				</td>
+			</tr>
+		</table>
+		<?php
+	}
+
+	/** Called by WooCommerce after its nonce and capability checks. */
+	public function save_connection(): void {
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- WooCommerce verified `woocommerce-settings`.
+		$url      = isset( $_POST['woom_sidecar_url'] ) ? trim( sanitize_text_field( wp_unslash( $_POST['woom_sidecar_url'] ) ) ) : '';
+		$store_id = isset( $_POST['woom_store_id'] ) ? trim( sanitize_text_field( wp_unslash( $_POST['woom_store_id'] ) ) ) : '';
+		$secret   = isset( $_POST['woom_secret'] ) ? trim( (string) wp_unslash( $_POST['woom_secret'] ) ) : '';
+		// phpcs:enable
+		$scheme = '' === $url ? '' : wp_parse_url( $url, PHP_URL_SCHEME );
+		if ( '' !== $url && ! in_array( $scheme, array( 'http', 'https' ), true ) ) {
+			$this->flash->notice( 'error', esc_html__( 'The sidecar URL must start with http:// or https://; the connection was not changed.', 'woom' ) );
+			return;
+		}
+		if ( '' !== $store_id && 1 !== preg_match( '/^[A-Za-z0-9_\-]{1,64}$/', $store_id ) ) {
+			$this->flash->notice( 'error', esc_html__( 'The store id may contain only letters, digits, "_" and "-"; the connection was not changed.', 'woom' ) );
+			return;
+		}
+		$this->options->save_connection( esc_url_raw( rtrim( $url, '/' ), array( 'http', 'https' ) ), $store_id, '' === $secret ? null : $secret );
+		// A new connection deserves an immediate try, not the remainder of an old back-off.
+		$this->options->update_delivery(
+			array(
+				'failures' => 0,
+				'retry_at' => 0,
+			)
+		);
+	}
+
+	/** `woocommerce_after_settings_order-monitor`: outside WooCommerce's form, so our forms are not nested. */
+	public function render_after_form(): void {
+		echo '<div id="woom-tab">';
+		$this->render_delivery();
+		if ( ! $this->options->is_configured() ) {
+			echo '<p>' . esc_html__( 'Save the sidecar URL, store id and secret above to see the monitoring settings.', 'woom' ) . '</p></div>';
+			return;
+		}
+		$this->render_buttons();
+		echo '<h2>' . esc_html__( 'Monitoring settings', 'woom' ) . '</h2><div id="woom-settings-page">';
+		$posted = $this->flash->take_fragment();
+		if ( null !== $posted ) {
+			echo self::embed( $posted['html'], 'woom_settings_page' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- the sidecar's page, fetched signed from the configured sidecar.
+		} else {
+			$this->render_fragment( $this->client->store_request( 'GET', '/pages/settings', '', 'application/json', null, self::PAGE_TIMEOUT ), 'woom_settings_page' );
+		}
+		echo '</div><h2>' . esc_html__( 'Status', 'woom' ) . '</h2><div id="woom-status-page">';
+		$this->render_fragment( $this->client->store_request( 'GET', '/pages/status', '', 'application/json', null, self::PAGE_TIMEOUT ), null );
+		echo '</div></div>';
+	}
+
+	private function render_fragment( HttpResult $result, ?string $form_action ): void {
+		if ( 200 !== $result->status ) {
+			printf(
+				'<div class="notice notice-error inline woom-sidecar-error"><p>%s</p></div>',
+				esc_html( sprintf( /* translators: %s: what went wrong */ __( 'The sidecar could not be asked for this page (%s).', 'woom' ), $result->describe() ) )
+			);
+			return;
+		}
+		echo self::embed( $result->body, $form_action ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- see above.
+	}
+
+	/**
+	 * Points the fragment's form at admin-post.php and puts the nonce and action where the marker is.
+	 */
+	public static function embed( string $html, ?string $form_action ): string {
+		// WordPress's common.js moves every `.notice` that is not `.inline` to the top of the page; the
+		// fragment's own notices ("Settings saved.") belong beside its form.
+		$html = (string) preg_replace_callback(
+			'/class="([^"]*\bnotice\b[^"]*)"/',
+			static fn( array $m ): string => str_contains( ' ' . $m[1] . ' ', ' inline ' ) ? $m[0] : 'class="' . $m[1] . ' inline"',
+			$html
+		);
+		if ( null === $form_action ) {
+			return $html;
+		}
+		$fields     = wp_nonce_field( $form_action, '_wpnonce', true, false ) . '<input type="hidden" name="action" value="' . esc_attr( $form_action ) . '" />';
+		$action_url = esc_url( admin_url( 'admin-post.php' ) );
+		$html       = (string) preg_replace_callback(
+			'/<form\b([^>]*)>/i',
+			static function ( array $m ) use ( $action_url ): string {
+				$attributes = (string) preg_replace( '/\saction\s*=\s*("[^"]*"|\'[^\']*\'|[^\s>]+)/i', '', $m[1] );
+				if ( 1 !== preg_match( '/\smethod\s*=/i', $attributes ) ) {
+					$attributes .= ' method="post"';
+				}
+				return '<form' . $attributes . ' action="' . $action_url . '">';
+			},
+			$html,
+			1
+		);
+		if ( str_contains( $html, self::FORM_FIELDS_MARKER ) ) {
+			return str_replace( self::FORM_FIELDS_MARKER, $fields, $html );
+		}
+		return (string) preg_replace_callback( '/<form\b[^>]*>/i', static fn( array $m ): string => $m[0] . $fields, $html, 1 );
+	}
+
+	private function render_delivery(): void {
+		$delivery = $this->options->delivery();
+		$pending  = $this->outbox->count();
+		$dead     = $this->outbox->count( Outbox::DEAD );
+		$when     = static fn( int $t ): string => 0 === $t ? __( 'never', 'woom' ) : sprintf( '%s UTC (%s ago)', gmdate( 'Y-m-d H:i:s', $t ), human_time_diff( $t ) );
+		?>
+		<h2><?php esc_html_e( 'Delivery to the sidecar', 'woom' ); ?></h2>
+		<table class="widefat striped" id="woom-delivery" style="max-width:60em">
+			<tr><th><?php esc_html_e( 'Events waiting in the outbox', 'woom' ); ?></th><td data-woom="pending"><?php echo esc_html( (string) $pending ); ?></td></tr>
+			<tr><th><?php esc_html_e( 'Events refused by the sidecar (dead letters)', 'woom' ); ?></th><td data-woom="dead"><?php echo esc_html( (string) $dead ); ?></td></tr>
+			<tr><th><?php esc_html_e( 'Last acknowledged', 'woom' ); ?></th><td><?php echo esc_html( $when( $delivery['last_ack_at'] ) ); ?></td></tr>
+			<?php if ( $delivery['retry_at'] > time() ) : ?>
+				<tr><th><?php esc_html_e( 'Next try', 'woom' ); ?></th><td><?php echo esc_html( gmdate( 'Y-m-d H:i:s', $delivery['retry_at'] ) . ' UTC, ' . sprintf( /* translators: %d: failures */ _n( 'after %d failure', 'after %d consecutive failures', $delivery['failures'], 'woom' ), $delivery['failures'] ) ); ?></td></tr>
+			<?php endif; ?>
+			<?php if ( '' !== $delivery['last_error'] ) : ?>
+				<tr><th><?php esc_html_e( 'Last error', 'woom' ); ?></th><td><?php echo esc_html( $delivery['last_error'] ); ?></td></tr>
+			<?php endif; ?>
+		</table>
+		<?php
+		if ( $dead > 0 ) {
+			$this->render_dead_letters();
+		}
+	}
+
+	private function render_dead_letters(): void {
+		echo '<h3>' . esc_html__( 'Dead letters', 'woom' ) . '</h3><p>' . esc_html__( 'The sidecar refused these events. They are kept until you send them again or discard them.', 'woom' ) . '</p>';
+		echo '<table class="widefat striped" id="woom-dead-letters" style="table-layout:fixed"><thead><tr><th>' . esc_html__( 'Event', 'woom' ) . '</th><th>' . esc_html__( 'Refused at (UTC)', 'woom' ) . '</th><th>HTTP</th><th>' . esc_html__( 'Why', 'woom' ) . '</th></tr></thead><tbody>';
+		foreach ( $this->outbox->dead_letters( 50 ) as $row ) {
+			printf(
+				'<tr><td style="max-width:36em;word-break:break-all"><code>%s</code></td><td>%s</td><td>%d</td><td>%s</td></tr>',
+				esc_html( mb_substr( $row['payload'], 0, 300 ) ),
+				esc_html( $row['failed_at'] ),
+				(int) $row['http_status'],
+				esc_html( $row['error'] )
+			);
+		}
+		echo '</tbody></table><p>';
+		self::button( 'woom_retry_dead', __( 'Send dead letters again', 'woom' ) );
+		self::button( 'woom_discard_dead', __( 'Discard dead letters', 'woom' ), 'button-link-delete' );
+		echo '</p>';
+	}
+
+	private function render_buttons(): void {
+		echo '<p class="woom-buttons">';
+		self::button( 'woom_test_connection', __( 'Test connection', 'woom' ) );
+		self::button( 'woom_send_now', __( 'Send waiting events now', 'woom' ) );
+		self::button( 'woom_test_notification', __( 'Send test notification', 'woom' ) );
+		self::button( 'woom_run_check', __( 'Run check now', 'woom' ) );
+		echo '</p>';
+	}
+
+	private static function button( string $action, string $label, string $class = 'button-secondary' ): void {
+		printf(
+			'<form method="post" action="%s" style="display:inline-block;margin-right:.5em" id="%s-form">%s<input type="hidden" name="action" value="%s" /><button type="submit" class="button %s" id="%s">%s</button></form>',
+			esc_url( admin_url( 'admin-post.php' ) ),
+			esc_attr( str_replace( '_', '-', $action ) ),
+			wp_nonce_field( $action, '_wpnonce', true, false ), // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- WordPress builds it escaped.
+			esc_attr( $action ),
+			esc_attr( $class ),
+			esc_attr( str_replace( '_', '-', $action ) ),
+			esc_html( $label )
+		);
+	}
+}

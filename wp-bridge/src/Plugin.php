@@ -1,0 +1,108 @@
+<?php
+/**
+ * Builds the plugin's services once and registers every hook the plugin uses: this is the only place
+ * that calls add_action / add_filter.
+ *
+ * @package Woom\Bridge
+ */
+
+declare(strict_types=1);
+
+namespace Woom\Bridge;
+
+use Woom\Bridge\Admin\AdminActions;
+use Woom\Bridge\Admin\Flash;
+use Woom\Bridge\Admin\Notices;
+use Woom\Bridge\Admin\SettingsPage;
+use Woom\Bridge\Admin\TabView;
+
+final class Plugin {
+
+	public const TAB_ID = 'order-monitor';
+
+	private static ?self $instance = null;
+
+	public readonly Options $options;
+	public readonly Outbox $outbox;
+	public readonly Scheduler $scheduler;
+	public readonly SidecarClient $client;
+	public readonly Sender $sender;
+	public readonly OrderListener $listener;
+	public readonly Heartbeat $heartbeat;
+
+	private function __construct( \wpdb $db ) {
+		$events          = new EventFactory();
+		$this->options   = new Options();
+		$this->outbox    = new Outbox( $db );
+		$this->scheduler = new Scheduler();
+		$this->client    = new SidecarClient( $this->options );
+		$this->sender    = new Sender( $this->outbox, $this->client, $this->options, $this->scheduler, $db );
+		$this->listener  = new OrderListener( $this->outbox, $events, $this->scheduler );
+		$this->heartbeat = new Heartbeat( $this->outbox, $events, $this->options, $this->sender );
+	}
+
+	public static function instance(): self {
+		global $wpdb;
+		return self::$instance ??= new self( $wpdb );
+	}
+
+	/** `plugins_loaded`: hooks everything, or only a notice when WooCommerce is not active. */
+	public static function boot(): void {
+		if ( ! class_exists( 'WooCommerce' ) ) {
+			add_action( 'admin_notices', array( Notices::class, 'render_woocommerce_missing' ) );
+			return;
+		}
+		self::instance()->register();
+	}
+
+	public static function activate(): void {
+		global $wpdb;
+		( new Outbox( $wpdb ) )->install();
+	}
+
+	public static function deactivate(): void {
+		( new Scheduler() )->unschedule_all();
+	}
+
+	private function register(): void {
+		if ( $this->outbox->needs_install() ) {
+			$this->outbox->install();
+		}
+
+		add_action( 'woocommerce_new_order', array( $this->listener, 'on_new_order' ), 10, 2 );
+		add_action( 'woocommerce_order_status_changed', array( $this->listener, 'on_status_changed' ), 10, 4 );
+
+		add_filter( 'cron_schedules', array( $this->scheduler, 'add_cron_schedule' ) );
+		add_action( Scheduler::DRAIN_HOOK, array( $this->sender, 'drain' ), 10, 0 );
+		add_action( Scheduler::ASYNC_HOOK, array( $this->sender, 'drain' ), 10, 0 );
+		add_action( Scheduler::RETRY_HOOK, array( $this->sender, 'drain' ), 10, 0 );
+		add_action( Scheduler::HEARTBEAT_HOOK, array( $this->heartbeat, 'beat' ), 10, 0 );
+
+		if ( ! is_admin() ) {
+			return;
+		}
+		$flash   = new Flash();
+		$view    = new TabView( $this->options, $this->outbox, $this->client, $flash );
+		$actions = new AdminActions( $this->options, $this->outbox, $this->client, $this->sender, $this->scheduler, $flash );
+		$notices = new Notices( $this->options, $this->outbox, $flash );
+
+		add_action( 'admin_init', array( $this->scheduler, 'ensure_recurring' ) );
+		add_action( 'admin_notices', array( $notices, 'render' ) );
+		add_filter(
+			'woocommerce_get_settings_pages',
+			static function ( array $pages ) use ( $view ): array {
+				$pages[] = new SettingsPage( $view );
+				return $pages;
+			}
+		);
+		add_action( 'woocommerce_after_settings_' . self::TAB_ID, array( $view, 'render_after_form' ) );
+		foreach ( AdminActions::ACTIONS as $action => $method ) {
+			add_action( 'admin_post_' . $action, array( $actions, $method ) );
+			add_action( 'admin_post_nopriv_' . $action, array( $actions, 'refuse_anonymous' ) );
+		}
+	}
+
+	public static function tab_url(): string {
+		return admin_url( 'admin.php?page=wc-settings&tab=' . self::TAB_ID );
+	}
+}

@@ -1,0 +1,168 @@
+<?php
+/**
+ * Drains the outbox to the sidecar in signed batches. A row leaves the outbox only after the sidecar's
+ * 202; an unreachable sidecar or a 5xx backs off exponentially; a 4xx other than 401 dead-letters the
+ * events it concerns, where the settings tab shows them.
+ *
+ * @package Woom\Bridge
+ */
+
+declare(strict_types=1);
+
+namespace Woom\Bridge;
+
+final class Sender {
+
+	public const BATCH_SIZE = 500;
+
+	/** Bounds one drain: rounds and seconds. */
+	private const MAX_ROUNDS  = 40;
+	private const MAX_SECONDS = 25;
+
+	public function __construct(
+		private readonly Outbox $outbox,
+		private readonly SidecarClient $client,
+		private readonly Options $options,
+		private readonly Scheduler $scheduler,
+		private readonly \wpdb $db,
+	) {}
+
+	/**
+	 * Back-off after $failures consecutive failures: base * 2^(failures-1), capped (15 minutes by default).
+	 * WOOM_RETRY_BASE_SECONDS and WOOM_RETRY_MAX_SECONDS change the two numbers (the tests shorten them).
+	 */
+	public static function backoff_seconds( int $failures ): int {
+		$base = defined( 'WOOM_RETRY_BASE_SECONDS' ) ? max( 1, (int) WOOM_RETRY_BASE_SECONDS ) : 60;
+		$cap  = defined( 'WOOM_RETRY_MAX_SECONDS' ) ? max( 1, (int) WOOM_RETRY_MAX_SECONDS ) : 15 * MINUTE_IN_SECONDS;
+		$exp  = min( 20, max( 0, $failures - 1 ) );
+		return (int) min( $cap, $base * ( 2 ** $exp ) );
+	}
+
+	/** The Action Scheduler / WP-Cron callback. */
+	public function drain(): void {
+		$this->run( false );
+	}
+
+	/**
+	 * Sends what waits. `$ignore_backoff` is for an admin's explicit request.
+	 *
+	 * @return string What happened, for the admin.
+	 */
+	public function run( bool $ignore_backoff ): string {
+		if ( ! $this->options->is_configured() ) {
+			return 'not configured';
+		}
+		$delivery = $this->options->delivery();
+		if ( ! $ignore_backoff && $delivery['retry_at'] > time() ) {
+			return 'backing off until ' . gmdate( 'H:i:s', $delivery['retry_at'] ) . ' UTC';
+		}
+		$lock = 'woom_drain_' . $this->db->prefix;
+		if ( '1' !== (string) $this->db->get_var( $this->db->prepare( 'SELECT GET_LOCK(%s, 0)', $lock ) ) ) {
+			return 'another drain is running';
+		}
+		try {
+			return $this->drain_locked();
+		} finally {
+			$this->db->get_var( $this->db->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
+		}
+	}
+
+	private function drain_locked(): string {
+		$limit    = self::BATCH_SIZE;
+		$deadline = microtime( true ) + self::MAX_SECONDS;
+		$sent     = 0;
+		for ( $round = 0; $round < self::MAX_ROUNDS && microtime( true ) < $deadline; $round++ ) {
+			$rows = $this->outbox->next_batch( $limit );
+			if ( array() === $rows ) {
+				break;
+			}
+			$ids    = array_column( $rows, 'id' );
+			$result = $this->client->post_events( $this->batch_body( $rows ) );
+			$this->options->update_delivery( array( 'last_attempt_at' => time() ) );
+
+			if ( 202 === $result->status ) {
+				$this->outbox->delete( $ids );
+				$sent += count( $ids );
+				$this->options->update_delivery(
+					array(
+						'failures'    => 0,
+						'retry_at'    => 0,
+						'last_error'  => '',
+						'last_ack_at' => time(),
+					)
+				);
+				continue;
+			}
+			if ( self::is_transient( $result ) ) {
+				$this->back_off( $result );
+				return 'sent ' . $sent . ', then ' . $result->describe();
+			}
+			if ( 413 === $result->status && count( $ids ) > 1 ) {
+				$limit = max( 1, intdiv( count( $ids ), 2 ) );
+				continue;
+			}
+			$this->dead_letter( $rows, $result );
+		}
+		return 'sent ' . $sent;
+	}
+
+	/** Worth retrying: unreachable, 5xx, 401 (a configuration to fix, not bad events), 408, 429. */
+	private static function is_transient( HttpResult $result ): bool {
+		return ! $result->reached() || $result->status >= 500 || in_array( $result->status, array( 401, 408, 429 ), true ) || $result->status < 200 || ( $result->status >= 300 && $result->status < 400 );
+	}
+
+	private function back_off( HttpResult $result ): void {
+		$failures = $this->options->delivery()['failures'] + 1;
+		$retry_at = time() + self::backoff_seconds( $failures );
+		$this->options->update_delivery(
+			array(
+				'failures'   => $failures,
+				'retry_at'   => $retry_at,
+				'last_error' => $result->describe(),
+			)
+		);
+		$this->scheduler->schedule_retry( $retry_at );
+		if ( function_exists( 'wc_get_logger' ) ) {
+			wc_get_logger()->warning( 'Order Monitor: sidecar ' . $result->describe() . '; retrying in ' . self::backoff_seconds( $failures ) . ' s', array( 'source' => 'woom' ) );
+		}
+	}
+
+	/**
+	 * A 4xx: the events themselves are refused. On a 400 naming `events[i]`, only those are dead-lettered
+	 * and the rest go again in the next round.
+	 *
+	 * @param list<array{id:int, payload:string}> $rows
+	 */
+	private function dead_letter( array $rows, HttpResult $result ): void {
+		$ids      = array_column( $rows, 'id' );
+		$json     = $result->json();
+		$errors   = is_array( $json ) && isset( $json['errors'] ) && is_array( $json['errors'] ) ? $json['errors'] : array();
+		$per_row  = array();
+		$all_bad  = array() === $errors;
+		foreach ( $errors as $error ) {
+			$field = is_array( $error ) && isset( $error['field'] ) ? (string) $error['field'] : '';
+			if ( 1 !== preg_match( '/^events\[(\d+)\]/', $field, $match ) || ! isset( $ids[ (int) $match[1] ] ) ) {
+				$all_bad = true;
+				break;
+			}
+			$id             = $ids[ (int) $match[1] ];
+			$message        = is_array( $error ) && isset( $error['message'] ) ? (string) $error['message'] : '';
+			$per_row[ $id ] = trim( ( $per_row[ $id ] ?? '' ) . ' ' . $field . ': ' . $message );
+		}
+		$bad = $all_bad ? $ids : array_keys( $per_row );
+		$this->outbox->mark_dead( $bad, (int) $result->status, $all_bad ? array() : $per_row, $result->describe() );
+		$this->options->update_delivery( array( 'last_error' => $result->describe() ) );
+		if ( function_exists( 'wc_get_logger' ) ) {
+			wc_get_logger()->error( 'Order Monitor: sidecar refused ' . count( $bad ) . ' event(s): ' . $result->describe(), array( 'source' => 'woom' ) );
+		}
+	}
+
+	/**
+	 * The stored payloads are already JSON; the batch is assembled around them unchanged.
+	 *
+	 * @param list<array{id:int, payload:string}> $rows
+	 */
+	private function batch_body( array $rows ): string {
+		return '{"store":' . wp_json_encode( $this->options->store_id() ) . ',"events":[' . implode( ',', array_column( $rows, 'payload' ) ) . ']}';
+	}
+}
