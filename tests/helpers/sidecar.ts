@@ -14,6 +14,8 @@ export interface SidecarOptions extends ContainerOptions {
   notifyBackoffMs?: number;
   notifyAttempts?: number;
   devPages?: boolean;
+  /** Listen here instead of a free port. */
+  port?: number;
 }
 
 export interface SidecarHandle {
@@ -53,7 +55,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
   let container!: Container;
   let app!: Express;
   let server: Server | null = null;
-  let port = 0;
+  let port = opts.port ?? 0;
 
   const start = async () => {
     container = new Container(config, containerOptions);
