@@ -22,6 +22,7 @@ import { createDatabaseClient } from './store/database';
 import { EventRepository } from './store/events';
 import { NotificationRepository } from './store/notifications';
 import { OrderRepository } from './store/orders';
+import { ReportRepository } from './store/reports';
 import { SettingsRepository } from './store/settings';
 import { StoreRepository } from './store/stores';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
@@ -49,6 +50,7 @@ export class Container {
   readonly orders: OrderRepository;
   readonly alerts: AlertRepository;
   readonly notifications: NotificationRepository;
+  readonly reports: ReportRepository;
   readonly checkQueue: Queue<CheckJobData>;
   readonly notifyQueue: Queue<NotifyJobData>;
   readonly queueEvents: QueueEvents;
@@ -86,6 +88,7 @@ export class Container {
     this.orders = new OrderRepository(this.db);
     this.alerts = new AlertRepository(this.db);
     this.notifications = new NotificationRepository(this.db);
+    this.reports = new ReportRepository(this.db);
 
     this.scheduler = new CheckScheduler(this.checkQueue, options.minuteMs);
     this.notificationQueue = new NotificationQueue(

@@ -5,6 +5,12 @@ import type { StatusService } from '../services/status-service';
 import type { StoreRegistry } from '../services/store-registry';
 import type { SettingsRepository } from '../store/settings';
 import type { TemplateSet } from '../templates';
+import { once } from 'node:events';
+import { stringify } from 'csv-stringify';
+import type { ReportRepository } from '../store/reports';
+import { sendInvalid } from './errors';
+import { parsePeriod } from './period';
+import { hourlyChart } from './status-chart';
 import { formToSettingsChange, readForm, type FormValues } from './settings-form';
 
 export interface PageRouteDeps {
@@ -12,6 +18,31 @@ export interface PageRouteDeps {
   settings: SettingsRepository;
   registry: StoreRegistry;
   status: StatusService;
+  reports: ReportRepository;
+}
+
+const DETECTOR_NAMES: Record<string, string> = { time_based: 'Time-based', rolling_average: 'Rolling average (RAD)' };
+
+/**
+ * Links inside a fragment. The sidecar's own path works when the page is opened directly; a host that
+ * embeds the fragment (the WordPress bridge) sends X-Woom-Page-Url, a URL to which the page path is
+ * appended URL-encoded, so links lead back through the host and stay signed.
+ */
+function linkTo(req: Request): (page: string) => string {
+  const host = req.get('X-Woom-Page-Url');
+  if (host) return (page) => `${host}${encodeURIComponent(page)}`;
+  return (page) => `${req.baseUrl}/${page}`;
+}
+
+function localDate(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}
+
+/** Each recipient's latest delivery across an alert's notifications. */
+function latestDeliveries(notifications: Array<{ deliveries: Array<{ recipient: string; status: string; attempted_at: string }> }>) {
+  const latest = new Map<string, { recipient: string; status: string; attempted_at: string }>();
+  for (const n of notifications) for (const d of n.deliveries) latest.set(d.recipient, d);
+  return [...latest.values()];
 }
 
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -77,17 +108,102 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
   });
 
   router.get('/status', async (req, res) => {
-    const settings = (await deps.settings.get(req.store!.id))!;
-    const status = await deps.status.status(req.store!, settings);
-    const local = (iso: string | null | undefined) => (iso ? formatLocal(new Date(iso), settings.timezone) : 'never');
+    const store = req.store!;
+    const settings = (await deps.settings.get(store.id))!;
+    const now = new Date();
+    const [status, counts, failed, alerts] = await Promise.all([
+      deps.status.status(store, settings),
+      deps.reports.hourlyCounts(store.id, new Date(now.getTime() - 24 * 3600_000), settings.success_statuses, settings.failure_statuses),
+      deps.reports.recentFailedOrders(store.id, settings.failure_statuses, 20),
+      deps.status.alertHistory(store.id, 50),
+    ]);
+    const local = (iso: string | Date | null | undefined) =>
+      iso ? formatLocal(typeof iso === 'string' ? new Date(iso) : iso, settings.timezone) : 'never';
+    const link = linkTo(req);
+    const today = localDate(now, settings.timezone);
     send(req, res, 200, 'status', {
       ...status,
-      detectorList: Object.entries(status.detectors).map(([name, d]) => ({ name: name === 'time_based' ? 'Time-based' : 'Rolling average (RAD)', ...d })),
+      detectorList: Object.entries(status.detectors).map(([name, d]) => ({ name: DETECTOR_NAMES[name] ?? name, ...d })),
       lastOrderAt: local(status.last_order?.created_at),
       lastCheckAt: local(status.last_check?.ran_at),
+      lastCheckResults: ((status.last_check?.results ?? []) as Array<{ detector: string; summary: string }>).map((r) => ({
+        name: DETECTOR_NAMES[r.detector] ?? r.detector,
+        summary: r.summary,
+      })),
       lastContactAt: local(status.last_contact_at),
       openAlertAt: local(status.open_alert?.opened_at),
+      openAlertDetector: status.open_alert?.detector.split(',').map((d) => DETECTOR_NAMES[d] ?? d).join(' + '),
+      chart: hourlyChart(counts, settings, now),
+      failedOrders: failed.map((o) => ({
+        ...o,
+        at: local(o.createdAt),
+        total: o.total === null ? '' : `${o.total.toFixed(2)}${o.currency ? ` ${o.currency}` : ''}`,
+        paymentMethod: o.paymentMethod || 'none',
+        url: `${store.url}/wp-admin/post.php?post=${o.orderId}&action=edit`,
+      })),
+      alerts: alerts.map((a) => ({
+        at: local(a.opened_at),
+        detector: a.detector
+          .split(',')
+          .map((d) => DETECTOR_NAMES[d] ?? d)
+          .join(' + '),
+        severity: a.severity,
+        numbers: (a.findings as Array<{ summary?: string }>).map((f) => f.summary ?? '').filter(Boolean),
+        deliveries: latestDeliveries(a.notifications),
+        resolvedAt: a.resolved_at ? local(a.resolved_at) : a.state === 'open' ? 'still open' : '',
+      })),
+      exports: {
+        alerts: link('export/alerts.csv'),
+        events: link('export/events.csv'),
+        from: localDate(new Date(now.getTime() - 7 * 86_400_000), settings.timezone),
+        to: today,
+      },
     });
+  });
+
+  router.get('/export/alerts.csv', async (req, res) => {
+    const settings = (await deps.settings.get(req.store!.id))!;
+    const alerts = await deps.status.alertHistory(req.store!.id, 10_000);
+    res.type('text/csv').attachment(`woom-alerts-${req.store!.id}.csv`);
+    const csv = stringify({
+      header: true,
+      columns: ['alert_id', 'opened_at', 'opened_at_local', 'detector', 'severity', 'state', 'resolved_at', 'numbers', 'deliveries'],
+    });
+    csv.pipe(res);
+    for (const a of alerts) {
+      csv.write([
+        a.id,
+        a.opened_at,
+        formatLocal(new Date(a.opened_at), settings.timezone),
+        a.detector,
+        a.severity,
+        a.state,
+        a.resolved_at ?? '',
+        (a.findings as Array<{ summary?: string }>).map((f) => f.summary ?? '').join(' | '),
+        latestDeliveries(a.notifications)
+          .map((d) => `${d.recipient}: ${d.status}`)
+          .join('; '),
+      ]);
+    }
+    csv.end();
+  });
+
+  router.get('/export/events.csv', async (req, res) => {
+    const settings = (await deps.settings.get(req.store!.id))!;
+    const period = parsePeriod(req.query as { from?: unknown; to?: unknown }, settings.timezone);
+    if (!period.ok) return sendInvalid(res, period.errors);
+    res.type('text/csv').attachment(`woom-events-${req.store!.id}-${String(req.query.from)}-${String(req.query.to)}.csv`);
+    const csv = stringify({
+      header: true,
+      columns: ['id', 'type', 'order_id', 'from', 'to', 'total', 'currency', 'payment_method', 'created_via', 'created_at', 'occurred_at', 'received_at'],
+    });
+    csv.pipe(res);
+    const iso = (d: Date | null) => (d ? d.toISOString() : '');
+    for await (const e of deps.reports.streamEvents(req.store!.id, period.from, period.to)) {
+      const more = csv.write([e.id, e.type, e.order_id ?? '', e.from_status ?? '', e.to_status ?? '', e.total ?? '', e.currency ?? '', e.payment_method ?? '', e.created_via ?? '', iso(e.order_created_at), iso(e.occurred_at), iso(e.received_at)]);
+      if (!more) await once(csv, 'drain');
+    }
+    csv.end();
   });
   return router;
 }

@@ -1,0 +1,85 @@
+import type { Knex } from 'knex';
+
+export interface HourlyCount {
+  /** Start of the hour, UTC. */
+  hour: Date;
+  successful: number;
+  failed: number;
+}
+
+export interface FailedOrder {
+  orderId: number;
+  status: string;
+  createdAt: Date;
+  statusChangedAt: Date;
+  total: number | null;
+  currency: string | null;
+  paymentMethod: string | null;
+}
+
+export interface EventExportRow {
+  id: string;
+  type: string;
+  order_id: number | null;
+  from_status: string | null;
+  to_status: string | null;
+  total: number | null;
+  currency: string | null;
+  payment_method: string | null;
+  created_via: string | null;
+  order_created_at: Date | null;
+  occurred_at: Date;
+  received_at: Date;
+}
+
+/** Read-only views for the status page and the CSV exports. */
+export class ReportRepository {
+  constructor(private readonly db: Knex) {}
+
+  /** Orders created per hour since `since`, by their latest status, successful and failed apart. */
+  async hourlyCounts(storeId: string, since: Date, success: readonly string[], failure: readonly string[]): Promise<HourlyCount[]> {
+    const rows: Array<{ bucket: number | string; successful: number | string | null; failed: number | string | null }> = await this.db('orders')
+      .where('store_id', storeId)
+      .andWhere('created_at', '>=', since)
+      .select(
+        this.db.raw('FLOOR(UNIX_TIMESTAMP(created_at) / 3600) AS bucket'),
+        this.db.raw(`SUM(status IN (${success.map(() => '?').join(', ')})) AS successful`, [...success]),
+        this.db.raw(`SUM(status IN (${failure.map(() => '?').join(', ')})) AS failed`, [...failure]),
+      )
+      .groupBy('bucket');
+    return rows.map((row) => ({
+      hour: new Date(Number(row.bucket) * 3600_000),
+      successful: Number(row.successful ?? 0),
+      failed: Number(row.failed ?? 0),
+    }));
+  }
+
+  async recentFailedOrders(storeId: string, failure: readonly string[], limit = 20): Promise<FailedOrder[]> {
+    const rows = await this.db('orders')
+      .where('store_id', storeId)
+      .whereIn('status', failure)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .select('order_id', 'status', 'created_at', 'status_changed_at', 'total', 'currency', 'payment_method');
+    return rows.map((row) => ({
+      orderId: Number(row.order_id),
+      status: row.status,
+      createdAt: row.created_at,
+      statusChangedAt: row.status_changed_at,
+      total: row.total,
+      currency: row.currency,
+      paymentMethod: row.payment_method,
+    }));
+  }
+
+  /** The events of a period by when they happened, oldest first, as a stream (a period may hold many). */
+  streamEvents(storeId: string, from: Date, to: Date): AsyncIterable<EventExportRow> {
+    return this.db('order_events')
+      .where('store_id', storeId)
+      .andWhere('occurred_at', '>=', from)
+      .andWhere('occurred_at', '<', to)
+      .orderBy('occurred_at')
+      .select('id', 'type', 'order_id', 'from_status', 'to_status', 'total', 'currency', 'payment_method', 'created_via', 'order_created_at', 'occurred_at', 'received_at')
+      .stream() as unknown as AsyncIterable<EventExportRow>;
+  }
+}

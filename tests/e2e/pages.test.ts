@@ -1,0 +1,162 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, newLocalPage } from '../helpers/browser';
+import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
+import { orderEvent, signed, type StoreCredentials } from '../helpers/signing';
+import { startTestSmtp, type TestSmtp } from '../helpers/smtp';
+
+const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'pages');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let smtp: TestSmtp;
+let sidecar: SidecarHandle;
+let shop: StoreCredentials;
+let browser: Browser;
+let eventCount = 0;
+
+const hoursAgo = (h: number, minutes = 0) => new Date(Date.now() - h * 3600_000 - minutes * 60_000).toISOString();
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  smtp = await startTestSmtp();
+  sidecar = await startSidecar({ smtpPort: smtp.port, devPages: true });
+  shop = await sidecar.addStore({
+    name: 'Page Shop',
+    url: 'https://page-shop.example',
+    timezone: 'Europe/Berlin',
+    settings: { alert_emails: ['owner@page-shop.example'], mode: 'rolling_average' },
+  });
+  // A day of real traffic: paid orders most hours, a few failures, then a burst that makes RAD alert.
+  const events = [];
+  for (let h = 23; h >= 1; h -= 1) {
+    for (let i = 0; i < (h % 5) + 1; i += 1) events.push(orderEvent({ to: 'processing', created_at: hoursAgo(h, i * 7), occurred_at: hoursAgo(h, i * 7), total: `${20 + i}.50` }));
+    if (h % 6 === 0) events.push(orderEvent({ to: 'failed', created_at: hoursAgo(h, 30), occurred_at: hoursAgo(h, 30), payment_method: 'paypal' }));
+  }
+  await signed(sidecar.app, shop, 'POST', '/v1/events', { store: shop.id, events }).expect(202);
+  const burst = Array.from({ length: 8 }, (_, i) => orderEvent({ to: 'failed', created_at: hoursAgo(0, 20 - i), occurred_at: hoursAgo(0, 20 - i), payment_method: 'stripe' }));
+  await signed(sidecar.app, shop, 'POST', '/v1/events', { store: shop.id, events: burst }).expect(202);
+  eventCount = events.length + burst.length;
+  await smtp.waitForMessage((m) => m.subject?.includes('Page Shop') ?? false);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await sidecar?.close();
+  await smtp?.close();
+});
+
+const pageUrl = (name: string) => `${sidecar.url}/v1/stores/${shop.id}/pages/${name}`;
+
+async function open(name: string, width: number): Promise<Page> {
+  const page = await newLocalPage(browser);
+  await page.setViewportSize({ width, height: 900 });
+  await page.goto(pageUrl(name));
+  return page;
+}
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: AXE });
+  const result = (await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as {
+    violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }>;
+  };
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe('settings page in Chromium', () => {
+  it('shows every setting with a label, passes axe, and looks right at desktop and phone width', async () => {
+    for (const [width, name] of [[1280, 'desktop'], [390, 'phone']] as const) {
+      const page = await open('settings', width);
+      expect(await page.locator('h1').textContent()).toBe('Order Monitor settings');
+      for (const field of ['threshold_peak', 'threshold_off_peak', 'peak_start', 'peak_end', 'rad_window_size', 'rad_failure_threshold_pct', 'rad_min_orders', 'cooldown_minutes', 'max_alerts_per_day', 'alert_emails', 'mode', 'check_interval_minutes', 'timezone']) {
+        const label = await page.locator(`label[for="woom-${field}"]`).textContent();
+        expect(label?.trim().length, field).toBeGreaterThan(0);
+      }
+      expect(await seriousViolations(page)).toEqual([]);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+      await page.screenshot({ path: join(ARTIFACTS, `settings-${name}.png`), fullPage: true });
+      await page.context().close();
+    }
+  });
+
+  it('shows the error beside the field for a bad value, keeps what was typed, and changes nothing', async () => {
+    const page = await open('settings', 1280);
+    await page.fill('#woom-threshold_peak', '-5');
+    await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+    await page.waitForSelector('.notice-error');
+    const row = page.locator('tr', { has: page.locator('#woom-threshold_peak') });
+    expect(await row.locator('.woom-field-error').textContent()).toMatch(/0 or more|>=0/);
+    expect(await page.inputValue('#woom-threshold_peak')).toBe('-5');
+    await page.screenshot({ path: join(ARTIFACTS, 'settings-error.png'), fullPage: true });
+    const settings = (await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/settings`)).body.settings;
+    expect(settings.threshold_peak).toBe(10);
+    await page.context().close();
+  });
+
+  it('stores a valid value and says so', async () => {
+    const page = await open('settings', 1280);
+    await page.fill('#woom-threshold_peak', '7');
+    await page.check('input[name="peak_weekdays[]"][value="6"]');
+    await page.uncheck('input[name="peak_weekdays[]"][value="7"]');
+    await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+    await page.waitForSelector('.notice-success');
+    expect(await page.locator('.notice-success').textContent()).toContain('Settings saved.');
+    const settings = (await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/settings`)).body.settings;
+    expect(settings.threshold_peak).toBe(7);
+    expect(settings.peak_weekdays).toEqual([1, 2, 3, 4, 5, 6]);
+    const history = await sidecar.db('settings_history').where({ store_id: shop.id }).orderBy('id', 'desc').first();
+    expect(JSON.parse(history.new_value).threshold_peak).toBe(7);
+    await page.context().close();
+  });
+});
+
+describe('status page in Chromium', () => {
+  it('shows the detectors, the 24-hour chart, failed orders and the alert history, and passes axe', async () => {
+    for (const [width, name] of [[1280, 'desktop'], [390, 'phone']] as const) {
+      const page = await open('status', width);
+      expect(await page.locator('.woom-detectors').textContent()).toContain('Rolling average (RAD)');
+      expect(await page.locator('.woom-chart svg g').count()).toBe(24);
+      const description = await page.locator('#woom-chart-desc').textContent();
+      expect(description).toMatch(/Last 24 hours: \d+ successful and \d+ failed orders/);
+      const failedRows = page.locator('table', { has: page.locator('th', { hasText: 'Payment method' }) }).locator('tbody tr');
+      expect(await failedRows.count()).toBeGreaterThanOrEqual(4);
+      expect(await failedRows.first().locator('a').getAttribute('href')).toMatch(/^https:\/\/page-shop\.example\/wp-admin\/post\.php\?post=\d+&action=edit$/);
+      const history = await page.locator('table', { has: page.locator('th', { hasText: 'Delivery' }) }).textContent();
+      expect(history).toContain('owner@page-shop.example: sent');
+      expect(history).toMatch(/\d of the last 10 orders failed/);
+      expect(await seriousViolations(page)).toEqual([]);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+      await page.screenshot({ path: join(ARTIFACTS, `status-${name}.png`), fullPage: true });
+      await page.context().close();
+    }
+  });
+
+  it('downloads the alert history and the order events of a period as CSV', async () => {
+    const page = await open('status', 1280);
+    const [alertsDownload] = await Promise.all([page.waitForEvent('download'), page.click('text=Download the alert history (CSV)')]);
+    const alerts = parse(readFileSync((await alertsDownload.path())!, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ detector: 'rolling_average', state: 'open', deliveries: 'owner@page-shop.example: sent' });
+    expect(alerts[0]!.numbers).toMatch(/of the last \d+ orders failed/);
+
+    const [eventsDownload] = await Promise.all([page.waitForEvent('download'), page.click('text=Download order events (CSV)')]);
+    const rows = parse(readFileSync((await eventsDownload.path())!, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    expect(rows).toHaveLength(eventCount);
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'type', 'order_id', 'from', 'to', 'total', 'currency', 'payment_method', 'created_via', 'created_at', 'occurred_at', 'received_at']);
+    expect(rows.filter((r) => r.to === 'failed').length).toBeGreaterThanOrEqual(4);
+    await page.context().close();
+  });
+
+  it('answers a bad export period with the field named', async () => {
+    const res = await fetch(`${pageUrl('export/events.csv')}?from=yesterday&to=2026-13-45`);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: Array<{ field: string }> };
+    expect(body.errors.map((e) => e.field)).toEqual(['from', 'to']);
+  });
+});
