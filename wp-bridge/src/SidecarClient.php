@@ -33,7 +33,10 @@ final class SidecarClient {
 	/**
 	 * A signed call to a store endpoint, `$suffix` being what follows `/v1/stores/:id` (e.g. `/status`).
 	 */
-	public function store_request( string $method, string $suffix, string $body = '', string $content_type = 'application/json', ?string $actor = null, int $timeout = 15 ): HttpResult {
+	/**
+	 * @param array<string, string> $extra_headers
+	 */
+	public function store_request( string $method, string $suffix, string $body = '', string $content_type = 'application/json', ?string $actor = null, int $timeout = 15, array $extra_headers = array() ): HttpResult {
 		$path      = '/v1/stores/' . rawurlencode( $this->options->store_id() ) . $suffix;
 		$timestamp = time();
 		$signed    = $this->base_path() . $path;
@@ -41,8 +44,8 @@ final class SidecarClient {
 			'X-Woom-Store'     => $this->options->store_id(),
 			'X-Woom-Timestamp' => (string) $timestamp,
 			'X-Woom-Signature' => Signer::signature( $this->options->secret(), Signer::request_payload( $timestamp, $method, $signed, $body ) ),
-			'Accept'           => 'application/json, text/html',
-		);
+			'Accept'           => 'application/json, text/html, text/csv',
+		) + $extra_headers;
 		if ( 'GET' !== $method ) {
 			$headers['Content-Type'] = $content_type;
 		}

@@ -34,6 +34,19 @@ function linkTo(req: Request): (page: string) => string {
   return (page) => `${req.baseUrl}/${page}`;
 }
 
+/**
+ * A GET form replaces its action's query string with its own fields, so the host's query (its action
+ * name, its nonce, and the last parameter that carries the page) travels as hidden fields instead.
+ */
+function formTo(req: Request, page: string): { action: string; hidden: Array<{ name: string; value: string }> } {
+  const host = req.get('X-Woom-Page-Url');
+  if (!host) return { action: `${req.baseUrl}/${page}`, hidden: [] };
+  const url = new URL(host, 'http://host.invalid');
+  const hidden = [...url.searchParams].map(([name, value]) => ({ name, value }));
+  if (hidden.length > 0) hidden[hidden.length - 1]!.value = page;
+  return { action: host.split('?')[0]!, hidden };
+}
+
 function localDate(instant: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
 }
@@ -154,7 +167,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       })),
       exports: {
         alerts: link('export/alerts.csv'),
-        events: link('export/events.csv'),
+        eventsForm: formTo(req, 'export/events.csv'),
         from: localDate(new Date(now.getTime() - 7 * 86_400_000), settings.timezone),
         to: today,
       },

@@ -4,7 +4,8 @@
  * sidecar, the test button shows the SMTP server's answer, "Run check now" shows both detectors, and
  * events the sidecar refuses are dead-lettered and shown.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,5 +151,28 @@ describe('the Order Monitor tab', () => {
 
     await submit(page, page.locator('#woom-discard-dead'));
     expect(await wp.outboxCounts()).toEqual({ pending: 0, dead: 0 });
+  }, 60_000);
+
+  it('passes the status page\'s CSV downloads through WordPress, signed, to admins only', async () => {
+    await page.goto(`${wp.url}${TAB_PATH}`);
+    const link = page.locator('#woom-status-page a', { hasText: 'Download the alert history (CSV)' });
+    const href = (await link.getAttribute('href')) ?? '';
+    expect(href).toMatch(/\/wp-admin\/admin-post\.php\?action=woom_page_download&_wpnonce=\w+&path=export%2Falerts\.csv$/);
+    const [alerts] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect((await readFile((await alerts.path())!, 'utf8')).split('\n')[0]).toBe('alert_id,opened_at,opened_at_local,detector,severity,state,resolved_at,numbers,deliveries');
+
+    const today = new Date().toISOString().slice(0, 10);
+    await page.fill('#woom-status-page #woom-export-from', '2020-01-01');
+    await page.fill('#woom-status-page #woom-export-to', today);
+    const [events] = await Promise.all([page.waitForEvent('download'), page.click('#woom-status-page button:has-text("Download order events (CSV)")')]);
+    const rows = parse(await readFile((await events.path())!, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    const stored = Number((await sidecar.db('order_events').where({ store_id: store.id }).count({ n: '*' }).first())?.n);
+    expect(rows.length).toBe(stored);
+    expect(rows.length).toBeGreaterThan(0);
+
+    // The same link without a logged-in admin's session is refused.
+    const anonymous = await fetch(new URL(href, wp.url));
+    expect(anonymous.status).toBe(403);
+    expect(await anonymous.text()).not.toContain('alert_id');
   }, 60_000);
 });

@@ -31,6 +31,13 @@ final class AdminActions {
 		'woom_send_now'          => 'send_now',
 		'woom_retry_dead'        => 'retry_dead',
 		'woom_discard_dead'      => 'discard_dead',
+		'woom_page_download'     => 'download_page',
+	);
+
+	/** The status page's downloads that the bridge passes through, and the query fields each takes. */
+	private const DOWNLOADS = array(
+		'export/alerts.csv' => array(),
+		'export/events.csv' => array( 'from', 'to' ),
 	);
 
 	/** Fields of ours that the sidecar's form never sees. */
@@ -151,6 +158,39 @@ final class AdminActions {
 		$count = $this->outbox->discard_dead();
 		$this->flash->notice( 'warning', esc_html( sprintf( /* translators: %d: count */ _n( '%d dead letter discarded.', '%d dead letters discarded.', $count, 'woom' ), $count ) ) );
 		$this->back();
+	}
+
+	/**
+	 * A CSV link or form of the embedded status page (a GET, as a download is): capability and nonce as
+	 * for the forms, then the sidecar's file fetched signed and passed to the admin's browser.
+	 */
+	public function download_page(): void {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'You are not allowed to download Order Monitor data.', 'woom' ), 403, array( 'response' => 403 ) );
+		}
+		$nonce = isset( $_GET['_wpnonce'] ) ? sanitize_text_field( wp_unslash( $_GET['_wpnonce'] ) ) : '';
+		if ( '' === $nonce || false === wp_verify_nonce( $nonce, 'woom_page_download' ) ) {
+			wp_die( esc_html__( 'The link has expired or did not come from this site. Reload the page and try again.', 'woom' ), 403, array( 'response' => 403 ) );
+		}
+		$path = isset( $_GET['path'] ) ? sanitize_text_field( wp_unslash( $_GET['path'] ) ) : '';
+		if ( ! array_key_exists( $path, self::DOWNLOADS ) ) {
+			wp_die( esc_html__( 'No such download.', 'woom' ), 404, array( 'response' => 404 ) );
+		}
+		$query = array();
+		foreach ( self::DOWNLOADS[ $path ] as $field ) {
+			$query[ $field ] = isset( $_GET[ $field ] ) ? sanitize_text_field( wp_unslash( $_GET[ $field ] ) ) : '';
+		}
+		$suffix = '/pages/' . $path . ( $query ? '?' . http_build_query( $query, '', '&', PHP_QUERY_RFC3986 ) : '' );
+		$result = $this->client->store_request( 'GET', $suffix, '', 'application/json', null, 60 );
+		if ( 200 !== $result->status ) {
+			$status = 400 === $result->status ? 400 : 502;
+			wp_die( esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'The download failed: the sidecar answered %s.', 'woom' ), $result->describe() ) ), $status, array( 'response' => $status ) );
+		}
+		nocache_headers();
+		header( 'Content-Type: text/csv; charset=utf-8' );
+		header( 'Content-Disposition: attachment; filename="woom-' . basename( $path ) . '"' );
+		echo $result->body; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, not HTML.
+		exit;
 	}
 
 	/** Capability, then nonce; either missing ends the request with 403 before anything changes. */

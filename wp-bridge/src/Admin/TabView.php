@@ -105,7 +105,8 @@ final class TabView {
 			$this->render_fragment( $this->client->store_request( 'GET', '/pages/settings', '', 'application/json', null, self::PAGE_TIMEOUT ), 'woom_settings_page' );
 		}
 		echo '</div><h2>' . esc_html__( 'Status', 'woom' ) . '</h2><div id="woom-status-page">';
-		$this->render_fragment( $this->client->store_request( 'GET', '/pages/status', '', 'application/json', null, self::PAGE_TIMEOUT ), null );
+		$downloads = admin_url( 'admin-post.php' ) . '?action=woom_page_download&_wpnonce=' . wp_create_nonce( 'woom_page_download' ) . '&path=';
+		$this->render_fragment( $this->client->store_request( 'GET', '/pages/status', '', 'application/json', null, self::PAGE_TIMEOUT, array( 'X-Woom-Page-Url' => $downloads ) ), null );
 		echo '</div></div>';
 	}
 
