@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import { benchStatusPage } from './pages';
 import { benchSidecar } from './sidecar';
 
 /** `npm run bench`: prints figures; nothing here passes or fails on a number. */
 async function main(): Promise<void> {
   console.log(`WOOM benchmarks, ${new Date().toISOString()}, node ${process.version}`);
   await benchSidecar();
+  await benchStatusPage();
   const wordpress = new URL('./wp-hooks.ts', import.meta.url);
   if (existsSync(wordpress)) {
     const { benchWordPressHooks } = (await import(wordpress.href)) as { benchWordPressHooks: () => Promise<void> };
