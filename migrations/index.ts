@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as storesAndSettings from './20261123_001_stores_and_settings';
 import * as orderEventsAndOrders from './20261123_002_order_events_and_orders';
 import * as checksAlertsDeliveries from './20261123_003_checks_alerts_deliveries';
+import * as restRecovery from './20261123_004_rest_recovery';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261123_001_stores_and_settings', storesAndSettings],
   ['20261123_002_order_events_and_orders', orderEventsAndOrders],
   ['20261123_003_checks_alerts_deliveries', checksAlertsDeliveries],
+  ['20261123_004_rest_recovery', restRecovery],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

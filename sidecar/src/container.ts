@@ -9,9 +9,9 @@ import type { Notifier } from './notify/notifier';
 import { EmailRenderer } from './notify/renderer';
 import { CheckScheduler } from './queue/check-scheduler';
 import { createRedis } from './queue/connections';
-import { CHECK_QUEUE, NOTIFY_QUEUE, type CheckJobData, type NotifyJobData } from './queue/names';
+import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, type CheckJobData, type NotifyJobData } from './queue/names';
 import { NotificationQueue } from './queue/notification-queue';
-import { MAINTENANCE_JOB, startWorkers } from './queue/workers';
+import { startWorkers } from './queue/workers';
 import { CheckService } from './services/check-service';
 import { NotificationService } from './services/notification-service';
 import { StatusService } from './services/status-service';
@@ -23,6 +23,8 @@ import { EventRepository } from './store/events';
 import { NotificationRepository } from './store/notifications';
 import { OrderRepository } from './store/orders';
 import { ReportRepository } from './store/reports';
+import { RestSyncRepository } from './store/rest-sync';
+import { OrderRecovery } from './services/order-recovery';
 import { SettingsRepository } from './store/settings';
 import { StoreRepository } from './store/stores';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
@@ -51,6 +53,8 @@ export class Container {
   readonly alerts: AlertRepository;
   readonly notifications: NotificationRepository;
   readonly reports: ReportRepository;
+  readonly restSync: RestSyncRepository;
+  readonly recovery: OrderRecovery;
   readonly checkQueue: Queue<CheckJobData>;
   readonly notifyQueue: Queue<NotifyJobData>;
   readonly queueEvents: QueueEvents;
@@ -89,6 +93,7 @@ export class Container {
     this.alerts = new AlertRepository(this.db);
     this.notifications = new NotificationRepository(this.db);
     this.reports = new ReportRepository(this.db);
+    this.restSync = new RestSyncRepository(this.db);
 
     this.scheduler = new CheckScheduler(this.checkQueue, options.minuteMs);
     this.notificationQueue = new NotificationQueue(
@@ -108,8 +113,9 @@ export class Container {
       dispatch: (ids) => this.notificationQueue.dispatch(ids),
       log: this.log,
     });
+    this.recovery = new OrderRecovery({ stores: this.stores, restSync: this.restSync, events: this.events, log: this.log, timeoutMs: config.REST_TIMEOUT_MS });
     this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler);
-    this.status = new StatusService(this.orders, this.alerts, this.notifications);
+    this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync);
     this.testNotifications = new TestNotificationService(this.db, this.notifications, this.notificationQueue);
     this.pages = new TemplateSet(TEMPLATES_DIR, 'pages');
   }
@@ -135,10 +141,13 @@ export class Container {
       connection: this.workerConnection(),
       prefix: this.config.QUEUE_PREFIX,
       checks: this.checks,
+      recovery: this.recovery,
       notifications: this.notificationService,
       maintenance: () => this.maintenance(),
       log: this.log,
     });
+    // Whatever happened while the sidecar was down is read back before the first scheduled check.
+    for (const storeId of await this.restSync.storesWithCredentials()) await this.scheduler.triggerRecovery(storeId);
   }
 
   private async rebuildSchedules(): Promise<void> {

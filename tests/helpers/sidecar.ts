@@ -49,6 +49,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
     NOTIFY_ATTEMPTS: String(opts.notifyAttempts ?? 8),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     WOOM_DEV_PAGES: opts.devPages ? '1' : '0',
+    REST_TIMEOUT_MS: '1500',
   });
   const containerOptions: ContainerOptions = { maintenanceEveryMs: 1_000, pendingAfterMs: 500, ...opts };
 

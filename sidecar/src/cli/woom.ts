@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { Container } from '../container';
 import { createLogger } from '../logger';
+import { BACKFILL_DAYS } from '../services/order-recovery';
 import { RegistrationError } from '../services/store-registry';
 import { ensureDatabase, migrateLatest } from '../store/database';
 
@@ -11,7 +12,10 @@ const USAGE = `Usage: npm run woom -- <command>
                           register a store; prints its id and secret (the secret only this once)
   store list              every store with its time zone, mode and last contact
   store rotate-secret ID  issue a new secret (the old one stops working at once)
-  store remove ID         remove a store with all its orders, alerts and its schedule`;
+  store remove ID         remove a store with all its orders, alerts and its schedule
+  store rest-credentials ID --key ck_... --secret cs_...
+                          read-only WooCommerce REST keys: orders the bridge could not deliver are
+                          read back, and the last 8 weeks are backfilled`;
 
 class UsageError extends Error {}
 
@@ -19,7 +23,14 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, url: { type: 'string' }, timezone: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      name: { type: 'string' },
+      url: { type: 'string' },
+      timezone: { type: 'string' },
+      key: { type: 'string' },
+      secret: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   const [group, command, id] = positionals;
   if (values.help || group !== 'store' || !command) throw new UsageError(USAGE);
@@ -69,6 +80,18 @@ async function main(argv: string[]): Promise<void> {
         if (!id) throw new UsageError('store remove needs the store id');
         if (!(await container.registry.remove(id))) throw new RegistrationError(`No store with id ${id}`);
         console.log(`Removed store ${id}, its orders, alerts and schedule.`);
+        return;
+      }
+      case 'rest-credentials': {
+        if (!id || !values.key || !values.secret) throw new UsageError('store rest-credentials needs the store id, --key and --secret');
+        if (!(await container.stores.find(id))) throw new RegistrationError(`No store with id ${id}`);
+        if (!/^ck_[A-Za-z0-9]{8,100}$/.test(values.key) || !/^cs_[A-Za-z0-9]{8,100}$/.test(values.secret)) {
+          throw new RegistrationError('--key must be a WooCommerce consumer key (ck_...) and --secret its secret (cs_...)');
+        }
+        const from = new Date(Date.now() - BACKFILL_DAYS * 86_400_000);
+        await container.restSync.saveCredentials(id, { consumerKey: values.key, consumerSecret: values.secret }, from);
+        await container.scheduler.triggerRecovery(id);
+        console.log(`Saved. The sidecar reads back orders modified since ${from.toISOString()}, then at every check.`);
         return;
       }
       default:

@@ -144,6 +144,8 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
         summary: r.summary,
       })),
       lastContactAt: local(status.last_contact_at),
+      restLastSuccessAt: local(status.rest_recovery.last_success_at),
+      restSyncedUntil: local(status.rest_recovery.synced_until),
       openAlertAt: local(status.open_alert?.opened_at),
       openAlertDetector: status.open_alert?.detector.split(',').map((d) => DETECTOR_NAMES[d] ?? d).join(' + '),
       chart: hourlyChart(counts, settings, now),

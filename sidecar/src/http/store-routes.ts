@@ -5,8 +5,20 @@ import type { StatusService } from '../services/status-service';
 import type { StoreRegistry } from '../services/store-registry';
 import type { TestNotificationService } from '../services/test-notification';
 import type { SettingsRepository } from '../store/settings';
+import { z } from 'zod';
+import { toFieldErrors } from '../domain/settings';
+import type { CheckScheduler } from '../queue/check-scheduler';
+import { BACKFILL_DAYS, type OrderRecovery } from '../services/order-recovery';
+import type { RestSyncRepository } from '../store/rest-sync';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
+
+const restCredentialsSchema = z
+  .object({
+    consumer_key: z.string().regex(/^ck_[A-Za-z0-9]{8,100}$/, 'must be a WooCommerce consumer key, ck_ followed by letters and digits'),
+    consumer_secret: z.string().regex(/^cs_[A-Za-z0-9]{8,100}$/, 'must be a WooCommerce consumer secret, cs_ followed by letters and digits'),
+  })
+  .strict();
 
 export interface StoreRouteDeps {
   settings: SettingsRepository;
@@ -14,6 +26,9 @@ export interface StoreRouteDeps {
   checks: CheckService;
   status: StatusService;
   testNotifications: TestNotificationService;
+  restSync: RestSyncRepository;
+  recovery: OrderRecovery;
+  scheduler: CheckScheduler;
   log: Logger;
 }
 
@@ -44,7 +59,20 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
     res.json({ alerts: await deps.status.alertHistory(req.store!.id) });
   });
 
+  router.put('/rest-credentials', async (req, res) => {
+    const parsed = parseJson(req.rawBody ?? '');
+    if (!parsed.ok) return sendInvalid(res, [{ field: '(body)', message: parsed.message }]);
+    const valid = restCredentialsSchema.safeParse(parsed.value);
+    if (!valid.success) return sendInvalid(res, toFieldErrors(valid.error));
+    const backfillFrom = new Date(Date.now() - BACKFILL_DAYS * 86_400_000);
+    await deps.restSync.saveCredentials(req.store!.id, { consumerKey: valid.data.consumer_key, consumerSecret: valid.data.consumer_secret }, backfillFrom);
+    await deps.scheduler.triggerRecovery(req.store!.id).catch((error: Error) => deps.log.warn({ err: error.message }, 'could not queue the backfill; the next check reads the orders'));
+    res.json({ ok: true, message: `Saved. Orders modified since ${backfillFrom.toISOString()} are being read back.` });
+  });
+
   router.post('/check', async (req, res) => {
+    // A manual check, like a scheduled one, first reads back orders the bridge may not have delivered.
+    await deps.recovery.recover(req.store!.id);
     const outcome = await deps.checks.run(req.store!.id, 'manual');
     if (!outcome) return sendError(res, 404, 'not_found', 'Store not found');
     const detectors = Object.fromEntries(outcome.evaluations.map((result) => [result.detector, result]));

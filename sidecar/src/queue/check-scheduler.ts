@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { isCheckSchedulerId, schedulerIdFor, type CheckJobData } from './names';
+import { isCheckSchedulerId, RECOVERY_JOB, schedulerIdFor, type CheckJobData } from './names';
 
 export interface ScheduledStore {
   id: string;
@@ -56,6 +56,15 @@ export class CheckScheduler {
   async list(): Promise<Array<{ id: string; every: number | null; next: number | null }>> {
     const schedulers = await this.queue.getJobSchedulers(0, -1);
     return schedulers.map((s) => ({ id: String(s.id ?? s.key), every: s.every ? Number(s.every) : null, next: s.next ?? null }));
+  }
+
+  /** Reads a store's orders back over REST soon (after new credentials, at start); one waits at most. */
+  async triggerRecovery(storeId: string): Promise<void> {
+    await this.queue.add(
+      RECOVERY_JOB,
+      { storeId, trigger: 'schedule' },
+      { deduplication: { id: `recover-${storeId}`, keepLastIfActive: true }, removeOnComplete: { count: 100 }, removeOnFail: { count: 500 } },
+    );
   }
 
   /**

@@ -14,3 +14,6 @@ const CHECK_SCHEDULER_PREFIX = 'check-';
 export const schedulerIdFor = (storeId: string): string => `${CHECK_SCHEDULER_PREFIX}${storeId}`;
 export const isCheckSchedulerId = (id: string): boolean => id.startsWith(CHECK_SCHEDULER_PREFIX);
 export const notifyJobIdFor = (notificationId: number): string => `notification-${notificationId}`;
+
+export const MAINTENANCE_JOB = 'maintenance';
+export const RECOVERY_JOB = 'recover';

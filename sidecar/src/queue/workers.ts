@@ -1,26 +1,36 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { CheckService } from '../services/check-service';
+import type { OrderRecovery } from '../services/order-recovery';
 import type { NotificationService } from '../services/notification-service';
-import { CHECK_QUEUE, NOTIFY_QUEUE, type CheckJobData, type NotifyJobData } from './names';
+import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, RECOVERY_JOB, type CheckJobData, type NotifyJobData } from './names';
 
 export interface WorkerDeps {
   connection: ConnectionOptions;
   prefix: string;
   checks: CheckService;
+  recovery: OrderRecovery;
   notifications: NotificationService;
   /** Periodic upkeep: re-queue notifications that never reached the queue, repair schedules. */
   maintenance: () => Promise<void>;
   log: Logger;
 }
 
-export const MAINTENANCE_JOB = 'maintenance';
+
 
 export function startWorkers(deps: WorkerDeps): Worker[] {
   const checkWorker = new Worker<CheckJobData>(
     CHECK_QUEUE,
     async (job) => {
       if (job.name === MAINTENANCE_JOB) return deps.maintenance();
+      if (job.name === RECOVERY_JOB) return deps.recovery.recover(job.data.storeId);
+      // Orders the bridge did not deliver are read back first, so a scheduled check never alerts on
+      // orders that exist. The recovery records its own errors; the check runs whatever happened.
+      if (job.data.trigger === 'schedule') {
+        await deps.recovery
+          .recover(job.data.storeId)
+          .catch((error: Error) => deps.log.warn({ storeId: job.data.storeId, err: error.message }, 'recovery failed'));
+      }
       const outcome = await deps.checks.run(job.data.storeId, job.data.trigger);
       return outcome ? { decision: outcome.decision.action, alertId: outcome.alertId } : { skipped: 'unknown store' };
     },

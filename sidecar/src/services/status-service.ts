@@ -3,6 +3,7 @@ import { enabledDetectors, type DetectorName, type Settings } from '../domain/se
 import type { AlertRecord, AlertRepository } from '../store/alerts';
 import type { NotificationRepository } from '../store/notifications';
 import type { OrderRepository } from '../store/orders';
+import type { RestSyncRepository } from '../store/rest-sync';
 import type { StoreRecord } from '../store/stores';
 
 export type DetectorState = 'ok' | 'alerting' | 'learning' | 'off';
@@ -15,6 +16,13 @@ export interface StoreStatus {
   last_check: { ran_at: string; trigger: string; decision: string; held_by: string | null; results: unknown } | null;
   open_alert: ReturnType<typeof alertView> | null;
   last_contact_at: string | null;
+  rest_recovery: {
+    configured: boolean;
+    synced_until: string | null;
+    last_success_at: string | null;
+    last_error: string | null;
+    orders_seen: number;
+  };
 }
 
 export function alertView(alert: AlertRecord) {
@@ -36,13 +44,15 @@ export class StatusService {
     private readonly orders: OrderRepository,
     private readonly alerts: AlertRepository,
     private readonly notifications: NotificationRepository,
+    private readonly restSync: RestSyncRepository,
   ) {}
 
   async status(store: StoreRecord, settings: Settings): Promise<StoreStatus> {
-    const [lastOrder, lastCheck, openAlert] = await Promise.all([
+    const [lastOrder, lastCheck, openAlert, sync] = await Promise.all([
       this.orders.latest(store.id),
       this.alerts.lastCheckRun(store.id),
       this.alerts.openAlert(store.id),
+      this.restSync.state(store.id),
     ]);
     const enabled = settings.enabled ? enabledDetectors(settings.mode) : [];
     const results = (lastCheck?.results ?? []) as DetectorResult[];
@@ -75,6 +85,13 @@ export class StatusService {
         : null,
       open_alert: openAlert ? alertView(openAlert) : null,
       last_contact_at: store.lastContactAt?.toISOString() ?? null,
+      rest_recovery: {
+        configured: sync !== null,
+        synced_until: sync?.syncedUntil.toISOString() ?? null,
+        last_success_at: sync?.lastSuccessAt?.toISOString() ?? null,
+        last_error: sync?.lastError ?? null,
+        orders_seen: sync?.ordersSeen ?? 0,
+      },
     };
   }
 

@@ -23,6 +23,9 @@ const ORDER_UPSERT_UPDATE = `
   updated_at = VALUES(updated_at),
   status_changed_at = GREATEST(status_changed_at, VALUES(status_changed_at))`;
 
+/** Who sent the events: the bridge, or the sidecar's own recovery over WooCommerce's REST API. */
+export type EventOrigin = 'bridge' | 'rest';
+
 export class EventRepository {
   constructor(private readonly db: Knex) {}
 
@@ -31,14 +34,15 @@ export class EventRepository {
    * duplicate and changes nothing), and the latest status of each order. Only newly inserted events
    * touch the orders table, so a replayed event can never flip a status back.
    */
-  async ingest(storeId: string, events: readonly StoreEvent[], receivedAt = new Date()): Promise<IngestResult> {
+  async ingest(storeId: string, events: readonly StoreEvent[], receivedAt = new Date(), origin: EventOrigin = 'bridge'): Promise<IngestResult> {
     const unique = [...new Map(events.map((event) => [event.id, event])).values()];
     return this.db.transaction(async (trx) => {
       // First, so this transaction takes the store row's exclusive lock before the inserts below take
       // shared locks on it through their foreign keys: two batches of one store then queue instead of
       // deadlocking. A sender's clock may run ahead; nothing counts as later than its arrival.
       const times = events.map((e) => Math.min(e.occurred_at.getTime(), receivedAt.getTime()));
-      await recordContact(trx, storeId, new Date(Math.min(...times)), new Date(Math.max(...times)));
+      // Orders read back over REST say what WOOM has seen, not that WordPress is talking to it.
+      await recordContact(trx, storeId, new Date(Math.min(...times)), origin === 'bridge' ? new Date(Math.max(...times)) : null);
       // MariaDB's INSERT IGNORE ... RETURNING names exactly the rows it inserted: the duplicates are the rest.
       const insert = trx('order_events')
         .insert(unique.map((event) => eventRow(storeId, event, receivedAt)))

@@ -89,13 +89,13 @@ export class StoreRepository {
 /**
  * Records what a batch says about when WordPress was talking: the first contact is set once, from the
  * batch's earliest event; the last contact only moves forward, so a late batch never makes WordPress
- * look silent for longer.
+ * look silent for longer. `latest` is null for events that did not come from WordPress itself.
  */
-export async function recordContact(db: Knex, storeId: string, earliest: Date, latest: Date): Promise<void> {
+export async function recordContact(db: Knex, storeId: string, earliest: Date, latest: Date | null): Promise<void> {
   await db('stores')
     .where({ id: storeId })
     .update({
       first_contact_at: db.raw('COALESCE(first_contact_at, ?)', [earliest]),
-      last_contact_at: db.raw('GREATEST(COALESCE(last_contact_at, ?), ?)', [latest, latest]),
+      ...(latest ? { last_contact_at: db.raw('GREATEST(COALESCE(last_contact_at, ?), ?)', [latest, latest]) } : {}),
     });
 }

@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
+import { orderEvent, signed, type StoreCredentials } from '../helpers/signing';
+import { startWooCommerceRest, type WooCommerceRestStandin } from '../helpers/woocommerce-rest';
+
+let sidecar: SidecarHandle;
+let rest: WooCommerceRestStandin;
+
+beforeAll(async () => {
+  rest = await startWooCommerceRest();
+  sidecar = await startSidecar();
+});
+afterAll(async () => {
+  await sidecar?.close();
+  await rest?.close();
+});
+
+const daysAgo = (d: number, minutes = 0) => new Date(Date.now() - d * 86_400_000 - minutes * 60_000);
+const ordersOf = (storeId: string) => sidecar.db('orders').where({ store_id: storeId }).orderBy('order_id');
+
+async function storeWithCredentials(name: string, settings: Record<string, unknown> = { enabled: false }): Promise<StoreCredentials> {
+  const store = await sidecar.addStore({ name, url: rest.url, timezone: 'UTC', settings });
+  const res = await signed(sidecar.app, store, 'PUT', `/v1/stores/${store.id}/rest-credentials`, { consumer_key: rest.consumerKey, consumer_secret: rest.consumerSecret });
+  expect(res.status).toBe(200);
+  return store;
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('recovering orders over the WooCommerce REST API', () => {
+  it('backfills the last 8 weeks on registration, paging through X-WP-TotalPages, through the official client', async () => {
+    rest.orders.length = 0;
+    for (let i = 0; i < 250; i += 1) rest.addOrder({ created: daysAgo(50, i * 7), status: i % 10 === 0 ? 'failed' : 'completed' });
+    rest.addOrder({ created: daysAgo(70), status: 'completed' }); // older than 8 weeks: not read back
+    const store = await storeWithCredentials('Backfill');
+    await eventually(async () => (await ordersOf(store.id)).length === 250);
+    const orders = await ordersOf(store.id);
+    expect(orders.filter((o: { status: string }) => o.status === 'failed')).toHaveLength(25);
+    expect(rest.requests.length).toBeGreaterThanOrEqual(3);
+    expect(rest.requests.every((q) => q.get('per_page') === '100' && q.get('dates_are_gmt') === 'true' && q.has('modified_after'))).toBe(true);
+    const status = (await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/status`)).body;
+    expect(status.rest_recovery).toMatchObject({ configured: true, last_error: null });
+    // Recovered orders say what WOOM has seen, not that WordPress talked to it.
+    expect(status.last_contact_at).toBeNull();
+  });
+
+  it('recovers orders the bridge never delivered before the next check, and counts each order once', async () => {
+    rest.orders.length = 0;
+    rest.requests.length = 0;
+    const store = await storeWithCredentials('Lossy', { enabled: true, mode: 'time_based', threshold_peak: 3, threshold_off_peak: 3 });
+    await eventually(async () => (await sidecar.db('store_rest_sync').where({ store_id: store.id }).first())?.last_success_at);
+    // Three paid orders in the last minutes; the bridge delivered only the first one.
+    const created = [daysAgo(0, 6), daysAgo(0, 4), daysAgo(0, 2)].map((at) => rest.addOrder({ created: new Date(Math.floor(at.getTime() / 1000) * 1000), status: 'processing' }));
+    const first = created[0]!;
+    await signed(sidecar.app, store, 'POST', '/v1/events', {
+      store: store.id,
+      events: [
+        { id: crypto.randomUUID(), type: 'heartbeat', occurred_at: daysAgo(0, 20).toISOString() },
+        orderEvent({ order_id: first.id, to: 'processing', created_at: first.created.toISOString(), occurred_at: new Date(first.created.getTime() + 400).toISOString() }),
+      ],
+    }).expect(202);
+    const check = await signed(sidecar.app, store, 'POST', `/v1/stores/${store.id}/check`);
+    expect(check.body.detectors.time_based).toMatchObject({ successful: 3, threshold: 3, breached: false });
+    expect(await ordersOf(store.id)).toHaveLength(3);
+    expect(await sidecar.db('alerts').where({ store_id: store.id })).toHaveLength(0);
+    // Reading the same orders again stores nothing new.
+    const before = await sidecar.db('order_events').where({ store_id: store.id }).count({ n: '*' }).first();
+    await sidecar.container.recovery.recover(store.id);
+    expect(await sidecar.db('order_events').where({ store_id: store.id }).count({ n: '*' }).first()).toEqual(before);
+  });
+
+  it('never lets a recovered order undo a newer status the bridge sent', async () => {
+    rest.orders.length = 0;
+    const store = await storeWithCredentials('Racy');
+    const order = rest.addOrder({ created: new Date(Math.floor(daysAgo(0, 30).getTime() / 1000) * 1000), status: 'pending' });
+    await signed(sidecar.app, store, 'POST', '/v1/events', {
+      store: store.id,
+      events: [orderEvent({ order_id: order.id, type: 'order.status_changed', from: 'pending', to: 'failed', created_at: order.created.toISOString(), occurred_at: daysAgo(0, 1).toISOString() })],
+    }).expect(202);
+    await sidecar.container.recovery.recover(store.id);
+    expect((await ordersOf(store.id))[0]).toMatchObject({ order_id: order.id, status: 'failed' });
+  });
+
+  it('does not lose an order when the pages shift because an order is modified while they are read', async () => {
+    rest.orders.length = 0;
+    const store = await storeWithCredentials('Shifty');
+    await eventually(async () => (await sidecar.db('store_rest_sync').where({ store_id: store.id }).first())?.last_success_at);
+    const base = Math.floor(daysAgo(0, 300).getTime() / 1000) * 1000;
+    for (let i = 0; i < 230; i += 1) rest.addOrder({ created: new Date(base + i * 60_000), status: 'completed' });
+    let modifiedOnce = false;
+    rest.beforeAnswer = () => {
+      // Between the first and the second request, the oldest order is refunded: it moves to the end.
+      if (rest.requests.length >= 2 && !modifiedOnce) {
+        modifiedOnce = true;
+        rest.setStatus(rest.orders[0]!.id, 'refunded');
+      }
+    };
+    try {
+      await sidecar.container.recovery.recover(store.id);
+    } finally {
+      rest.beforeAnswer = null;
+    }
+    expect(modifiedOnce).toBe(true);
+    const orders = await ordersOf(store.id);
+    expect(orders).toHaveLength(230);
+    expect(orders.find((o: { order_id: number }) => o.order_id === rest.orders[0]!.id)?.status).toBe('refunded');
+  });
+
+  it('reports REST errors in the status, keeps what it read, invents nothing, and catches up on the next run', async () => {
+    rest.orders.length = 0;
+    const store = await storeWithCredentials('Flaky');
+    await eventually(async () => (await sidecar.db('store_rest_sync').where({ store_id: store.id }).first())?.last_success_at);
+    const base = Math.floor(daysAgo(0, 200).getTime() / 1000) * 1000;
+    for (let i = 0; i < 150; i += 1) rest.addOrder({ created: new Date(base + i * 60_000) });
+
+    for (const [how, expected] of [[500, /answered 500/], ['timeout', /did not answer/]] as const) {
+      rest.failNext(1, how);
+      const outcome = await sidecar.container.recovery.recover(store.id);
+      expect(outcome?.error).toMatch(expected);
+      const status = (await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/status`)).body;
+      expect(status.rest_recovery.last_error).toMatch(expected);
+    }
+    // A check still runs while the store cannot be read.
+    rest.failNext(1, 500);
+    const check = await signed(sidecar.app, store, 'POST', `/v1/stores/${store.id}/check`);
+    expect(check.status).toBe(200);
+    expect(check.body.detectors.rolling_average).toBeDefined();
+
+    const outcome = await sidecar.container.recovery.recover(store.id);
+    expect(outcome?.error).toBeNull();
+    expect(await ordersOf(store.id)).toHaveLength(150);
+    const status = (await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/status`)).body;
+    expect(status.rest_recovery.last_error).toBeNull();
+  });
+
+  it('says so when the credentials are refused (401), and stores nothing', async () => {
+    rest.orders.length = 0;
+    rest.addOrder({ created: daysAgo(1) });
+    const store = await sidecar.addStore({ name: 'Wrongkey', url: rest.url, timezone: 'UTC', settings: { enabled: false } });
+    await signed(sidecar.app, store, 'PUT', `/v1/stores/${store.id}/rest-credentials`, { consumer_key: rest.consumerKey, consumer_secret: 'cs_wrongwrongwrong' }).expect(200);
+    const outcome = await sidecar.container.recovery.recover(store.id);
+    expect(outcome?.error).toMatch(/answered 401.*consumer key and secret/);
+    expect(await ordersOf(store.id)).toHaveLength(0);
+  });
+
+  it('refuses malformed credentials, naming the field, and never returns them', async () => {
+    const store = await sidecar.addStore({ name: 'Badkey', url: rest.url, timezone: 'UTC' });
+    const res = await signed(sidecar.app, store, 'PUT', `/v1/stores/${store.id}/rest-credentials`, { consumer_key: 'hello', consumer_secret: rest.consumerSecret });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['consumer_key']);
+    expect(await sidecar.db('store_rest_credentials').where({ store_id: store.id }).first()).toBeUndefined();
+    await signed(sidecar.app, store, 'PUT', `/v1/stores/${store.id}/rest-credentials`, { consumer_key: rest.consumerKey, consumer_secret: rest.consumerSecret }).expect(200);
+    for (const path of ['settings', 'status']) {
+      const body = JSON.stringify((await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/${path}`)).body);
+      expect(body).not.toContain(rest.consumerSecret);
+    }
+  });
+});
