@@ -6,6 +6,7 @@ import { sendError } from './http/errors';
 import { eventsRoutes } from './http/events-routes';
 import { pageRoutes, type PageRouteDeps } from './http/page-routes';
 import { storeRoutes, type StoreRouteDeps } from './http/store-routes';
+import type { Metrics } from './metrics';
 import type { CheckScheduler } from './queue/check-scheduler';
 import type { EventRepository } from './store/events';
 import type { StoreRepository } from './store/stores';
@@ -18,6 +19,8 @@ export interface AppDeps extends StoreRouteDeps, PageRouteDeps {
   readiness: () => Promise<Record<string, boolean>>;
   /** Lets a browser open the pages without a signature (development only). */
   devPages: boolean;
+  metrics: Metrics;
+  metricsToken: string | undefined;
   log: Logger;
 }
 
@@ -45,6 +48,14 @@ export function createApp(deps: AppDeps): express.Express {
     const checks = await deps.readiness();
     const ok = Object.values(checks).every(Boolean);
     res.status(ok ? 200 : 503).json({ ok, checks });
+  });
+
+  app.get('/metrics', async (req, res) => {
+    // Optional: a deployment that exposes the port sets METRICS_TOKEN; scrapers send it as a bearer token.
+    if (deps.metricsToken && req.get('Authorization') !== `Bearer ${deps.metricsToken}`) {
+      return sendError(res, 401, 'unauthorized', 'Send METRICS_TOKEN as "Authorization: Bearer <token>"');
+    }
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
   app.use('/v1', readRawBody);

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { createLogger } from './logger';
+import { Metrics } from './metrics';
 import { EmailNotifier } from './notify/email-notifier';
 import type { Notifier } from './notify/notifier';
 import { EmailRenderer } from './notify/renderer';
@@ -44,6 +45,7 @@ export interface ContainerOptions {
  */
 export class Container {
   readonly log: Logger;
+  readonly metrics = new Metrics();
   readonly db: Knex;
   readonly redis: Redis;
   readonly stores: StoreRepository;
@@ -102,7 +104,7 @@ export class Container {
       this.queueEvents,
     );
     this.notifier = new EmailNotifier(config.SMTP_URL, config.MAIL_FROM);
-    this.notificationService = new NotificationService(this.notifications, this.notifier, new EmailRenderer(TEMPLATES_DIR), this.log);
+    this.notificationService = new NotificationService(this.notifications, this.notifier, new EmailRenderer(TEMPLATES_DIR), this.log, this.metrics);
     this.checks = new CheckService({
       db: this.db,
       stores: this.stores,
@@ -113,7 +115,14 @@ export class Container {
       dispatch: (ids) => this.notificationQueue.dispatch(ids),
       log: this.log,
     });
-    this.recovery = new OrderRecovery({ stores: this.stores, restSync: this.restSync, events: this.events, log: this.log, timeoutMs: config.REST_TIMEOUT_MS });
+    this.recovery = new OrderRecovery({
+      stores: this.stores,
+      restSync: this.restSync,
+      events: this.events,
+      log: this.log,
+      metrics: this.metrics,
+      timeoutMs: config.REST_TIMEOUT_MS,
+    });
     this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler);
     this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync);
     this.testNotifications = new TestNotificationService(this.db, this.notifications, this.notificationQueue);
@@ -142,6 +151,7 @@ export class Container {
       prefix: this.config.QUEUE_PREFIX,
       checks: this.checks,
       recovery: this.recovery,
+      metrics: this.metrics,
       notifications: this.notificationService,
       maintenance: () => this.maintenance(),
       log: this.log,

@@ -16,6 +16,7 @@ export interface SidecarOptions extends ContainerOptions {
   devPages?: boolean;
   /** Listen here instead of a free port. */
   port?: number;
+  metricsToken?: string;
 }
 
 export interface SidecarHandle {
@@ -50,6 +51,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     WOOM_DEV_PAGES: opts.devPages ? '1' : '0',
     REST_TIMEOUT_MS: '1500',
+    ...(opts.metricsToken ? { METRICS_TOKEN: opts.metricsToken } : {}),
   });
   const containerOptions: ContainerOptions = { maintenanceEveryMs: 1_000, pendingAfterMs: 500, ...opts };
 
@@ -61,7 +63,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
   const start = async () => {
     container = new Container(config, containerOptions);
     await container.startBackground();
-    app = createApp({ ...container, readiness: () => container.readiness(), devPages: config.WOOM_DEV_PAGES, log: container.log });
+    app = createApp({ ...container, readiness: () => container.readiness(), devPages: config.WOOM_DEV_PAGES, metricsToken: config.METRICS_TOKEN, log: container.log });
     await new Promise<void>((resolve) => {
       server = app.listen(port, '127.0.0.1', () => resolve());
     });

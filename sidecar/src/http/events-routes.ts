@@ -2,12 +2,13 @@ import { Router } from 'express';
 import type { Logger } from 'pino';
 import { ingestBodySchema, MAX_EVENTS_PER_REQUEST } from '../domain/events';
 import { toFieldErrors } from '../domain/settings';
+import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
 import type { EventRepository } from '../store/events';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
 
-export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckScheduler; log: Logger }): Router {
+export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckScheduler; metrics: Metrics; log: Logger }): Router {
   const router = Router();
   router.post('/', async (req, res, next) => {
     const store = req.store!;
@@ -29,6 +30,10 @@ export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckSc
     try {
       const result = await deps.events.ingest(store.id, valid.data.events);
       res.status(202).json({ accepted: result.accepted, duplicates: result.duplicates });
+      deps.metrics.eventsIngested.inc({ store: store.id, result: 'accepted' }, result.accepted);
+      deps.metrics.eventsIngested.inc({ store: store.id, result: 'duplicate' }, result.duplicates);
+      const heartbeat = valid.data.events.findLast((e) => e.type === 'heartbeat');
+      if (heartbeat?.type === 'heartbeat') deps.metrics.recordHeartbeat(store.id, heartbeat.data, new Date());
       if (result.newOrderEvents > 0) {
         // The events are safe in MariaDB; if Redis is down the scheduled check still sees them.
         deps.scheduler

@@ -7,6 +7,7 @@ import type { TestNotificationService } from '../services/test-notification';
 import type { SettingsRepository } from '../store/settings';
 import { z } from 'zod';
 import { toFieldErrors } from '../domain/settings';
+import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
 import { BACKFILL_DAYS, type OrderRecovery } from '../services/order-recovery';
 import type { RestSyncRepository } from '../store/rest-sync';
@@ -29,6 +30,7 @@ export interface StoreRouteDeps {
   restSync: RestSyncRepository;
   recovery: OrderRecovery;
   scheduler: CheckScheduler;
+  metrics: Metrics;
   log: Logger;
 }
 
@@ -75,6 +77,7 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
     await deps.recovery.recover(req.store!.id);
     const outcome = await deps.checks.run(req.store!.id, 'manual');
     if (!outcome) return sendError(res, 404, 'not_found', 'Store not found');
+    deps.metrics.recordCheck(outcome.storeId, outcome.trigger, outcome.decision);
     const detectors = Object.fromEntries(outcome.evaluations.map((result) => [result.detector, result]));
     res.json({
       ran_at: outcome.ranAt.toISOString(),

@@ -1,5 +1,6 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
 import type { CheckService } from '../services/check-service';
 import type { OrderRecovery } from '../services/order-recovery';
 import type { NotificationService } from '../services/notification-service';
@@ -10,6 +11,7 @@ export interface WorkerDeps {
   prefix: string;
   checks: CheckService;
   recovery: OrderRecovery;
+  metrics: Metrics;
   notifications: NotificationService;
   /** Periodic upkeep: re-queue notifications that never reached the queue, repair schedules. */
   maintenance: () => Promise<void>;
@@ -32,6 +34,7 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
           .catch((error: Error) => deps.log.warn({ storeId: job.data.storeId, err: error.message }, 'recovery failed'));
       }
       const outcome = await deps.checks.run(job.data.storeId, job.data.trigger);
+      if (outcome) deps.metrics.recordCheck(outcome.storeId, outcome.trigger, outcome.decision);
       return outcome ? { decision: outcome.decision.action, alertId: outcome.alertId } : { skipped: 'unknown store' };
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: 4 },

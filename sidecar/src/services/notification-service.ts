@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
 import type { NotificationContent } from '../notify/content';
 import { DeliveryError, type Notifier } from '../notify/notifier';
 import type { EmailRenderer } from '../notify/renderer';
@@ -23,6 +24,7 @@ export class NotificationService {
     private readonly notifier: Notifier,
     private readonly renderer: EmailRenderer,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   async deliver(notificationId: number, attempt: number, finalAttempt: boolean, now = () => new Date()): Promise<DeliveryOutcome> {
@@ -62,6 +64,7 @@ export class NotificationService {
         response,
         attemptedAt: now(),
       });
+      this.metrics.deliveries.inc({ channel: this.notifier.channel, result: status });
       this.log.info(
         { event: 'delivery', notificationId, kind: notification.kind, storeId: notification.storeId, recipient, attempt, status, response },
         'notification delivery attempt',

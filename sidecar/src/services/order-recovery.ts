@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
 import type { EventRepository } from '../store/events';
 import type { RestSyncRepository } from '../store/rest-sync';
 import type { StoreRepository } from '../store/stores';
@@ -39,6 +40,7 @@ export class OrderRecovery {
       restSync: RestSyncRepository;
       events: EventRepository;
       log: Logger;
+      metrics: Metrics;
       /** Bounds one run; a backfill continues at the next run. */
       maxRequests?: number;
       timeoutMs?: number;
@@ -75,6 +77,7 @@ export class OrderRecovery {
     } catch (error) {
       outcome.error = error instanceof RestError ? error.message : `Recovery failed: ${(error as Error).message}`;
       await restSync.recordOutcome(storeId, now, outcome.error);
+      this.deps.metrics.restRecoveryErrors.inc({ store: storeId });
     }
     log.info({ event: 'rest_recovery', ...outcome }, 'orders read back over the WooCommerce REST API');
     return outcome;

@@ -1,0 +1,71 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The sidecar's Prometheus metrics, on a registry of its own (not prom-client's global one), so two
+ * containers in one process (tests) never share counters.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly eventsIngested = new Counter({
+    name: 'woom_events_ingested_total',
+    help: 'Order events and heartbeats received, by result (accepted or duplicate)',
+    labelNames: ['store', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly checksRun = new Counter({
+    name: 'woom_checks_total',
+    help: 'Checks run, by trigger (schedule, event, manual) and decision',
+    labelNames: ['store', 'trigger', 'decision'] as const,
+    registers: [this.registry],
+  });
+  readonly alertsOpened = new Counter({
+    name: 'woom_alerts_total',
+    help: 'Alerts opened, by the detectors that fired',
+    labelNames: ['store', 'detector'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: 'woom_deliveries_total',
+    help: 'Notification delivery attempts, by channel and result (sent, retrying, failed)',
+    labelNames: ['channel', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly outboxSize = new Gauge({
+    name: 'woom_bridge_outbox_events',
+    help: "Events waiting in the bridge's outbox, as its last heartbeat reported",
+    labelNames: ['store'] as const,
+    registers: [this.registry],
+  });
+  readonly outboxLag = new Gauge({
+    name: 'woom_bridge_outbox_lag_seconds',
+    help: "Age of the oldest event waiting in the bridge's outbox, as its last heartbeat reported",
+    labelNames: ['store'] as const,
+    registers: [this.registry],
+  });
+  readonly restRecoveryErrors = new Counter({
+    name: 'woom_rest_recovery_errors_total',
+    help: 'Runs of the REST recovery that could not read the store',
+    labelNames: ['store'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'woom_process_' });
+  }
+
+  /** One check's outcome: the run, and the alert it opened if any. */
+  recordCheck(storeId: string, trigger: string, decision: { action: string; fired?: ReadonlyArray<{ detector: string }> }): void {
+    this.checksRun.inc({ store: storeId, trigger, decision: decision.action });
+    if (decision.action === 'open' && decision.fired) {
+      this.alertsOpened.inc({ store: storeId, detector: decision.fired.map((r) => r.detector).join(',') });
+    }
+  }
+
+  /** What a heartbeat says about the bridge's outbox (`data.outbox_size`, `data.oldest_event_at`). */
+  recordHeartbeat(storeId: string, data: Record<string, unknown> | undefined, now: Date): void {
+    const size = Number(data?.outbox_size);
+    if (Number.isFinite(size)) this.outboxSize.set({ store: storeId }, size);
+    const oldest = typeof data?.oldest_event_at === 'string' ? Date.parse(data.oldest_event_at) : NaN;
+    this.outboxLag.set({ store: storeId }, Number.isNaN(oldest) ? 0 : Math.max(0, (now.getTime() - oldest) / 1000));
+  }
+}

@@ -1,0 +1,68 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
+import { orderEvent, signed, type StoreCredentials } from '../helpers/signing';
+import { startTestSmtp, type TestSmtp } from '../helpers/smtp';
+
+let smtp: TestSmtp;
+let sidecar: SidecarHandle;
+let shop: StoreCredentials;
+
+beforeAll(async () => {
+  smtp = await startTestSmtp();
+  sidecar = await startSidecar({ smtpPort: smtp.port });
+  shop = await sidecar.addStore({ name: 'Metered', url: 'https://metered.example', timezone: 'UTC', settings: { mode: 'rolling_average', alert_emails: ['ops@metered.example'] } });
+});
+afterAll(async () => {
+  await sidecar?.close();
+  await smtp?.close();
+});
+
+const metric = (text: string, name: string, labels: string) => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && labels.split(',').every((label) => l.includes(label)));
+  return line ? Number(line.split(' ').at(-1)) : undefined;
+};
+
+describe('GET /metrics', () => {
+  it('counts events, checks, alerts and deliveries, and reports the bridge outbox from heartbeats', async () => {
+    const oldest = new Date(Date.now() - 90_000).toISOString();
+    const failed = Array.from({ length: 3 }, () => orderEvent({ to: 'failed' }));
+    await signed(sidecar.app, shop, 'POST', '/v1/events', {
+      store: shop.id,
+      events: [...failed, { id: crypto.randomUUID(), type: 'heartbeat', occurred_at: new Date().toISOString(), data: { outbox_size: 12, oldest_event_at: oldest } }],
+    }).expect(202);
+    await signed(sidecar.app, shop, 'POST', '/v1/events', { store: shop.id, events: [failed[0]] }).expect(202);
+    await smtp.waitForMessage((m) => m.subject?.includes('Metered') ?? false);
+    await signed(sidecar.app, shop, 'POST', `/v1/stores/${shop.id}/check`).expect(200);
+
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const res = await request(sidecar.app).get('/metrics');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      text = res.text;
+      if (metric(text, 'woom_deliveries_total', 'result="sent"')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const store = `store="${shop.id}"`;
+    expect(metric(text, 'woom_events_ingested_total', `${store},result="accepted"`)).toBe(4);
+    expect(metric(text, 'woom_events_ingested_total', `${store},result="duplicate"`)).toBe(1);
+    expect(metric(text, 'woom_alerts_total', `${store},detector="rolling_average"`)).toBe(1);
+    expect(metric(text, 'woom_checks_total', `${store},trigger="manual"`)).toBe(1);
+    expect(metric(text, 'woom_checks_total', `${store},trigger="event"`)).toBeGreaterThanOrEqual(1);
+    expect(metric(text, 'woom_deliveries_total', 'channel="email",result="sent"')).toBe(1);
+    expect(metric(text, 'woom_bridge_outbox_events', store)).toBe(12);
+    expect(metric(text, 'woom_bridge_outbox_lag_seconds', store)).toBeGreaterThanOrEqual(89);
+  });
+
+  it('asks for METRICS_TOKEN when one is set', async () => {
+    const guarded = await startSidecar({ metricsToken: 'a-very-long-metrics-token' });
+    try {
+      expect((await request(guarded.app).get('/metrics')).status).toBe(401);
+      expect((await request(guarded.app).get('/metrics').set('Authorization', 'Bearer a-very-long-metrics-token')).status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
