@@ -21,7 +21,9 @@ const configSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('woom'),
   /** First retry delay of an e-mail that could not be sent; doubles each attempt. */
   NOTIFY_BACKOFF_MS: z.coerce.number().int().min(10).default(30_000),
-  NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  /** The back-off stops doubling here, so a mail server back after an hour is tried again within minutes. */
+  NOTIFY_BACKOFF_MAX_MS: z.coerce.number().int().min(10).default(600_000),
+  NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(60),
   /** How long one request to a store's WooCommerce REST API may take. */
   REST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   /** When set, GET /metrics asks for it as a bearer token. */

@@ -100,7 +100,7 @@ export class Container {
     this.scheduler = new CheckScheduler(this.checkQueue, options.minuteMs);
     this.notificationQueue = new NotificationQueue(
       this.notifyQueue,
-      { attempts: config.NOTIFY_ATTEMPTS, backoffMs: config.NOTIFY_BACKOFF_MS },
+      this.retryPolicy(),
       this.queueEvents,
     );
     this.notifier = new EmailNotifier(config.SMTP_URL, config.MAIL_FROM);
@@ -129,6 +129,10 @@ export class Container {
     this.pages = new TemplateSet(TEMPLATES_DIR, 'pages');
   }
 
+  private retryPolicy() {
+    return { attempts: this.config.NOTIFY_ATTEMPTS, backoffMs: this.config.NOTIFY_BACKOFF_MS, maxBackoffMs: this.config.NOTIFY_BACKOFF_MAX_MS };
+  }
+
   private workerConnection() {
     return { url: this.config.REDIS_URL, maxRetriesPerRequest: null };
   }
@@ -152,6 +156,7 @@ export class Container {
       checks: this.checks,
       recovery: this.recovery,
       metrics: this.metrics,
+      retry: this.retryPolicy(),
       notifications: this.notificationService,
       maintenance: () => this.maintenance(),
       log: this.log,

@@ -5,6 +5,14 @@ import type { DeliveryOutcome } from '../services/notification-service';
 export interface RetryPolicy {
   attempts: number;
   backoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const CAPPED_BACKOFF = 'capped-exponential';
+
+/** base, 2 x base, 4 x base ... up to the cap: BullMQ's exponential back-off has no ceiling of its own. */
+export function cappedBackoff(policy: RetryPolicy): (attemptsMade: number) => number {
+  return (attemptsMade) => Math.min(policy.backoffMs * 2 ** Math.max(0, attemptsMade - 1), policy.maxBackoffMs);
 }
 
 /** Puts stored notifications on the delivery queue; the job id makes a second dispatch a no-op. */
@@ -24,7 +32,7 @@ export class NotificationQueue {
         opts: {
           jobId: notifyJobIdFor(notificationId),
           attempts: this.retry.attempts,
-          backoff: { type: 'exponential', delay: this.retry.backoffMs },
+          backoff: { type: CAPPED_BACKOFF, delay: this.retry.backoffMs },
           removeOnComplete: { age: 24 * 3600 },
           removeOnFail: { age: 7 * 24 * 3600 },
         },

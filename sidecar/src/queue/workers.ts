@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics';
 import type { CheckService } from '../services/check-service';
 import type { OrderRecovery } from '../services/order-recovery';
 import type { NotificationService } from '../services/notification-service';
+import { CAPPED_BACKOFF, cappedBackoff, type RetryPolicy } from './notification-queue';
 import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, RECOVERY_JOB, type CheckJobData, type NotifyJobData } from './names';
 
 export interface WorkerDeps {
@@ -12,6 +13,7 @@ export interface WorkerDeps {
   checks: CheckService;
   recovery: OrderRecovery;
   metrics: Metrics;
+  retry: RetryPolicy;
   notifications: NotificationService;
   /** Periodic upkeep: re-queue notifications that never reached the queue, repair schedules. */
   maintenance: () => Promise<void>;
@@ -21,6 +23,7 @@ export interface WorkerDeps {
 
 
 export function startWorkers(deps: WorkerDeps): Worker[] {
+  const backoff = cappedBackoff(deps.retry);
   const checkWorker = new Worker<CheckJobData>(
     CHECK_QUEUE,
     async (job) => {
@@ -45,7 +48,12 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
       const attempt = job.attemptsMade + 1;
       return deps.notifications.deliver(job.data.notificationId, attempt, attempt >= (job.opts.attempts ?? 1));
     },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: 4 },
+    {
+      connection: deps.connection,
+      prefix: deps.prefix,
+      concurrency: 4,
+      settings: { backoffStrategy: (attemptsMade, type) => (type === CAPPED_BACKOFF ? backoff(attemptsMade) : deps.retry.backoffMs) },
+    },
   );
   for (const worker of [checkWorker, notifyWorker]) {
     worker.on('error', (error) => deps.log.warn({ queue: worker.name, err: error.message }, 'worker error'));
