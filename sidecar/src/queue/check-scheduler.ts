@@ -1,6 +1,14 @@
 import type { Queue } from 'bullmq';
 import { isCheckSchedulerId, RECOVERY_JOB, schedulerIdFor, type CheckJobData } from './names';
 
+/** A check that meets a database or Redis blip is tried again a few seconds later, not skipped. */
+const CHECK_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'fixed', delay: 5_000 },
+  removeOnComplete: { count: 100 },
+  removeOnFail: { count: 500 },
+};
+
 export interface ScheduledStore {
   id: string;
   enabled: boolean;
@@ -29,7 +37,7 @@ export class CheckScheduler {
       {
         name: 'check',
         data: { storeId: store.id, trigger: 'schedule' },
-        opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 500 } },
+        opts: CHECK_JOB_OPTIONS,
       },
     );
   }
@@ -77,8 +85,7 @@ export class CheckScheduler {
       { storeId, trigger: 'event' },
       {
         deduplication: { id: `event-check-${storeId}`, keepLastIfActive: true },
-        removeOnComplete: { count: 100 },
-        removeOnFail: { count: 500 },
+        ...CHECK_JOB_OPTIONS,
       },
     );
   }
