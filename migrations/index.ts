@@ -3,6 +3,7 @@ import * as storesAndSettings from './20261123_001_stores_and_settings';
 import * as orderEventsAndOrders from './20261123_002_order_events_and_orders';
 import * as checksAlertsDeliveries from './20261123_003_checks_alerts_deliveries';
 import * as restRecovery from './20261123_004_rest_recovery';
+import * as notificationChannels from './20261123_005_notification_channels';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261123_002_order_events_and_orders', orderEventsAndOrders],
   ['20261123_003_checks_alerts_deliveries', checksAlertsDeliveries],
   ['20261123_004_rest_recovery', restRecovery],
+  ['20261123_005_notification_channels', notificationChannels],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

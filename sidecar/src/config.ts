@@ -26,6 +26,8 @@ const configSchema = z.object({
   NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(60),
   /** How long one request to a store's WooCommerce REST API may take. */
   REST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /** How long a Slack or webhook receiver may take to answer one delivery. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** When set, GET /metrics asks for it as a bearer token. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Lets a browser open the pages without a signature; only for development. */

@@ -6,6 +6,9 @@ import type { Config } from './config';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
 import { EmailNotifier } from './notify/email-notifier';
+import { SlackNotifier } from './notify/slack-notifier';
+import { WebhookNotifier } from './notify/webhook-notifier';
+import { ChannelRepository } from './store/channels';
 import type { Notifier } from './notify/notifier';
 import { EmailRenderer } from './notify/renderer';
 import { CheckScheduler } from './queue/check-scheduler';
@@ -62,7 +65,8 @@ export class Container {
   readonly queueEvents: QueueEvents;
   readonly scheduler: CheckScheduler;
   readonly notificationQueue: NotificationQueue;
-  readonly notifier: Notifier;
+  readonly notifiers: Notifier[];
+  readonly channels: ChannelRepository;
   readonly notificationService: NotificationService;
   readonly checks: CheckService;
   readonly registry: StoreRegistry;
@@ -103,8 +107,20 @@ export class Container {
       this.retryPolicy(),
       this.queueEvents,
     );
-    this.notifier = new EmailNotifier(config.SMTP_URL, config.MAIL_FROM);
-    this.notificationService = new NotificationService(this.notifications, this.notifier, new EmailRenderer(TEMPLATES_DIR), this.log, this.metrics);
+    this.channels = new ChannelRepository(this.db);
+    this.notifiers = [
+      new EmailNotifier(config.SMTP_URL, config.MAIL_FROM),
+      new SlackNotifier(config.WEBHOOK_TIMEOUT_MS),
+      new WebhookNotifier(config.WEBHOOK_TIMEOUT_MS),
+    ];
+    this.notificationService = new NotificationService(
+      this.notifications,
+      this.channels,
+      this.notifiers,
+      new EmailRenderer(TEMPLATES_DIR),
+      this.log,
+      this.metrics,
+    );
     this.checks = new CheckService({
       db: this.db,
       stores: this.stores,
@@ -125,7 +141,7 @@ export class Container {
     });
     this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler);
     this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync);
-    this.testNotifications = new TestNotificationService(this.db, this.notifications, this.notificationQueue);
+    this.testNotifications = new TestNotificationService(this.db, this.notifications, this.channels, this.notificationQueue);
     this.pages = new TemplateSet(TEMPLATES_DIR, 'pages');
   }
 
@@ -207,7 +223,7 @@ export class Container {
     await this.queueEvents.close().catch(() => undefined);
     await Promise.allSettled([this.checkQueue.close(), this.notifyQueue.close()]);
     await this.redis.quit().catch(() => this.redis.disconnect());
-    await this.notifier.close();
+    await Promise.allSettled(this.notifiers.map((notifier) => notifier.close()));
     await this.db.destroy();
   }
 }

@@ -51,6 +51,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     WOOM_DEV_PAGES: opts.devPages ? '1' : '0',
     REST_TIMEOUT_MS: '1500',
+    WEBHOOK_TIMEOUT_MS: '1000',
     ...(opts.metricsToken ? { METRICS_TOKEN: opts.metricsToken } : {}),
   });
   const containerOptions: ContainerOptions = { maintenanceEveryMs: 1_000, pendingAfterMs: 500, ...opts };

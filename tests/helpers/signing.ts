@@ -8,13 +8,13 @@ export interface StoreCredentials {
 }
 
 /** A supertest request signed the way the bridge signs it; `body` is sent byte for byte as given. */
-export function signed(app: Express, store: StoreCredentials, method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown, now?: Date) {
+export function signed(app: Express, store: StoreCredentials, method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown, now?: Date) {
   const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
   const headers = signedHeaders(store, method, path, text, now);
   const agent = request(app);
-  const req = method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : agent.post(path);
+  const req = method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : method === 'DELETE' ? agent.delete(path) : agent.post(path);
   req.set(headers);
-  if (method !== 'GET') req.set('Content-Type', 'application/json').send(text);
+  if (method === 'PUT' || method === 'POST') req.set('Content-Type', 'application/json').send(text);
   return req;
 }
 

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { isKnownTimeZone, parseClock } from './time';
 
-export const MODES = ['time_based', 'rolling_average', 'hybrid'] as const;
+export const MODES = ['time_based', 'rolling_average', 'hybrid', 'adaptive'] as const;
 export type Mode = (typeof MODES)[number];
+/** The specification's detectors, with fixed thresholds. */
 export type DetectorName = 'time_based' | 'rolling_average';
+/** Adaptive mode's detectors: sequential tests against the store's own history (domain/order-flow, failure-rate). */
+export type AdaptiveDetectorName = 'order_flow' | 'failure_rate';
+export type AnyDetectorName = DetectorName | AdaptiveDetectorName;
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, e.g. 09:00');
 const status = z
@@ -38,6 +42,8 @@ export const settingsSchema = z
     rad_min_orders: z.number().int().min(1).max(1000),
     cooldown_minutes: z.number().int().min(0).max(10_080),
     max_alerts_per_day: z.number().int().min(1).max(1000),
+    // Adaptive mode's one knob: the false alarms a month the admin accepts; its tests are calibrated to it.
+    false_alarms_per_month: z.number().min(0.1).max(100),
     alert_emails: z.array(z.email('must be an e-mail address')).max(20),
   })
   .strict()
@@ -82,6 +88,7 @@ export function defaultSettings(timezone: string): Settings {
     rad_min_orders: 3,
     cooldown_minutes: 120,
     max_alerts_per_day: 6,
+    false_alarms_per_month: 1,
     alert_emails: [],
   };
 }
@@ -124,8 +131,20 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out || '(body)';
 }
 
-export function enabledDetectors(mode: Mode): DetectorName[] {
+export function enabledDetectors(mode: Mode): AnyDetectorName[] {
   if (mode === 'time_based') return ['time_based'];
   if (mode === 'rolling_average') return ['rolling_average'];
+  if (mode === 'adaptive') return ['order_flow', 'failure_rate'];
   return ['time_based', 'rolling_average'];
+}
+
+/** Adaptive mode's scheduled checks run every minute: its verdict can change within minutes on a busy store. */
+export const ADAPTIVE_CADENCE_MINUTES = 1;
+
+/**
+ * How often a store's scheduled check should run. The fixed modes use check_interval_minutes (it is also
+ * their window); adaptive mode needs no window, only a clock fine enough that a busy store hears in minutes.
+ */
+export function checkCadenceMinutes(settings: Pick<Settings, 'mode' | 'check_interval_minutes'>): number {
+  return settings.mode === 'adaptive' ? Math.min(ADAPTIVE_CADENCE_MINUTES, settings.check_interval_minutes) : settings.check_interval_minutes;
 }

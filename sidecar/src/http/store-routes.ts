@@ -10,6 +10,7 @@ import { toFieldErrors } from '../domain/settings';
 import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
 import { BACKFILL_DAYS, type OrderRecovery } from '../services/order-recovery';
+import type { ChannelRepository } from '../store/channels';
 import type { RestSyncRepository } from '../store/rest-sync';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
@@ -21,6 +22,19 @@ const restCredentialsSchema = z
   })
   .strict();
 
+const channelSchema = z
+  .object({
+    type: z.enum(['slack', 'webhook'], { message: 'must be slack or webhook' }),
+    url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. https://hooks.slack.com/services/...' }).max(1000),
+  })
+  .strict();
+
+/** Enough of a channel's URL to recognise it; the rest (a Slack token) is never shown again. */
+function urlHint(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}/…${parsed.pathname.slice(-4)}`;
+}
+
 export interface StoreRouteDeps {
   settings: SettingsRepository;
   registry: StoreRegistry;
@@ -31,6 +45,7 @@ export interface StoreRouteDeps {
   recovery: OrderRecovery;
   scheduler: CheckScheduler;
   metrics: Metrics;
+  channels: ChannelRepository;
   log: Logger;
 }
 
@@ -86,6 +101,30 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
       held_by: 'heldBy' in outcome.decision ? outcome.decision.heldBy : null,
       alert_id: outcome.alertId,
     });
+  });
+
+  router.get('/channels', async (req, res) => {
+    const channels = await deps.channels.list(req.store!.id);
+    res.json({ channels: channels.map((c) => ({ id: c.id, type: c.type, url_hint: urlHint(c.url), created_at: c.createdAt.toISOString() })) });
+  });
+
+  router.post('/channels', async (req, res) => {
+    const parsed = parseJson(req.rawBody ?? '');
+    if (!parsed.ok) return sendInvalid(res, [{ field: '(body)', message: parsed.message }]);
+    const valid = channelSchema.safeParse(parsed.value);
+    if (!valid.success) return sendInvalid(res, toFieldErrors(valid.error));
+    const channel = await deps.channels.add(req.store!.id, valid.data.type, valid.data.url);
+    res.status(201).json({
+      channel: { id: channel.id, type: channel.type, url_hint: urlHint(channel.url) },
+      // Shown once: the receiver needs it to check X-Woom-Signature.
+      ...(channel.secret ? { secret: channel.secret } : {}),
+    });
+  });
+
+  router.delete('/channels/:channelId', async (req, res) => {
+    const removed = await deps.channels.remove(req.store!.id, Number(req.params.channelId));
+    if (!removed) return sendError(res, 404, 'not_found', 'No such channel for this store');
+    res.status(204).end();
   });
 
   router.post('/test-notification', async (req, res) => {

@@ -1,5 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import { DeliveryError, type DeliveryReceipt, type Notifier, type OutgoingMessage } from './notifier';
+import { DeliveryError, type Delivery, type DeliveryReceipt, type Notifier, type Target } from './notifier';
 
 interface SmtpFailure {
   message?: string;
@@ -24,11 +24,11 @@ export class EmailNotifier implements Notifier {
     } as Parameters<typeof nodemailer.createTransport>[1]);
   }
 
-  async send(message: OutgoingMessage, recipient: string): Promise<DeliveryReceipt> {
+  async send({ message }: Delivery, target: Target): Promise<DeliveryReceipt> {
     try {
       const info = await this.transport.sendMail({
         from: this.from,
-        to: recipient,
+        to: target.address,
         subject: message.subject,
         text: message.text,
         html: message.html,

@@ -1,3 +1,5 @@
+import type { NotificationContent } from './content';
+
 /** A rendered message, the same for every channel that shows text. */
 export interface OutgoingMessage {
   subject: string;
@@ -5,8 +7,24 @@ export interface OutgoingMessage {
   text: string;
 }
 
+/** One notification on its way: what it says as data, and as rendered text. */
+export interface Delivery {
+  notificationId: number;
+  content: NotificationContent;
+  message: OutgoingMessage;
+}
+
+/** Where one copy goes: an e-mail address, or a channel's URL (and a webhook's signing key). */
+export interface Target {
+  channel: string;
+  address: string;
+  secret?: string | null;
+  /** How the delivery rows and answers name it: the address, never a secret URL. */
+  label: string;
+}
+
 export interface DeliveryReceipt {
-  /** What the far end answered, e.g. the SMTP server's "250 Accepted". */
+  /** What the far end answered, e.g. the SMTP server's "250 Accepted" or "HTTP 200 ok". */
   response: string;
 }
 
@@ -24,8 +42,9 @@ export class DeliveryError extends Error {
   }
 }
 
+/** One per channel; the notification service finds them by `channel`. */
 export interface Notifier {
   readonly channel: string;
-  send(message: OutgoingMessage, recipient: string): Promise<DeliveryReceipt>;
+  send(delivery: Delivery, target: Target): Promise<DeliveryReceipt>;
   close(): Promise<void>;
 }

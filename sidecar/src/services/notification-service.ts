@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { NotificationContent } from '../notify/content';
-import { DeliveryError, type Notifier } from '../notify/notifier';
+import { DeliveryError, type Notifier, type Target } from '../notify/notifier';
 import type { EmailRenderer } from '../notify/renderer';
+import type { ChannelRepository } from '../store/channels';
 import type { DeliveryRecord, DeliveryStatus, NotificationRepository } from '../store/notifications';
 
 export interface DeliveryOutcome {
@@ -14,40 +15,60 @@ export interface DeliveryOutcome {
 export class RetryLaterError extends Error {}
 
 /**
- * Sends one stored notification to each recipient that has not received it yet, recording every
- * attempt as a delivery row. Safe to run again after a crash or a retry: a recipient with a "sent"
+ * Sends one stored notification to each target (e-mail address, Slack or webhook channel) that has not
+ * received it yet, through that channel's notifier, recording every attempt as a delivery row. Safe to run again after a crash or a retry: a recipient with a "sent"
  * delivery is never sent to twice, and a permanently refused one is not tried again.
  */
 export class NotificationService {
   constructor(
     private readonly notifications: NotificationRepository,
-    private readonly notifier: Notifier,
+    private readonly channels: ChannelRepository,
+    notifiers: readonly Notifier[],
     private readonly renderer: EmailRenderer,
     private readonly log: Logger,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.notifiers = new Map(notifiers.map((n) => [n.channel, n]));
+  }
+
+  private readonly notifiers: Map<string, Notifier>;
+
+  /** The e-mail addresses fixed when the notification was decided, and the store's channels now. */
+  private async targets(storeId: string, content: NotificationContent): Promise<Target[]> {
+    const emails = content.recipients.map((address) => ({ channel: 'email', address, label: address }));
+    const channels = (await this.channels.list(storeId)).map((c) => ({
+      channel: c.type,
+      address: c.url,
+      secret: c.secret,
+      label: c.type === 'slack' ? `slack #${c.id}` : `webhook #${c.id} (${new URL(c.url).host})`,
+    }));
+    return [...emails, ...channels];
+  }
 
   async deliver(notificationId: number, attempt: number, finalAttempt: boolean, now = () => new Date()): Promise<DeliveryOutcome> {
     const notification = await this.notifications.find<NotificationContent>(notificationId);
     if (!notification) return { ok: false, message: `Notification ${notificationId} no longer exists` };
     if (notification.status !== 'pending') return this.summarise(notificationId);
 
-    const recipients = notification.content.recipients;
-    if (recipients.length === 0) {
+    const targets = await this.targets(notification.storeId, notification.content);
+    if (targets.length === 0) {
       await this.notifications.complete(notificationId, 'no_recipients', now());
-      return { ok: false, message: 'No alert e-mail address is set for this store (setting alert_emails)' };
+      return { ok: false, message: 'No alert e-mail address (setting alert_emails) and no other channel is set for this store' };
     }
 
     const previous = await this.notifications.deliveries([notificationId]);
     const done = new Set(previous.filter((d) => d.status !== 'retrying').map((d) => d.recipient));
-    const message = this.renderer.render(notification.content);
+    const delivery = { notificationId, content: notification.content, message: this.renderer.render(notification.content) };
     let retryable = 0;
 
-    for (const recipient of recipients.filter((r) => !done.has(r))) {
+    for (const target of targets.filter((t) => !done.has(t.label))) {
+      const recipient = target.label;
       let status: DeliveryStatus;
       let response: string;
       try {
-        response = (await this.notifier.send(message, recipient)).response;
+        const notifier = this.notifiers.get(target.channel);
+        if (!notifier) throw new DeliveryError(`No notifier for channel ${target.channel}`, true);
+        response = (await notifier.send(delivery, target)).response;
         status = 'sent';
       } catch (error) {
         const permanent = error instanceof DeliveryError ? error.permanent : false;
@@ -57,16 +78,16 @@ export class NotificationService {
       }
       await this.notifications.recordDelivery({
         notificationId,
-        channel: this.notifier.channel,
+        channel: target.channel,
         recipient,
         attempt,
         status,
         response,
         attemptedAt: now(),
       });
-      this.metrics.deliveries.inc({ channel: this.notifier.channel, result: status });
+      this.metrics.deliveries.inc({ channel: target.channel, result: status });
       this.log.info(
-        { event: 'delivery', notificationId, kind: notification.kind, storeId: notification.storeId, recipient, attempt, status, response },
+        { event: 'delivery', notificationId, kind: notification.kind, storeId: notification.storeId, channel: target.channel, recipient, attempt, status, response },
         'notification delivery attempt',
       );
     }
@@ -74,7 +95,7 @@ export class NotificationService {
     if (retryable > 0) throw new RetryLaterError(`${retryable} recipient(s) could not be reached yet; will retry`);
     const deliveries = await this.notifications.deliveries([notificationId]);
     const sent = new Set(deliveries.filter((d) => d.status === 'sent').map((d) => d.recipient));
-    const status = sent.size === recipients.length ? 'sent' : sent.size === 0 ? 'failed' : 'partial';
+    const status = targets.every((t) => sent.has(t.label)) ? 'sent' : sent.size === 0 ? 'failed' : 'partial';
     await this.notifications.complete(notificationId, status, now());
     return summarise(deliveries);
   }
