@@ -30,7 +30,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigIncrements('id');
     t.string('store_id', 32).notNullable().references('stores.id').onDelete('CASCADE');
     t.bigInteger('alert_id').unsigned().nullable().references('alerts.id').onDelete('CASCADE');
-    t.string('kind', 10).notNullable();
+    t.string('kind', 20).notNullable();
     t.string('status', 16).notNullable();
     t.text('content', 'longtext').notNullable();
     t.datetime('created_at', { precision: 3 }).notNullable();

@@ -29,6 +29,7 @@ import { OrderRepository } from './store/orders';
 import { ReportRepository } from './store/reports';
 import { RestSyncRepository } from './store/rest-sync';
 import { OrderRecovery } from './services/order-recovery';
+import { ReportingMonitor } from './services/reporting-monitor';
 import { SettingsRepository } from './store/settings';
 import { StoreRepository } from './store/stores';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
@@ -60,6 +61,7 @@ export class Container {
   readonly reports: ReportRepository;
   readonly restSync: RestSyncRepository;
   readonly recovery: OrderRecovery;
+  readonly reporting: ReportingMonitor;
   readonly checkQueue: Queue<CheckJobData>;
   readonly notifyQueue: Queue<NotifyJobData>;
   readonly queueEvents: QueueEvents;
@@ -139,6 +141,17 @@ export class Container {
       metrics: this.metrics,
       timeoutMs: config.REST_TIMEOUT_MS,
     });
+    this.reporting = new ReportingMonitor({
+      db: this.db,
+      stores: this.stores,
+      settings: this.settings,
+      alerts: this.alerts,
+      notifications: this.notifications,
+      restSync: this.restSync,
+      dispatch: (ids) => this.notificationQueue.dispatch(ids),
+      log: this.log,
+      restTimeoutMs: config.REST_TIMEOUT_MS,
+    });
     this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler);
     this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync);
     this.testNotifications = new TestNotificationService(this.db, this.notifications, this.channels, this.notificationQueue);
@@ -171,6 +184,7 @@ export class Container {
       prefix: this.config.QUEUE_PREFIX,
       checks: this.checks,
       recovery: this.recovery,
+      reporting: this.reporting,
       metrics: this.metrics,
       retry: this.retryPolicy(),
       notifications: this.notificationService,

@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     QUEUE_PREFIX: 'woomfaults',
     NOTIFY_BACKOFF_MS: '1000',
     NOTIFY_BACKOFF_MAX_MS: '5000',
+    // Retries every 5 s must outlast the SMTP outage: 60 attempts would end after about 5 minutes.
+    NOTIFY_ATTEMPTS: '1000',
     LOG_LEVEL: 'info',
   };
   const sidecar = sidecarProcess(env, await freePort());

@@ -21,7 +21,7 @@ export interface PageRouteDeps {
   reports: ReportRepository;
 }
 
-const DETECTOR_NAMES: Record<string, string> = { time_based: 'Time-based', rolling_average: 'Rolling average (RAD)' };
+const DETECTOR_NAMES: Record<string, string> = { time_based: 'Time-based', rolling_average: 'Rolling average (RAD)', reporting: 'WordPress reporting' };
 
 /**
  * Links inside a fragment. The sidecar's own path works when the page is opened directly; a host that

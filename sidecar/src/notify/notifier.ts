@@ -1,4 +1,4 @@
-import type { NotificationContent } from './content';
+import type { AnyNotificationContent } from './renderer';
 
 /** A rendered message, the same for every channel that shows text. */
 export interface OutgoingMessage {
@@ -10,7 +10,7 @@ export interface OutgoingMessage {
 /** One notification on its way: what it says as data, and as rendered text. */
 export interface Delivery {
   notificationId: number;
-  content: NotificationContent;
+  content: AnyNotificationContent;
   message: OutgoingMessage;
 }
 

@@ -1,5 +1,9 @@
 import { TemplateSet } from '../templates';
 import type { NotificationContent } from './content';
+import type { ReportingContent } from './reporting-content';
+
+/** Every kind of notification the sidecar sends. */
+export type AnyNotificationContent = NotificationContent | ReportingContent;
 import type { OutgoingMessage } from './notifier';
 
 /** Notification e-mails from templates/emails, as HTML and plain text. */
@@ -10,7 +14,7 @@ export class EmailRenderer {
     this.templates = new TemplateSet(templatesDir, 'emails');
   }
 
-  render(content: NotificationContent): OutgoingMessage {
+  render(content: AnyNotificationContent): OutgoingMessage {
     const template = content.kind === 'reminder' ? 'alert' : content.kind;
     return {
       subject: subjectOf(content),
@@ -20,9 +24,13 @@ export class EmailRenderer {
   }
 }
 
-function subjectOf(content: NotificationContent): string {
+function subjectOf(content: AnyNotificationContent): string {
   const store = content.store.name;
   switch (content.kind) {
+    case 'blind':
+      return `[WOOM CRITICAL] WordPress stopped reporting at ${store}`;
+    case 'blind_resolved':
+      return `[WOOM] Resolved: WordPress is reporting again at ${store}`;
     case 'test':
       return `[WOOM] Test notification for ${store}`;
     case 'resolved':

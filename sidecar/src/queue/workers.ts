@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { CheckService } from '../services/check-service';
 import type { OrderRecovery } from '../services/order-recovery';
+import type { ReportingMonitor } from '../services/reporting-monitor';
 import type { NotificationService } from '../services/notification-service';
 import { CAPPED_BACKOFF, cappedBackoff, type RetryPolicy } from './notification-queue';
 import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, RECOVERY_JOB, type CheckJobData, type NotifyJobData } from './names';
@@ -12,6 +13,7 @@ export interface WorkerDeps {
   prefix: string;
   checks: CheckService;
   recovery: OrderRecovery;
+  reporting: ReportingMonitor;
   metrics: Metrics;
   retry: RetryPolicy;
   notifications: NotificationService;
@@ -35,6 +37,9 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
         await deps.recovery
           .recover(job.data.storeId)
           .catch((error: Error) => deps.log.warn({ storeId: job.data.storeId, err: error.message }, 'recovery failed'));
+        // While WordPress is silent the monitor is blind: that is its own alert, never an order alert.
+        const reporting = await deps.reporting.check(job.data.storeId);
+        if (reporting?.breached) return { skipped: reporting.summary };
       }
       const outcome = await deps.checks.run(job.data.storeId, job.data.trigger);
       if (outcome) deps.metrics.recordCheck(outcome.storeId, outcome.trigger, outcome.decision);

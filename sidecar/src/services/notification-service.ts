@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
-import type { NotificationContent } from '../notify/content';
+import type { AnyNotificationContent } from '../notify/renderer';
 import { DeliveryError, type Notifier, type Target } from '../notify/notifier';
 import type { EmailRenderer } from '../notify/renderer';
 import type { ChannelRepository } from '../store/channels';
@@ -34,7 +34,7 @@ export class NotificationService {
   private readonly notifiers: Map<string, Notifier>;
 
   /** The e-mail addresses fixed when the notification was decided, and the store's channels now. */
-  private async targets(storeId: string, content: NotificationContent): Promise<Target[]> {
+  private async targets(storeId: string, content: AnyNotificationContent): Promise<Target[]> {
     const emails = content.recipients.map((address) => ({ channel: 'email', address, label: address }));
     const channels = (await this.channels.list(storeId)).map((c) => ({
       channel: c.type,
@@ -46,7 +46,7 @@ export class NotificationService {
   }
 
   async deliver(notificationId: number, attempt: number, finalAttempt: boolean, now = () => new Date()): Promise<DeliveryOutcome> {
-    const notification = await this.notifications.find<NotificationContent>(notificationId);
+    const notification = await this.notifications.find<AnyNotificationContent>(notificationId);
     if (!notification) return { ok: false, message: `Notification ${notificationId} no longer exists` };
     if (notification.status !== 'pending') return this.summarise(notificationId);
 

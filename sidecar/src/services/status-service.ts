@@ -1,4 +1,5 @@
 import type { DetectorResult } from '../domain/detectors';
+import { evaluateReporting } from '../domain/reporting';
 import { enabledDetectors, type DetectorName, type Settings } from '../domain/settings';
 import type { AlertRecord, AlertRepository } from '../store/alerts';
 import type { NotificationRepository } from '../store/notifications';
@@ -11,7 +12,7 @@ export type DetectorState = 'ok' | 'alerting' | 'learning' | 'off';
 export interface StoreStatus {
   store: { id: string; name: string; url: string; timezone: string };
   monitoring: { enabled: boolean; mode: Settings['mode'] };
-  detectors: Record<DetectorName, { state: DetectorState; summary: string | null }>;
+  detectors: Record<string, { state: DetectorState; summary: string | null }>;
   last_order: { order_id: number; status: string; created_at: string } | null;
   last_check: { ran_at: string; trigger: string; decision: string; held_by: string | null; results: unknown } | null;
   open_alert: ReturnType<typeof alertView> | null;
@@ -48,12 +49,14 @@ export class StatusService {
   ) {}
 
   async status(store: StoreRecord, settings: Settings): Promise<StoreStatus> {
-    const [lastOrder, lastCheck, openAlert, sync] = await Promise.all([
+    const [lastOrder, lastCheck, openAlert, sync, blind] = await Promise.all([
       this.orders.latest(store.id),
       this.alerts.lastCheckRun(store.id),
       this.alerts.openAlert(store.id),
       this.restSync.state(store.id),
+      this.alerts.openReportingAlert(store.id),
     ]);
+    const reporting = evaluateReporting(new Date(), store.lastContactAt);
     const enabled = settings.enabled ? enabledDetectors(settings.mode) : [];
     const results = (lastCheck?.results ?? []) as DetectorResult[];
     const detectorState = (name: DetectorName) => {
@@ -70,7 +73,14 @@ export class StatusService {
     return {
       store: { id: store.id, name: store.name, url: store.url, timezone: settings.timezone },
       monitoring: { enabled: settings.enabled, mode: settings.mode },
-      detectors: { time_based: detectorState('time_based'), rolling_average: detectorState('rolling_average') },
+      detectors: {
+        time_based: detectorState('time_based'),
+        rolling_average: detectorState('rolling_average'),
+        reporting: {
+          state: !settings.enabled ? 'off' : blind ? 'alerting' : reporting.learning ? 'learning' : 'ok',
+          summary: reporting.summary,
+        },
+      },
       last_order: lastOrder
         ? { order_id: lastOrder.orderId, status: lastOrder.status, created_at: lastOrder.createdAt.toISOString() }
         : null,

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { OpenAlertFacts } from '../domain/alert-policy';
 
+export const REPORTING_DETECTOR = 'reporting';
+
 export interface AlertRecord {
   id: number;
   storeId: string;
@@ -61,8 +63,18 @@ export class AlertRepository {
     return Boolean(row);
   }
 
+  /** The store's open order alert. A "WordPress stopped reporting" alert is a problem of its own. */
   async openAlert(storeId: string, trx: Knex = this.db): Promise<AlertRecord | null> {
-    const row = await trx<AlertRow>('alerts').where({ store_id: storeId, state: 'open' }).orderBy('id', 'desc').first();
+    const row = await trx<AlertRow>('alerts')
+      .where({ store_id: storeId, state: 'open' })
+      .whereNot({ detector: REPORTING_DETECTOR })
+      .orderBy('id', 'desc')
+      .first();
+    return row ? toRecord(row) : null;
+  }
+
+  async openReportingAlert(storeId: string, trx: Knex = this.db): Promise<AlertRecord | null> {
+    const row = await trx<AlertRow>('alerts').where({ store_id: storeId, state: 'open', detector: REPORTING_DETECTOR }).first();
     return row ? toRecord(row) : null;
   }
 
