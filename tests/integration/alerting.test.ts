@@ -1,5 +1,6 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 import { orderEvent, signed, type StoreCredentials } from '../helpers/signing';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp';
@@ -35,15 +36,6 @@ const reportingSince20MinutesAgo = () => ({ id: crypto.randomUUID(), type: 'hear
 const failed = (n: number, method = 'stripe') => Array.from({ length: n }, () => orderEvent({ to: 'failed', payment_method: method }));
 const paid = (n: number) => Array.from({ length: n }, () => orderEvent({ to: 'processing' }));
 
-async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(100);
-  }
-}
 
 describe('alerts end to end: signed events in, check, e-mail out', () => {
   it('the scheduled time-based check alerts with the numbers, the window and the orders link', async () => {

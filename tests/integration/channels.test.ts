@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
+import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 import { orderEvent, signed, type StoreCredentials } from '../helpers/signing';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp';
@@ -32,15 +33,6 @@ async function storeWithChannels(name: string): Promise<{ store: StoreCredential
   return { store, secret: w.body.secret, slackId: s.body.channel.id, hookId: w.body.channel.id };
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('Slack and webhook channels', () => {
   it('send every alert to each channel, retrying receivers that fail or time out, recording every attempt', async () => {

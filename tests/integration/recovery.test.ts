@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 import { orderEvent, signed, type StoreCredentials } from '../helpers/signing';
 import { startWooCommerceRest, type WooCommerceRestStandin } from '../helpers/woocommerce-rest';
@@ -25,15 +26,6 @@ async function storeWithCredentials(name: string, settings: Record<string, unkno
   return store;
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('recovering orders over the WooCommerce REST API', () => {
   it('backfills the last 8 weeks on registration, paging through X-WP-TotalPages, through the official client', async () => {

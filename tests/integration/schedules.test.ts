@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wipeQueuePrefix } from '../helpers/redis';
+import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 import type { StoreCredentials } from '../helpers/signing';
 
@@ -26,13 +27,6 @@ const expected = () => [`check-${busy.id}@1500`, `check-${hourly.id}@6000`].sort
 const runsOf = async (storeId: string) =>
   Number((await sidecar.db('check_runs').where({ store_id: storeId, trigger: 'schedule' }).count({ n: '*' }).first())?.n);
 
-async function eventually(probe: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(100);
-  }
-}
 
 describe('check schedules (BullMQ job schedulers)', () => {
   it('has one scheduler per enabled store, every check_interval_minutes', async () => {
