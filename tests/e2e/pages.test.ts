@@ -116,6 +116,39 @@ describe('settings page in Chromium', () => {
   });
 });
 
+describe('suggested thresholds', () => {
+  it('proposes thresholds from the last 4 weeks and applies them with one click, changing nothing else', async () => {
+    const store = await sidecar.addStore({ name: 'History Shop', url: 'https://history.example', timezone: 'UTC', settings: { peak_start: '09:00', peak_end: '18:00' } });
+    // Four weeks of trading: 6 paid orders in every 15 minutes from 08:45 to 18:00 UTC, 1 at night.
+    const rows = [];
+    const start = Math.floor(Date.now() / 900_000) * 900_000 - 28 * 86_400_000;
+    let id = 0;
+    for (let t = start; t < Date.now() - 900_000; t += 900_000) {
+      const minuteOfDay = new Date(t).getUTCHours() * 60 + new Date(t).getUTCMinutes();
+      const n = minuteOfDay >= 8 * 60 + 45 && minuteOfDay < 18 * 60 ? 6 : 1;
+      for (let i = 0; i < n; i += 1) {
+        const at = new Date(t + i * 60_000);
+        rows.push({ store_id: store.id, order_id: (id += 1), status: 'completed', created_at: at, status_changed_at: at, updated_at: at });
+      }
+    }
+    for (let i = 0; i < rows.length; i += 1000) await sidecar.db('orders').insert(rows.slice(i, i + 1000));
+    const before = (await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/settings`)).body.settings;
+
+    const page = await newLocalPage(browser);
+    await page.goto(`${sidecar.url}/v1/stores/${store.id}/pages/settings`);
+    const table = await page.locator('.woom-suggestion').textContent();
+    expect(table).toMatch(/Peak hours\s*6\s*10\s*6/);
+    expect(table).toMatch(/Off-peak hours\s*1\s*2\s*1/);
+    await page.screenshot({ path: join(ARTIFACTS, 'settings-suggestion.png'), fullPage: true });
+    await Promise.all([page.waitForLoadState('load'), page.click('text=Apply suggested thresholds (6 peak, 1 off-peak)')]);
+    await page.waitForSelector('.notice-success');
+    const after = (await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/settings`)).body.settings;
+    expect(after).toEqual({ ...before, threshold_peak: 6, threshold_off_peak: 1 });
+    expect(await page.locator('text=The current thresholds are the suggested ones.').count()).toBe(1);
+    await page.context().close();
+  });
+});
+
 describe('status page in Chromium', () => {
   it('shows the detectors, the 24-hour chart, failed orders and the alert history, and passes axe', async () => {
     for (const [width, name] of [[1280, 'desktop'], [390, 'phone']] as const) {

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { FieldError, Settings } from '../domain/settings';
+import { suggestThresholds } from '../domain/suggestions';
 import { formatLocal } from '../domain/time';
 import type { StatusService } from '../services/status-service';
 import type { StoreRegistry } from '../services/store-registry';
@@ -20,6 +21,8 @@ export interface PageRouteDeps {
   status: StatusService;
   reports: ReportRepository;
 }
+
+const SUGGESTION_DAYS = 28;
 
 const DETECTOR_NAMES: Record<string, string> = { time_based: 'Time-based', rolling_average: 'Rolling average (RAD)', reporting: 'WordPress reporting' };
 
@@ -104,9 +107,28 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       .send(full(req) ? deps.pages.render('layout', { title: page === 'settings' ? 'Order Monitor settings' : 'Order Monitor status', body }) : body);
   };
 
+  /** Thresholds the store's own last 4 weeks suggest, shown beside the current ones. */
+  const suggestion = async (storeId: string, settings: Settings) => {
+    const to = new Date();
+    const from = new Date(to.getTime() - SUGGESTION_DAYS * 86_400_000);
+    const times = await deps.reports.successfulOrderTimes(storeId, settings.success_statuses, from, to);
+    if (times.length === 0) return null;
+    const s = suggestThresholds(times, settings, { from, to });
+    return {
+      days: SUGGESTION_DAYS,
+      orders: times.length,
+      interval: settings.check_interval_minutes,
+      peak: { ...s.peak, current: settings.threshold_peak },
+      offPeak: { ...s.offPeak, current: settings.threshold_off_peak },
+      changes: s.peak.threshold !== settings.threshold_peak || s.offPeak.threshold !== settings.threshold_off_peak,
+    };
+  };
+  const renderSettings = async (req: Request, res: Response, status: number, settings: Settings, submitted: FormValues | null, errors: FieldError[], saved: boolean) =>
+    send(req, res, status, 'settings', { ...settingsView(settings, submitted, errors, saved), suggestion: await suggestion(req.store!.id, settings) });
+
   router.get('/settings', async (req, res) => {
     const settings = await deps.settings.get(req.store!.id);
-    send(req, res, 200, 'settings', settingsView(settings!, null, [], false));
+    await renderSettings(req, res, 200, settings!, null, [], false);
   });
 
   router.post('/settings', async (req, res) => {
@@ -114,10 +136,12 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     const { change, errors } = formToSettingsChange(form);
     const actor = req.get('X-Woom-Actor')?.trim() || `page:${req.store!.id}`;
     const current = (await deps.settings.get(req.store!.id))!;
-    if (errors.length > 0) return send(req, res, 400, 'settings', settingsView(current, form, errors, false));
+    // A refused "apply suggestion" keeps nothing the admin typed: it posted no form of theirs.
+    const typed = form.apply_suggestion === '1' ? null : form;
+    if (errors.length > 0) return renderSettings(req, res, 400, current, typed, errors, false);
     const result = await deps.registry.updateSettings(req.store!.id, change, actor);
-    if (!result?.ok) return send(req, res, 400, 'settings', settingsView(current, form, result?.errors ?? [], false));
-    send(req, res, 200, 'settings', settingsView(result.settings, null, [], true));
+    if (!result?.ok) return renderSettings(req, res, 400, current, typed, result?.errors ?? [], false);
+    await renderSettings(req, res, 200, result.settings, null, [], true);
   });
 
   router.get('/status', async (req, res) => {

@@ -35,9 +35,23 @@ const list = (value: string | string[] | undefined): string[] =>
 export function formToSettingsChange(form: FormValues): { change: Record<string, unknown>; errors: FieldError[] } {
   const change: Record<string, unknown> = {};
   const errors: FieldError[] = [];
+  // "Apply suggested thresholds" posts the two thresholds alone; nothing else may change with them.
+  if (form.apply_suggestion === '1') {
+    readNumbers(form, ['threshold_peak', 'threshold_off_peak'], change, errors);
+    return { change, errors };
+  }
   change.enabled = form.enabled === '1' || form.enabled === 'on';
   for (const field of TEXT_FIELDS) if (typeof form[field] === 'string') change[field] = (form[field] as string).trim();
-  for (const field of NUMBER_FIELDS) {
+  readNumbers(form, NUMBER_FIELDS, change, errors);
+  change.peak_weekdays = list(form['peak_weekdays[]']).map(Number);
+  change.failure_statuses = list(form['failure_statuses[]']);
+  if (form.success_statuses !== undefined) change.success_statuses = list(form.success_statuses);
+  if (form.alert_emails !== undefined) change.alert_emails = list(form.alert_emails);
+  return { change, errors };
+}
+
+function readNumbers(form: FormValues, fields: readonly string[], change: Record<string, unknown>, errors: FieldError[]): void {
+  for (const field of fields) {
     const raw = form[field];
     if (raw === undefined) continue;
     const text = String(raw).trim();
@@ -45,9 +59,4 @@ export function formToSettingsChange(form: FormValues): { change: Record<string,
     if (text === '' || !Number.isFinite(value)) errors.push({ field, message: 'must be a number' });
     else change[field] = value;
   }
-  change.peak_weekdays = list(form['peak_weekdays[]']).map(Number);
-  change.failure_statuses = list(form['failure_statuses[]']);
-  if (form.success_statuses !== undefined) change.success_statuses = list(form.success_statuses);
-  if (form.alert_emails !== undefined) change.alert_emails = list(form.alert_emails);
-  return { change, errors };
 }

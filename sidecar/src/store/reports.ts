@@ -54,6 +54,16 @@ export class ReportRepository {
     }));
   }
 
+  /** When each successful order of a period was created (for suggested thresholds). */
+  async successfulOrderTimes(storeId: string, success: readonly string[], from: Date, to: Date): Promise<Date[]> {
+    return this.db('orders')
+      .where('store_id', storeId)
+      .whereIn('status', success)
+      .andWhere('created_at', '>=', from)
+      .andWhere('created_at', '<', to)
+      .pluck('created_at');
+  }
+
   async recentFailedOrders(storeId: string, failure: readonly string[], limit = 20): Promise<FailedOrder[]> {
     const rows = await this.db('orders')
       .where('store_id', storeId)

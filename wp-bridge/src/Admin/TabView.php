@@ -122,7 +122,8 @@ final class TabView {
 	}
 
 	/**
-	 * Points the fragment's form at admin-post.php and puts the nonce and action where the marker is.
+	 * Points the fragment's forms (the settings, and "apply suggested thresholds") at admin-post.php and
+	 * puts the nonce and action where each marker is.
 	 */
 	public static function embed( string $html, ?string $form_action ): string {
 		// WordPress's common.js moves every `.notice` that is not `.inline` to the top of the page; the
@@ -146,8 +147,7 @@ final class TabView {
 				}
 				return '<form' . $attributes . ' action="' . $action_url . '">';
 			},
-			$html,
-			1
+			$html
 		);
 		if ( str_contains( $html, self::FORM_FIELDS_MARKER ) ) {
 			return str_replace( self::FORM_FIELDS_MARKER, $fields, $html );
