@@ -110,10 +110,12 @@ describe('the Order Monitor tab refuses what it must', () => {
     ).trim();
     expect(editorNonce).toMatch(/^[0-9a-f]{10}$/);
     expect((await adminPost(api, settingsForm('99', { _wpnonce: editorNonce }))).status()).toBe(403);
-    for (const action of ['woom_test_notification', 'woom_run_check', 'woom_test_connection', 'woom_send_now', 'woom_discard_dead']) {
+    for (const action of ['woom_test_notification', 'woom_run_check', 'woom_test_connection', 'woom_send_now', 'woom_discard_dead', 'woom_rest_keys']) {
       const res = await adminPost(api, { action, _wpnonce: adminFields._wpnonce! });
       expect(res.status(), action).toBe(403);
     }
+    const download = await api.get(`${wp.url}/wp-admin/admin-post.php?action=woom_page_download&_wpnonce=${adminFields._wpnonce!}&path=export%2Falerts.csv`, { failOnStatusCode: false });
+    expect(download.status()).toBe(403);
     const connection = await api.post(`${wp.url}${TAB_PATH}`, {
       form: { save: 'Save changes', woom_sidecar_url: 'http://127.0.0.1:9', woom_store_id: 'st_evil', woom_secret: 'evil' },
       maxRedirects: 0,

@@ -175,4 +175,25 @@ describe('the Order Monitor tab', () => {
     expect(anonymous.status).toBe(403);
     expect(await anonymous.text()).not.toContain('alert_id');
   }, 60_000);
+
+  it('sends read-only REST keys to the sidecar from the tab, keeping no copy in WordPress', async () => {
+    const key = `ck_${'5'.repeat(40)}`;
+    const secret = `cs_${'6'.repeat(40)}`;
+    await page.goto(`${wp.url}${TAB_PATH}`);
+    await page.fill('#woom_rest_consumer_key', 'not-a-key');
+    await page.fill('#woom_rest_consumer_secret', secret);
+    await submit(page, page.locator('#woom-rest-keys'));
+    expect(await page.locator('.woom-rest-keys-result').innerText()).toMatch(/not accepted: HTTP 400.*consumer_key/);
+    expect(await sidecar.db('store_rest_credentials').where({ store_id: store.id }).first()).toBeUndefined();
+
+    await page.fill('#woom_rest_consumer_key', key);
+    await page.fill('#woom_rest_consumer_secret', secret);
+    await submit(page, page.locator('#woom-rest-keys'));
+    expect(await page.locator('.woom-rest-keys-result').innerText()).toMatch(/^Saved\. Orders modified since/);
+    expect(await sidecar.db('store_rest_credentials').where({ store_id: store.id }).first()).toMatchObject({ consumer_key: key, consumer_secret: secret });
+    expect(await page.content()).not.toContain(secret);
+    const kept = await wp.php(`global $wpdb; echo (int) $wpdb->get_var("SELECT COUNT(*) FROM {$wpdb->options} WHERE option_value LIKE '%${secret}%'");`);
+    expect(kept.trim()).toBe('0');
+    await shot('08-rest-keys');
+  }, 60_000);
 });

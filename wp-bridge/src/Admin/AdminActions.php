@@ -32,6 +32,7 @@ final class AdminActions {
 		'woom_retry_dead'        => 'retry_dead',
 		'woom_discard_dead'      => 'discard_dead',
 		'woom_page_download'     => 'download_page',
+		'woom_rest_keys'         => 'save_rest_keys',
 	);
 
 	/** The status page's downloads that the bridge passes through, and the query fields each takes. */
@@ -78,6 +79,27 @@ final class AdminActions {
 		} else {
 			$hint = 401 === $result->status ? ' ' . __( 'Check the store id and secret.', 'woom' ) : '';
 			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'Connection failed: %s.', 'woom' ), $result->describe() ) . $hint ) );
+		}
+		$this->back();
+	}
+
+	/** Forwards read-only REST keys to the sidecar, signed; WordPress keeps no copy of them. */
+	public function save_rest_keys(): void {
+		$this->guard( 'woom_rest_keys' );
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- guard() verified it.
+		$body   = (string) wp_json_encode(
+			array(
+				'consumer_key'    => isset( $_POST['consumer_key'] ) ? trim( sanitize_text_field( wp_unslash( $_POST['consumer_key'] ) ) ) : '',
+				'consumer_secret' => isset( $_POST['consumer_secret'] ) ? trim( sanitize_text_field( wp_unslash( $_POST['consumer_secret'] ) ) ) : '',
+			)
+		);
+		// phpcs:enable
+		$result = $this->client->store_request( 'PUT', '/rest-credentials', $body, 'application/json', wp_get_current_user()->user_login );
+		$json   = $result->json();
+		if ( 200 === $result->status ) {
+			$this->flash->notice( 'success', '<span class="woom-rest-keys-result">' . esc_html( (string) ( $json['message'] ?? __( 'Saved.', 'woom' ) ) ) . '</span>' );
+		} else {
+			$this->flash->notice( 'error', '<span class="woom-rest-keys-result">' . esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'The keys were not accepted: %s.', 'woom' ), $result->describe() ) ) . '</span>' );
 		}
 		$this->back();
 	}

@@ -97,6 +97,7 @@ final class TabView {
 			return;
 		}
 		$this->render_buttons();
+		$this->render_rest_keys();
 		echo '<h2>' . esc_html__( 'Monitoring settings', 'woom' ) . '</h2><div id="woom-settings-page">';
 		$posted = $this->flash->take_fragment();
 		if ( null !== $posted ) {
@@ -195,6 +196,28 @@ final class TabView {
 		self::button( 'woom_retry_dead', __( 'Send dead letters again', 'woom' ) );
 		self::button( 'woom_discard_dead', __( 'Discard dead letters', 'woom' ), 'button-link-delete' );
 		echo '</p>';
+	}
+
+	/**
+	 * Read-only WooCommerce REST keys, sent straight to the sidecar (signed) and never kept or shown
+	 * here: with them the sidecar reads back orders whose events never reached it.
+	 */
+	private function render_rest_keys(): void {
+		?>
+		<h2><?php esc_html_e( 'Order recovery (optional)', 'woom' ); ?></h2>
+		<p><?php esc_html_e( 'Give the sidecar a read-only WooCommerce REST API key (WooCommerce → Settings → Advanced → REST API, permission Read). It then reads back orders whose events never reached it, and the last 8 weeks as history.', 'woom' ); ?></p>
+		<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" id="woom-rest-keys-form">
+			<?php wp_nonce_field( 'woom_rest_keys' ); ?>
+			<input type="hidden" name="action" value="woom_rest_keys" />
+			<table class="form-table" role="presentation">
+				<tr><th scope="row"><label for="woom_rest_consumer_key"><?php esc_html_e( 'Consumer key', 'woom' ); ?></label></th>
+					<td><input type="text" class="regular-text" id="woom_rest_consumer_key" name="consumer_key" autocomplete="off" placeholder="ck_..." /></td></tr>
+				<tr><th scope="row"><label for="woom_rest_consumer_secret"><?php esc_html_e( 'Consumer secret', 'woom' ); ?></label></th>
+					<td><input type="password" class="regular-text" id="woom_rest_consumer_secret" name="consumer_secret" autocomplete="off" placeholder="cs_..." /></td></tr>
+			</table>
+			<p><button type="submit" class="button" id="woom-rest-keys"><?php esc_html_e( 'Send the keys to the sidecar', 'woom' ); ?></button></p>
+		</form>
+		<?php
 	}
 
 	private function render_buttons(): void {
