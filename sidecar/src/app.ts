@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { readRawBody } from './http/body';
 import { requireSameStore, requireSignature } from './http/auth';
 import { sendError } from './http/errors';
+import { signaturesMatch } from './http/signature';
 import { eventsRoutes } from './http/events-routes';
 import { pageRoutes, type PageRouteDeps } from './http/page-routes';
 import { storeRoutes, type StoreRouteDeps } from './http/store-routes';
@@ -52,7 +53,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/metrics', async (req, res) => {
     // Optional: a deployment that exposes the port sets METRICS_TOKEN; scrapers send it as a bearer token.
-    if (deps.metricsToken && req.get('Authorization') !== `Bearer ${deps.metricsToken}`) {
+    if (deps.metricsToken && !signaturesMatch(`Bearer ${deps.metricsToken}`, req.get('Authorization') ?? '')) {
       return sendError(res, 401, 'unauthorized', 'Send METRICS_TOKEN as "Authorization: Bearer <token>"');
     }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
