@@ -4,6 +4,7 @@ import * as orderEventsAndOrders from './20261123_002_order_events_and_orders';
 import * as checksAlertsDeliveries from './20261123_003_checks_alerts_deliveries';
 import * as restRecovery from './20261123_004_rest_recovery';
 import * as notificationChannels from './20261123_005_notification_channels';
+import * as storeHealth from './20261123_006_store_health';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261123_003_checks_alerts_deliveries', checksAlertsDeliveries],
   ['20261123_004_rest_recovery', restRecovery],
   ['20261123_005_notification_channels', notificationChannels],
+  ['20261123_006_store_health', storeHealth],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -21,7 +21,7 @@ foreach ( array( 'woom_drain_outbox', 'woom_drain_outbox_async', 'woom_drain_out
 	wp_unschedule_hook( $woom_hook );
 }
 
-foreach ( array( 'woom_sidecar_url', 'woom_store_id', 'woom_secret', 'woom_db_version', 'woom_delivery' ) as $woom_option ) {
+foreach ( array( 'woom_sidecar_url', 'woom_store_id', 'woom_secret', 'woom_db_version', 'woom_delivery', 'woom_fatal_errors' ) as $woom_option ) {
 	delete_option( $woom_option );
 }
 

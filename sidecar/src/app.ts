@@ -9,6 +9,7 @@ import { pageRoutes, type PageRouteDeps } from './http/page-routes';
 import { storeRoutes, type StoreRouteDeps } from './http/store-routes';
 import type { Metrics } from './metrics';
 import type { CheckScheduler } from './queue/check-scheduler';
+import type { HealthMonitor } from './services/health-monitor';
 import type { EventRepository } from './store/events';
 import type { StoreRepository } from './store/stores';
 
@@ -16,6 +17,7 @@ export interface AppDeps extends StoreRouteDeps, PageRouteDeps {
   stores: StoreRepository;
   events: EventRepository;
   scheduler: CheckScheduler;
+  health: HealthMonitor;
   /** Each dependency the sidecar needs to do its work, and whether it answers. */
   readiness: () => Promise<Record<string, boolean>>;
   /** Lets a browser open the pages without a signature (development only). */

@@ -30,6 +30,7 @@ import { ReportRepository } from './store/reports';
 import { RestSyncRepository } from './store/rest-sync';
 import { OrderRecovery } from './services/order-recovery';
 import { ReportingMonitor } from './services/reporting-monitor';
+import { HealthMonitor } from './services/health-monitor';
 import { SettingsRepository } from './store/settings';
 import { StoreRepository } from './store/stores';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
@@ -62,6 +63,7 @@ export class Container {
   readonly restSync: RestSyncRepository;
   readonly recovery: OrderRecovery;
   readonly reporting: ReportingMonitor;
+  readonly health: HealthMonitor;
   readonly checkQueue: Queue<CheckJobData>;
   readonly notifyQueue: Queue<NotifyJobData>;
   readonly queueEvents: QueueEvents;
@@ -152,6 +154,15 @@ export class Container {
       log: this.log,
       restTimeoutMs: config.REST_TIMEOUT_MS,
     });
+    this.health = new HealthMonitor({
+      db: this.db,
+      stores: this.stores,
+      settings: this.settings,
+      alerts: this.alerts,
+      notifications: this.notifications,
+      dispatch: (ids) => this.notificationQueue.dispatch(ids),
+      log: this.log,
+    });
     this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler);
     this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync);
     this.testNotifications = new TestNotificationService(this.db, this.notifications, this.channels, this.notificationQueue);
@@ -185,6 +196,7 @@ export class Container {
       checks: this.checks,
       recovery: this.recovery,
       reporting: this.reporting,
+      health: this.health,
       metrics: this.metrics,
       retry: this.retryPolicy(),
       notifications: this.notificationService,

@@ -18,14 +18,14 @@ async function tables(): Promise<string[]> {
 describe('migrations', () => {
   it('run up, down and up again on real MariaDB', async () => {
     const applied = await migrateLatest(database.db);
-    expect(applied).toHaveLength(5);
+    expect(applied).toHaveLength(6);
     expect(await tables()).toEqual(TABLES);
     expect(await migrateLatest(database.db)).toEqual([]);
 
     await migrateRollbackAll(database.db);
     expect(await tables()).toEqual([]);
 
-    expect(await migrateLatest(database.db)).toHaveLength(5);
+    expect(await migrateLatest(database.db)).toHaveLength(6);
     expect(await tables()).toEqual(TABLES);
   });
 

@@ -40,7 +40,10 @@ final class EventFactory {
 	 * @param int|null $oldest_pending_at Unix time of the oldest event still waiting, if any.
 	 * @return array<string, mixed>
 	 */
-	public function heartbeat( int $outbox_size, ?int $oldest_pending_at, float $now ): array {
+	/**
+	 * @param array<string, mixed> $health What HealthSnapshot collected.
+	 */
+	public function heartbeat( int $outbox_size, ?int $oldest_pending_at, float $now, array $health = array() ): array {
 		return array(
 			'id'          => wp_generate_uuid4(),
 			'type'        => 'heartbeat',
@@ -48,6 +51,7 @@ final class EventFactory {
 			'data'        => array(
 				'outbox_size'     => $outbox_size,
 				'oldest_event_at' => null === $oldest_pending_at ? null : self::iso( (float) $oldest_pending_at ),
+				'health'          => $health,
 			),
 		);
 	}

@@ -17,13 +17,15 @@ final class Heartbeat {
 		private readonly EventFactory $events,
 		private readonly Options $options,
 		private readonly Sender $sender,
+		private readonly HealthSnapshot $health,
 	) {}
 
 	public function beat(): void {
 		if ( ! $this->options->is_configured() ) {
 			return;
 		}
-		$this->outbox->add( $this->events->heartbeat( $this->outbox->count(), $this->outbox->oldest_pending_at(), microtime( true ) ) );
+		$now = microtime( true );
+		$this->outbox->add( $this->events->heartbeat( $this->outbox->count(), $this->outbox->oldest_pending_at(), $now, $this->health->collect( (int) $now ) ) );
 		$this->sender->drain();
 	}
 }

@@ -38,7 +38,7 @@ final class Plugin {
 		$this->client    = new SidecarClient( $this->options );
 		$this->sender    = new Sender( $this->outbox, $this->client, $this->options, $this->scheduler, $db );
 		$this->listener  = new OrderListener( $this->outbox, $events, $this->scheduler );
-		$this->heartbeat = new Heartbeat( $this->outbox, $events, $this->options, $this->sender );
+		$this->heartbeat = new Heartbeat( $this->outbox, $events, $this->options, $this->sender, new HealthSnapshot() );
 	}
 
 	public static function instance(): self {
@@ -77,6 +77,7 @@ final class Plugin {
 		add_action( Scheduler::ASYNC_HOOK, array( $this->sender, 'drain' ), 10, 0 );
 		add_action( Scheduler::RETRY_HOOK, array( $this->sender, 'drain' ), 10, 0 );
 		add_action( Scheduler::HEARTBEAT_HOOK, array( $this->heartbeat, 'beat' ), 10, 0 );
+		add_action( 'woocommerce_shutdown_error', array( HealthSnapshot::class, 'count_fatal_error' ), 10, 0 );
 
 		if ( ! is_admin() ) {
 			return;

@@ -4,11 +4,12 @@ import { ingestBodySchema, MAX_EVENTS_PER_REQUEST } from '../domain/events';
 import { toFieldErrors } from '../domain/settings';
 import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
+import type { HealthMonitor } from '../services/health-monitor';
 import type { EventRepository } from '../store/events';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
 
-export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckScheduler; metrics: Metrics; log: Logger }): Router {
+export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckScheduler; metrics: Metrics; health: HealthMonitor; log: Logger }): Router {
   const router = Router();
   router.post('/', async (req, res, next) => {
     const store = req.store!;
@@ -33,7 +34,13 @@ export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckSc
       deps.metrics.eventsIngested.inc({ store: store.id, result: 'accepted' }, result.accepted);
       deps.metrics.eventsIngested.inc({ store: store.id, result: 'duplicate' }, result.duplicates);
       const heartbeat = valid.data.events.findLast((e) => e.type === 'heartbeat');
-      if (heartbeat?.type === 'heartbeat') deps.metrics.recordHeartbeat(store.id, heartbeat.data, new Date());
+      if (heartbeat?.type === 'heartbeat') {
+        deps.metrics.recordHeartbeat(store.id, heartbeat.data, new Date());
+        // A new health snapshot is judged at once: a checkout that cannot work should not wait for a check.
+        if (heartbeat.data?.health) {
+          deps.health.check(store.id).catch((error: Error) => deps.log.warn({ storeId: store.id, err: error.message }, 'health check failed'));
+        }
+      }
       if (result.newOrderEvents > 0) {
         // The events are safe in MariaDB; if Redis is down the scheduled check still sees them.
         deps.scheduler

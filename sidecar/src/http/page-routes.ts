@@ -24,7 +24,12 @@ export interface PageRouteDeps {
 
 const SUGGESTION_DAYS = 28;
 
-const DETECTOR_NAMES: Record<string, string> = { time_based: 'Time-based', rolling_average: 'Rolling average (RAD)', reporting: 'WordPress reporting' };
+const DETECTOR_NAMES: Record<string, string> = {
+  time_based: 'Time-based',
+  rolling_average: 'Rolling average (RAD)',
+  reporting: 'WordPress reporting',
+  health: 'Store health',
+};
 
 /**
  * Links inside a fragment. The sidecar's own path works when the page is opened directly; a host that
@@ -169,6 +174,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       })),
       lastContactAt: local(status.last_contact_at),
       restLastSuccessAt: local(status.rest_recovery.last_success_at),
+      healthAt: local(status.health.at),
       restSyncedUntil: local(status.rest_recovery.synced_until),
       openAlertAt: local(status.open_alert?.opened_at),
       openAlertDetector: status.open_alert?.detector.split(',').map((d) => DETECTOR_NAMES[d] ?? d).join(' + '),

@@ -1,9 +1,10 @@
 import { TemplateSet } from '../templates';
 import type { NotificationContent } from './content';
+import type { HealthContent } from './health-content';
 import type { ReportingContent } from './reporting-content';
 
 /** Every kind of notification the sidecar sends. */
-export type AnyNotificationContent = NotificationContent | ReportingContent;
+export type AnyNotificationContent = NotificationContent | ReportingContent | HealthContent;
 import type { OutgoingMessage } from './notifier';
 
 /** Notification e-mails from templates/emails, as HTML and plain text. */
@@ -31,6 +32,10 @@ function subjectOf(content: AnyNotificationContent): string {
       return `[WOOM CRITICAL] WordPress stopped reporting at ${store}`;
     case 'blind_resolved':
       return `[WOOM] Resolved: WordPress is reporting again at ${store}`;
+    case 'health':
+      return `[WOOM CRITICAL] Checkout cannot work at ${store}: ${content.problems[0] ?? ''}`.trim();
+    case 'health_resolved':
+      return `[WOOM] Resolved: checkout can work again at ${store}`;
     case 'test':
       return `[WOOM] Test notification for ${store}`;
     case 'resolved':

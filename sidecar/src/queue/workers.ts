@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { CheckService } from '../services/check-service';
 import type { OrderRecovery } from '../services/order-recovery';
+import type { HealthMonitor } from '../services/health-monitor';
 import type { ReportingMonitor } from '../services/reporting-monitor';
 import type { NotificationService } from '../services/notification-service';
 import { CAPPED_BACKOFF, cappedBackoff, type RetryPolicy } from './notification-queue';
@@ -14,6 +15,7 @@ export interface WorkerDeps {
   checks: CheckService;
   recovery: OrderRecovery;
   reporting: ReportingMonitor;
+  health: HealthMonitor;
   metrics: Metrics;
   retry: RetryPolicy;
   notifications: NotificationService;
@@ -40,6 +42,7 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
         // While WordPress is silent the monitor is blind: that is its own alert, never an order alert.
         const reporting = await deps.reporting.check(job.data.storeId);
         if (reporting?.breached) return { skipped: reporting.summary };
+        await deps.health.check(job.data.storeId);
       }
       const outcome = await deps.checks.run(job.data.storeId, job.data.trigger);
       if (outcome) deps.metrics.recordCheck(outcome.storeId, outcome.trigger, outcome.decision);

@@ -37,13 +37,13 @@ export class ReportingMonitor {
     if (!store || !settings) return null;
     const result = evaluateReporting(now, store.lastContactAt);
     if (!settings.enabled) return { ...result, breached: false };
-    const open = await alerts.openReportingAlert(storeId);
+    const open = await alerts.openStoreAlert(storeId, REPORTING_DETECTOR);
     if (result.breached === Boolean(open)) return result;
 
     const siteAnswer = result.breached ? await this.askTheStore(storeId, store.url) : null;
     const notificationIds = await db.transaction(async (trx) => {
       if (!(await alerts.lockStore(trx, storeId))) return [];
-      const current = await alerts.openReportingAlert(storeId, trx);
+      const current = await alerts.openStoreAlert(storeId, REPORTING_DETECTOR, trx);
       if (result.breached && !current) {
         const alertId = await alerts.insert(trx, {
           storeId,

@@ -1,7 +1,8 @@
 import type { DetectorResult } from '../domain/detectors';
 import { evaluateReporting } from '../domain/reporting';
+import { healthProblems, healthSnapshotSchema, type HealthSnapshot } from '../domain/store-health';
 import { enabledDetectors, type DetectorName, type Settings } from '../domain/settings';
-import type { AlertRecord, AlertRepository } from '../store/alerts';
+import { REPORTING_DETECTOR, type AlertRecord, type AlertRepository } from '../store/alerts';
 import type { NotificationRepository } from '../store/notifications';
 import type { OrderRepository } from '../store/orders';
 import type { RestSyncRepository } from '../store/rest-sync';
@@ -17,6 +18,7 @@ export interface StoreStatus {
   last_check: { ran_at: string; trigger: string; decision: string; held_by: string | null; results: unknown } | null;
   open_alert: ReturnType<typeof alertView> | null;
   last_contact_at: string | null;
+  health: { at: string | null; snapshot: HealthSnapshot | null; problems: string[] };
   rest_recovery: {
     configured: boolean;
     synced_until: string | null;
@@ -24,6 +26,12 @@ export interface StoreStatus {
     last_error: string | null;
     orders_seen: number;
   };
+}
+
+function healthView(store: StoreRecord): StoreStatus['health'] {
+  const parsed = healthSnapshotSchema.safeParse(store.health);
+  if (!store.healthAt || !parsed.success) return { at: null, snapshot: null, problems: [] };
+  return { at: store.healthAt.toISOString(), snapshot: parsed.data, problems: healthProblems(parsed.data).map((p) => p.message) };
 }
 
 export function alertView(alert: AlertRecord) {
@@ -54,7 +62,7 @@ export class StatusService {
       this.alerts.lastCheckRun(store.id),
       this.alerts.openAlert(store.id),
       this.restSync.state(store.id),
-      this.alerts.openReportingAlert(store.id),
+      this.alerts.openStoreAlert(store.id, REPORTING_DETECTOR),
     ]);
     const reporting = evaluateReporting(new Date(), store.lastContactAt);
     const enabled = settings.enabled ? enabledDetectors(settings.mode) : [];
@@ -95,6 +103,7 @@ export class StatusService {
         : null,
       open_alert: openAlert ? alertView(openAlert) : null,
       last_contact_at: store.lastContactAt?.toISOString() ?? null,
+      health: healthView(store),
       rest_recovery: {
         configured: sync !== null,
         synced_until: sync?.syncedUntil.toISOString() ?? null,

@@ -2,6 +2,9 @@ import type { Knex } from 'knex';
 import type { OpenAlertFacts } from '../domain/alert-policy';
 
 export const REPORTING_DETECTOR = 'reporting';
+export const HEALTH_DETECTOR = 'health';
+/** Problems of the store itself, each an alert of its own beside the (one) order alert. */
+const STORE_DETECTORS = [REPORTING_DETECTOR, HEALTH_DETECTOR];
 
 export interface AlertRecord {
   id: number;
@@ -63,18 +66,21 @@ export class AlertRepository {
     return Boolean(row);
   }
 
-  /** The store's open order alert. A "WordPress stopped reporting" alert is a problem of its own. */
+  /**
+   * The store's open order alert. "WordPress stopped reporting" and "checkout cannot work" are problems
+   * of their own, with alerts of their own.
+   */
   async openAlert(storeId: string, trx: Knex = this.db): Promise<AlertRecord | null> {
     const row = await trx<AlertRow>('alerts')
       .where({ store_id: storeId, state: 'open' })
-      .whereNot({ detector: REPORTING_DETECTOR })
+      .whereNotIn('detector', STORE_DETECTORS)
       .orderBy('id', 'desc')
       .first();
     return row ? toRecord(row) : null;
   }
 
-  async openReportingAlert(storeId: string, trx: Knex = this.db): Promise<AlertRecord | null> {
-    const row = await trx<AlertRow>('alerts').where({ store_id: storeId, state: 'open', detector: REPORTING_DETECTOR }).first();
+  async openStoreAlert(storeId: string, detector: (typeof STORE_DETECTORS)[number], trx: Knex = this.db): Promise<AlertRecord | null> {
+    const row = await trx<AlertRow>('alerts').where({ store_id: storeId, state: 'open', detector }).first();
     return row ? toRecord(row) : null;
   }
 

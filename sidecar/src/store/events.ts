@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { recordContact } from './stores';
-import { isOrderEvent, type OrderEvent, type StoreEvent } from '../domain/events';
+import { isOrderEvent, type HeartbeatEvent, type OrderEvent, type StoreEvent } from '../domain/events';
 
 export interface IngestResult {
   accepted: number;
@@ -56,8 +56,25 @@ export class EventRepository {
       const accepted = fresh.length;
       const orderEvents = fresh.filter(isOrderEvent);
       if (orderEvents.length > 0) await this.applyToOrders(trx, storeId, orderEvents, receivedAt);
+      await this.keepHealthSnapshot(trx, storeId, fresh);
       return { accepted, duplicates: events.length - accepted, newOrderEvents: orderEvents.length };
     });
+  }
+
+  /**
+   * The newest heartbeat's health snapshot, with the fatal errors of every heartbeat in the batch added
+   * up (each counts those since the one before). An older snapshot never replaces a newer one.
+   */
+  private async keepHealthSnapshot(trx: Knex.Transaction, storeId: string, events: readonly StoreEvent[]) {
+    const beats = events.filter((e): e is HeartbeatEvent => e.type === 'heartbeat' && typeof e.data?.health === 'object' && e.data.health !== null);
+    if (beats.length === 0) return;
+    const newest = beats.reduce((a, b) => (b.occurred_at > a.occurred_at ? b : a));
+    const fatal = beats.reduce((sum, e) => sum + (Number((e.data!.health as { fatal_errors?: unknown }).fatal_errors) || 0), 0);
+    const health = { ...(newest.data!.health as Record<string, unknown>), fatal_errors: fatal };
+    await trx('stores')
+      .where({ id: storeId })
+      .andWhere((q) => q.whereNull('health_at').orWhere('health_at', '<=', newest.occurred_at))
+      .update({ health: JSON.stringify(health), health_at: newest.occurred_at });
   }
 
   private async applyToOrders(trx: Knex.Transaction, storeId: string, events: readonly OrderEvent[], now: Date) {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-export type NotificationKind = 'alert' | 'reminder' | 'resolved' | 'test' | 'blind' | 'blind_resolved';
+export type NotificationKind = 'alert' | 'reminder' | 'resolved' | 'test' | 'blind' | 'blind_resolved' | 'health' | 'health_resolved';
 export type NotificationStatus = 'pending' | 'sent' | 'failed' | 'partial' | 'no_recipients';
 export type DeliveryStatus = 'sent' | 'retrying' | 'failed';
 

@@ -10,6 +10,9 @@ export interface StoreRecord {
   createdAt: Date;
   firstContactAt: Date | null;
   lastContactAt: Date | null;
+  /** The last health snapshot from the bridge, as it sent it, and when it was taken. */
+  health: unknown;
+  healthAt: Date | null;
 }
 
 interface StoreRow {
@@ -20,6 +23,8 @@ interface StoreRow {
   created_at: Date;
   first_contact_at: Date | null;
   last_contact_at: Date | null;
+  health?: string | null;
+  health_at?: Date | null;
 }
 
 const toRecord = (row: StoreRow): StoreRecord => ({
@@ -30,6 +35,8 @@ const toRecord = (row: StoreRow): StoreRecord => ({
   createdAt: row.created_at,
   firstContactAt: row.first_contact_at,
   lastContactAt: row.last_contact_at,
+  health: row.health ? JSON.parse(row.health) : null,
+  healthAt: row.health_at ?? null,
 });
 
 export const newStoreId = (): string => `st_${randomBytes(8).toString('hex')}`;

@@ -1,0 +1,84 @@
+/**
+ * The health snapshot every heartbeat carries, from real WordPress with the bridge and the WooCommerce
+ * stand-in: the sidecar alerts when checkout cannot work, naming the cause, and resolves when undone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/eventually';
+import { startSidecar, type SidecarHandle } from '../../helpers/sidecar';
+import { signed } from '../../helpers/signing';
+import { startTestSmtp, type TestSmtp } from '../../helpers/smtp';
+import { startWordPress, type WordPressHandle } from '../../helpers/wordpress';
+
+const GATEWAYS = ['bacs', 'cheque', 'cod', 'stripe'];
+
+describe('health snapshot', () => {
+  let smtp: TestSmtp;
+  let sidecar: SidecarHandle;
+  let wp: WordPressHandle;
+  let store: { id: string; secret: string };
+
+  beforeAll(async () => {
+    smtp = await startTestSmtp();
+    sidecar = await startSidecar({ smtpPort: smtp.port });
+    wp = await startWordPress({ retryBaseSeconds: 1, retryMaxSeconds: 2 });
+    store = await sidecar.addStore({ name: 'Health shop', url: wp.url, timezone: 'UTC', settings: { alert_emails: ['owner@health.test'] } });
+    await wp.connectBridge({ sidecarUrl: sidecar.url, storeId: store.id, secret: store.secret });
+  }, 120_000);
+
+  afterAll(async () => {
+    await wp?.stop();
+    await sidecar?.close();
+    await smtp?.close();
+  });
+
+  /** The bridge's 5-minute heartbeat, now: it collects the snapshot and sends it through the outbox. */
+  const heartbeat = () => wp.php("do_action('woom_heartbeat');");
+  const status = async () => (await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/status`)).body;
+  const mail = (subject: string) => smtp.waitForMessage((m) => m.subject === subject, 20_000);
+
+  it('reports versions, payment methods, pages, fatal errors and late background tasks', async () => {
+    await heartbeat();
+    const { health } = await status();
+    expect(health.snapshot).toMatchObject({
+      woocommerce_version: '9.4.0',
+      gateways_enabled: GATEWAYS,
+      gateways_available: GATEWAYS,
+      pages: { checkout: { set: true, published: true }, cart: { set: true, published: true } },
+      fatal_errors: 0,
+    });
+    expect(health.snapshot.wordpress_version).toMatch(/^6\./);
+    expect(health.snapshot.wp_cron_late_seconds).toBeGreaterThanOrEqual(0);
+    expect(health.problems).toEqual([]);
+  });
+
+  it('alerts when no payment method is left, and resolves when one is back', async () => {
+    await wp.php(GATEWAYS.map((id) => `update_option('woocommerce_${id}_settings', ['enabled' => 'no']);`).join(''));
+    await heartbeat();
+    const alert = await mail('[WOOM CRITICAL] Checkout cannot work at Health shop: No payment method is enabled: customers cannot pay (WooCommerce → Settings → Payments)');
+    expect(alert.text).toContain('- No payment method is enabled');
+    await wp.php("update_option('woocommerce_stripe_settings', ['enabled' => 'yes']);");
+    await heartbeat();
+    await mail('[WOOM] Resolved: checkout can work again at Health shop');
+    expect((await status()).health.snapshot.gateways_available).toEqual(['stripe']);
+  });
+
+  it('alerts when the checkout page is no longer published', async () => {
+    await wp.php("wp_update_post(['ID' => wc_get_page_id('checkout'), 'post_status' => 'draft']);");
+    await heartbeat();
+    await mail('[WOOM CRITICAL] Checkout cannot work at Health shop: The checkout page is not published: customers cannot reach it');
+    await wp.php("wp_update_post(['ID' => wc_get_page_id('checkout'), 'post_status' => 'publish']);");
+    await heartbeat();
+    await eventually(async () => (await sidecar.db('alerts').where({ store_id: store.id, detector: 'health', state: 'open' }).first()) === undefined);
+  });
+
+  it('alerts when WooCommerce logs fatal errors where there were none', async () => {
+    await wp.php("trigger_error('The checkout template is broken', E_USER_ERROR);").catch(() => undefined);
+    await heartbeat();
+    await mail('[WOOM CRITICAL] Checkout cannot work at Health shop: 1 PHP fatal error was logged since the last heartbeat (WooCommerce → Status → Logs, source fatal-errors)');
+    // The next heartbeat counts none since this one.
+    await heartbeat();
+    expect((await status()).health.snapshot.fatal_errors).toBe(0);
+    const alerts = await sidecar.db('alerts').where({ store_id: store.id, detector: 'health' }).orderBy('id');
+    expect(alerts.map((a: { state: string }) => a.state)).toEqual(['resolved', 'resolved', 'resolved']);
+  });
+});
