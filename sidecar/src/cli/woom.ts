@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { BacktestInputError, formatBacktest, runBacktest } from './backtest';
 import { loadConfig } from '../config';
 import { Container } from '../container';
 import { createLogger } from '../logger';
@@ -15,7 +16,11 @@ const USAGE = `Usage: npm run woom -- <command>
   store remove ID         remove a store with all its orders, alerts and its schedule
   store rest-credentials ID --key ck_... --secret cs_...
                           read-only WooCommerce REST keys: orders the bridge could not deliver are
-                          read back, and the last 8 weeks are backfilled`;
+                          read back, and the last 8 weeks are backfilled
+  backtest --orders FILE [--timezone TZ] [--settings FILE] [--mode MODE] [--from DATE --to DATE] [--json]
+                          replay an order export (CSV: created_at, status[, total, payment_method,
+                          created_via]; or JSON lines of events) through the live detectors on a
+                          simulated clock and print every alert it would have sent`;
 
 class UsageError extends Error {}
 
@@ -29,10 +34,31 @@ async function main(argv: string[]): Promise<void> {
       timezone: { type: 'string' },
       key: { type: 'string' },
       secret: { type: 'string' },
+      orders: { type: 'string' },
+      settings: { type: 'string' },
+      mode: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
   const [group, command, id] = positionals;
+  if (group === 'backtest' && !values.help) {
+    // A backtest touches no database: it replays a file through the pure detectors.
+    if (!values.orders) throw new UsageError('backtest needs --orders FILE\n\n' + USAGE);
+    const report = runBacktest({
+      orders: values.orders,
+      timezone: values.timezone,
+      settings: values.settings,
+      mode: values.mode,
+      from: values.from,
+      to: values.to,
+      json: values.json,
+    });
+    console.log(formatBacktest(report, values.json ?? false));
+    return;
+  }
   if (values.help || group !== 'store' || !command) throw new UsageError(USAGE);
 
   const config = loadConfig();
@@ -103,7 +129,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error) => {
-  if (error instanceof UsageError || error instanceof RegistrationError) {
+  if (error instanceof UsageError || error instanceof RegistrationError || error instanceof BacktestInputError) {
     console.error(error.message);
     process.exit(2);
   }

@@ -1,4 +1,6 @@
-import type { DetectorName, Settings } from './settings';
+import type { FailureRateResult } from './failure-rate';
+import type { OrderFlowResult } from './order-flow';
+import type { AnyDetectorName, Settings } from './settings';
 import { isPeakTime } from './time';
 
 /** What the detectors need to know of one order: its latest known status and when it was created. */
@@ -35,11 +37,13 @@ export interface RollingAverageResult {
   summary: string;
 }
 
-export type DetectorResult = TimeBasedResult | RollingAverageResult;
+export type DetectorResult = TimeBasedResult | RollingAverageResult | OrderFlowResult | FailureRateResult;
 
-export const DETECTOR_LABELS: Record<DetectorName, string> = {
+export const DETECTOR_LABELS: Record<AnyDetectorName, string> = {
   time_based: 'Time-based',
   rolling_average: 'Rolling average (RAD)',
+  order_flow: 'Order flow (adaptive)',
+  failure_rate: 'Failure rate (adaptive)',
 };
 
 /** The window the time-based detector counts in: the last check interval, ending now. */
@@ -121,10 +125,15 @@ export function evaluateRollingAverage(settings: Settings, newestFirst: readonly
 
 export type Severity = 'warning' | 'critical';
 
-/** Critical when nothing gets through at all; anything short of that is a warning. */
+/**
+ * The specification's detectors: critical when nothing gets through at all, anything short of that is a
+ * warning. Adaptive detectors grade themselves by how far below expectation and for how long.
+ */
 export function severityOf(fired: readonly DetectorResult[]): Severity {
-  const total = fired.some((r) =>
-    r.detector === 'time_based' ? r.successful === 0 && r.period === 'peak' : r.failed === r.considered,
-  );
-  return total ? 'critical' : 'warning';
+  const critical = fired.some((r) => {
+    if (r.detector === 'time_based') return r.successful === 0 && r.period === 'peak';
+    if (r.detector === 'rolling_average') return r.failed === r.considered;
+    return r.severity === 'critical';
+  });
+  return critical ? 'critical' : 'warning';
 }

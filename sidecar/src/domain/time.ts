@@ -98,3 +98,69 @@ export function formatLocal(instant: Date, timeZone: string): string {
   const parts = Object.fromEntries(formatter.formatToParts(instant).map((p) => [p.type, p.value]));
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
 }
+
+export const HOUR_MS = 3_600_000;
+
+/** Whole UTC hours since the epoch: the buckets the adaptive baseline counts in. */
+export const hourIndex = (instant: Date | number): number => Math.floor(Number(instant) / HOUR_MS);
+
+const hourOfWeekCache = new Map<string, Map<number, number>>();
+
+/**
+ * The local hour of week (0 = Monday 00:00 ... 167) of a UTC hour bucket. Cached because the baseline asks
+ * for every hour of eight weeks at each rebuild; the cache is dropped when it grows large, never wrong.
+ */
+export function hourOfWeek(utcHour: number, timeZone: string): number {
+  let zone = hourOfWeekCache.get(timeZone);
+  if (!zone) {
+    zone = new Map();
+    hourOfWeekCache.set(timeZone, zone);
+  }
+  let slot = zone.get(utcHour);
+  if (slot === undefined) {
+    // The middle of the hour, so zones with half-hour offsets fall in the hour most of it belongs to.
+    const { weekday, minuteOfDay } = localTime(new Date(utcHour * HOUR_MS + 30 * 60_000), timeZone);
+    slot = (weekday - 1) * 24 + Math.floor(minuteOfDay / 60);
+    if (zone.size > 200_000) zone.clear();
+    zone.set(utcHour, slot);
+  }
+  return slot;
+}
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's offset from UTC at an instant, in minutes (Berlin in winter: 60). */
+function offsetMinutes(instant: Date, timeZone: string): number {
+  let formatter = offsetFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    offsetFormatters.set(timeZone, formatter);
+  }
+  const p = Object.fromEntries(formatter.formatToParts(instant).map((part) => [part.type, part.value]));
+  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+}
+
+/**
+ * A wall-clock time without offset ("2017-03-05T14:20:00", as exports often write it) read in a zone. In
+ * the hour skipped by a daylight-saving change it lands an hour later; in the repeated hour, on the first.
+ */
+export function zonedToUtc(wallClock: string, timeZone: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/.exec(wallClock.trim());
+  if (!m) return null;
+  const naive = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+  if (Number.isNaN(naive)) return null;
+  // Two rounds settle the offset everywhere except inside a skipped hour, which the second round moves past.
+  let guess = naive - offsetMinutes(new Date(naive), timeZone) * 60_000;
+  guess = naive - offsetMinutes(new Date(guess), timeZone) * 60_000;
+  return new Date(guess);
+}

@@ -24,6 +24,17 @@ export interface DetectorFinding {
   summary: string;
   numbers: Record<string, string | number>;
   window: string | null;
+  /** Adaptive failures: what the failed orders most likely mean (gateway, card testing, checkout broken). */
+  diagnosis?: string | null;
+}
+
+/** The resolved notice's estimate of what the problem cost, against the store's expected rate. */
+export interface ImpactFacts {
+  startedAt: Date;
+  expected: number;
+  came: number;
+  missedOrders: number;
+  missedRevenue: number | null;
 }
 
 export type NotificationContent =
@@ -48,6 +59,8 @@ export type NotificationContent =
       resolvedAt: string;
       duration: string;
       detector: string;
+      /** Present when the store's history allows an estimate (any mode). */
+      impact?: { startedAt: string; expected: number; came: number; missedOrders: number; missedRevenue: string | null } | null;
       links: Links;
     }
   | { kind: 'test'; store: StoreFacts; recipients: string[]; sentAt: string; links: Links };
@@ -84,6 +97,35 @@ export function findingOf(result: DetectorResult, timezone: string): DetectorFin
       window: `${formatLocal(result.windowStart, timezone)} to ${formatLocal(result.windowEnd, timezone)}`,
     };
   }
+  if (result.detector === 'order_flow') {
+    return {
+      detector: result.detector,
+      label: DETECTOR_LABELS.order_flow,
+      summary: result.summary,
+      numbers: {
+        'successful orders expected': result.expected,
+        'successful orders that came': result.came,
+        'usual rate now': `${result.ratePerHour} an hour`,
+        ...(result.startedAt ? { since: formatLocal(result.startedAt, timezone) } : {}),
+      },
+      window: result.startedAt ? `${formatLocal(result.startedAt, timezone)} to now` : null,
+    };
+  }
+  if (result.detector === 'failure_rate') {
+    return {
+      detector: result.detector,
+      label: DETECTOR_LABELS.failure_rate,
+      summary: result.summary,
+      numbers: {
+        'failed orders': result.failed,
+        'orders considered': result.considered,
+        'failure share': `${result.sharePct}%`,
+        'usual failure share': `${result.baselineSharePct}%`,
+      },
+      window: result.startedAt ? `${formatLocal(result.startedAt, timezone)} to now` : null,
+      diagnosis: result.diagnosis?.text ?? null,
+    };
+  }
   return {
     detector: result.detector,
     label: DETECTOR_LABELS.rolling_average,
@@ -104,6 +146,14 @@ export function headlineOf(fired: readonly DetectorResult[]): string {
   if (timeBased && rad) return 'Few orders and most of them failing';
   if (rad) return `${rad.failed} of the last ${rad.considered} orders failed`;
   if (timeBased) return `Only ${timeBased.successful} successful orders in ${minutesOf(timeBased)} minutes`;
+  const flow = fired.find((r) => r.detector === 'order_flow');
+  const failures = fired.find((r) => r.detector === 'failure_rate');
+  if (flow && failures) return 'Orders stopped and the last ones failed';
+  if (failures?.diagnosis?.kind === 'gateway') return `Payment method ${failures.diagnosis.paymentMethod} is failing`;
+  if (failures?.diagnosis?.kind === 'card_testing') return 'Possible card testing: many small failed orders';
+  if (failures) return `${failures.failed} of the last ${failures.considered} orders failed`;
+  if (flow?.kind === 'stop') return `No orders where about ${Math.round(flow.expected)} were expected`;
+  if (flow) return `Only ${flow.came} orders where about ${Math.round(flow.expected)} were expected`;
   return 'Order problem';
 }
 
@@ -137,6 +187,7 @@ export function resolvedContent(
   settings: Settings,
   alert: { id: number; openedAt: Date; detector: string },
   now: Date,
+  impact: ImpactFacts | null = null,
 ): NotificationContent {
   return {
     kind: 'resolved',
@@ -150,6 +201,15 @@ export function resolvedContent(
       .split(',')
       .map((name) => DETECTOR_LABELS[name as keyof typeof DETECTOR_LABELS] ?? name)
       .join(' and '),
+    impact: impact
+      ? {
+          startedAt: formatLocal(impact.startedAt, settings.timezone),
+          expected: impact.expected,
+          came: impact.came,
+          missedOrders: impact.missedOrders,
+          missedRevenue: impact.missedRevenue === null ? null : impact.missedRevenue.toFixed(2),
+        }
+      : null,
     links: storeLinks(store.url),
   };
 }

@@ -8,15 +8,20 @@ import {
   timeBasedWindow,
   type DetectorResult,
 } from '../domain/detectors';
-import { enabledDetectors, type DetectorName, type Settings } from '../domain/settings';
-import { alertContent, findingOf, resolvedContent, type NotificationContent } from '../notify/content';
+import { buildBaseline } from '../domain/baseline';
+import { detectorsToRun, eventRunUseful, type CheckTrigger } from '../domain/checks';
+import { evaluateFailureRate } from '../domain/failure-rate';
+import { impactOf } from '../domain/impact';
+import { evaluateOrderFlow } from '../domain/order-flow';
+import type { AnyDetectorName, Settings } from '../domain/settings';
+import { alertContent, findingOf, resolvedContent, type ImpactFacts, type NotificationContent } from '../notify/content';
 import { AlertRepository } from '../store/alerts';
 import type { NotificationRepository } from '../store/notifications';
 import type { OrderRepository } from '../store/orders';
 import type { SettingsRepository } from '../store/settings';
 import type { StoreRecord, StoreRepository } from '../store/stores';
 
-export type CheckTrigger = 'schedule' | 'event' | 'manual';
+export type { CheckTrigger } from '../domain/checks';
 
 export interface CheckOutcome {
   storeId: string;
@@ -47,7 +52,17 @@ export interface CheckServiceDeps {
 export class CheckService {
   constructor(private readonly deps: CheckServiceDeps) {}
 
-  async evaluate(store: StoreRecord, settings: Settings, now: Date, detectors: readonly DetectorName[]): Promise<DetectorResult[]> {
+  /**
+   * Reads what the detectors need and asks the same pure functions the backtest replays (domain/replay).
+   * `alertOpen` only holds an adaptive verdict steady while its alert is open (hysteresis).
+   */
+  async evaluate(
+    store: StoreRecord,
+    settings: Settings,
+    now: Date,
+    detectors: readonly AnyDetectorName[],
+    alertOpen = false,
+  ): Promise<DetectorResult[]> {
     const storeId = store.id;
     const results: DetectorResult[] = [];
     if (detectors.includes('time_based')) {
@@ -60,7 +75,34 @@ export class CheckService {
       const recent = await this.deps.orders.latestWithStatus(storeId, statuses, settings.rad_window_size);
       results.push(evaluateRollingAverage(settings, recent));
     }
+    if (detectors.includes('order_flow') || detectors.includes('failure_rate')) {
+      const facts = await this.deps.orders.adaptiveFacts(storeId, settings.success_statuses, settings.failure_statuses, now);
+      const baseline = buildBaseline(facts.hourly, store.firstContactAt, now, settings.timezone);
+      if (detectors.includes('order_flow')) {
+        results.push(
+          evaluateOrderFlow(now, settings, baseline, {
+            since: store.firstContactAt,
+            lastSuccessAt: facts.lastSuccessAt,
+            recentSuccessTimes: facts.recentSuccessTimes,
+            alertOpen,
+          }),
+        );
+      }
+      if (detectors.includes('failure_rate')) results.push(evaluateFailureRate(settings, baseline, facts.recentClassified, alertOpen));
+    }
     return results;
+  }
+
+  /**
+   * What a problem cost, for the resolved notice: successful orders expected from its start (by the
+   * store's own baseline, in any mode) against those that came. Null when there is no history to judge.
+   */
+  private async impact(store: StoreRecord, settings: Settings, startedAt: Date, now: Date): Promise<ImpactFacts | null> {
+    const facts = await this.deps.orders.adaptiveFacts(store.id, settings.success_statuses, settings.failure_statuses, now);
+    const baseline = buildBaseline(facts.hourly, store.firstContactAt, now, settings.timezone);
+    if (baseline.observedSuccesses === 0) return null;
+    const came = await this.deps.orders.successfulBetween(store.id, settings.success_statuses, startedAt, now);
+    return impactOf(baseline, startedAt, now, came);
   }
 
   async run(storeId: string, trigger: CheckTrigger, now = new Date()): Promise<CheckOutcome | null> {
@@ -69,13 +111,15 @@ export class CheckService {
     const settings = store ? await settingsRepo.get(storeId) : null;
     if (!store || !settings) return null;
 
-    // An event can only move RAD; the time-based window is the schedule's business. Where RAD cannot
-    // alert, an event-triggered run would only contend for the store's lock with the next ingest.
-    const detectors: DetectorName[] = trigger === 'event' ? ['rolling_average'] : ['time_based', 'rolling_average'];
-    if (trigger === 'event' && !(settings.enabled && enabledDetectors(settings.mode).includes('rolling_average'))) {
+    // An event can only move the failure tests; the time-based window and the order flow are the
+    // schedule's business. Where no failure test can alert, an event-triggered run would only contend for
+    // the store's lock with the next ingest.
+    const detectors = detectorsToRun(settings.mode, trigger);
+    if (trigger === 'event' && !(settings.enabled && eventRunUseful(settings.mode))) {
       return { storeId, ranAt: now, trigger, evaluations: [], decision: { action: 'none', reason: 'disabled' }, alertId: null };
     }
-    const evaluations = await this.evaluate(store, settings, now, detectors);
+    const alertOpen = settings.mode === 'adaptive' && (await alerts.openAlert(storeId)) !== null;
+    const evaluations = await this.evaluate(store, settings, now, detectors, alertOpen);
 
     const { decision, alertId, notificationIds } = await db.transaction(async (trx) => {
       if (!(await alerts.lockStore(trx, storeId))) return { decision: null, alertId: null, notificationIds: [] };
@@ -89,7 +133,7 @@ export class CheckService {
         lastNotifiedAt: stats.lastNotifiedAt,
         notificationsLast24h: stats.last24h,
       });
-      const applied = await this.apply(trx, decision, store, settings, open?.detector ?? '', open?.openedAt ?? now, now);
+      const applied = await this.apply(trx, decision, store, settings, open?.detector ?? '', open?.openedAt ?? now, now, open?.details ?? {});
       await alerts.recordCheckRun(trx, {
         storeId,
         ranAt: now,
@@ -133,6 +177,7 @@ export class CheckService {
     openDetector: string,
     openedAt: Date,
     now: Date,
+    openDetails: Record<string, unknown>,
   ): Promise<{ alertId: number | null; notificationIds: number[] }> {
     const { alerts, notifications } = this.deps;
     const notify = async (alertId: number, content: NotificationContent) => [
@@ -164,9 +209,24 @@ export class CheckService {
       case 'resolve': {
         const resolved = await alerts.resolve(trx, decision.alertId, now);
         if (!resolved || !decision.notify) return { alertId: decision.alertId, notificationIds: [] };
-        const content = resolvedContent(store, settings, { id: decision.alertId, openedAt, detector: openDetector }, now);
+        const impact = await this.impact(store, settings, problemStart(openDetails, openedAt), now).catch(() => null);
+        const content = resolvedContent(store, settings, { id: decision.alertId, openedAt, detector: openDetector }, now, impact);
         return { alertId: decision.alertId, notificationIds: await notify(decision.alertId, content) };
       }
     }
   }
+}
+
+/**
+ * When the problem began, from what the detectors recorded at opening: the last successful order before a
+ * silence, the first failure of a failing stretch, the start of the time-based window; else the opening.
+ */
+export function problemStart(details: Record<string, unknown>, openedAt: Date): Date {
+  const results = Array.isArray(details.results) ? (details.results as Array<Record<string, unknown>>) : [];
+  const starts = results
+    .map((r) => r.startedAt ?? r.windowStart)
+    .filter((v): v is string | Date => typeof v === 'string' || v instanceof Date)
+    .map((v) => new Date(v).getTime())
+    .filter((t) => Number.isFinite(t) && t <= openedAt.getTime());
+  return starts.length ? new Date(Math.min(...starts)) : openedAt;
 }

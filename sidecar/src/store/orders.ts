@@ -1,5 +1,11 @@
 import type { Knex } from 'knex';
+import { LOOKBACK_HOURS, type HourlyHistory } from '../domain/baseline';
+import { NON_CUSTOMER_CHANNELS } from '../domain/checks';
 import type { OrderFact } from '../domain/detectors';
+import type { OrderDetail } from '../domain/diagnosis';
+import { FAILURE_LOOKBACK_ORDERS } from '../domain/failure-rate';
+import { DROP_SPAN_MINUTES } from '../domain/order-flow';
+import { HOUR_MS, hourIndex } from '../domain/time';
 
 export interface OrderSummary extends OrderFact {
   total: number | null;
@@ -51,8 +57,125 @@ export class OrderRepository {
     return rows.map(toSummary);
   }
 
+  /** Adaptive mode's inputs (see AdaptiveOrderQueries.facts). */
+  adaptiveFacts(storeId: string, successStatuses: readonly string[], failureStatuses: readonly string[], now: Date): Promise<AdaptiveFacts> {
+    return new AdaptiveOrderQueries(this.db).facts(storeId, successStatuses, failureStatuses, now);
+  }
+
+  successfulBetween(storeId: string, successStatuses: readonly string[], from: Date, to: Date): Promise<number> {
+    return new AdaptiveOrderQueries(this.db).successfulBetween(storeId, successStatuses, from, to);
+  }
+
   async latest(storeId: string): Promise<OrderSummary | null> {
     const row: OrderRow | undefined = await this.db('orders').select(COLUMNS).where('store_id', storeId).orderBy('created_at', 'desc').first();
     return row ? toSummary(row) : null;
+  }
+}
+
+/** What adaptive mode's detectors read: the same shapes the backtest builds from a file (domain/replay). */
+export interface AdaptiveFacts {
+  hourly: HourlyHistory;
+  lastSuccessAt: Date | null;
+  recentSuccessTimes: Date[];
+  recentClassified: OrderDetail[];
+}
+
+interface HourRow {
+  h: number | string;
+  s: number | string | null;
+  f: number | string | null;
+  rev: number | string | null;
+  revn: number | string | null;
+}
+
+/** Customer checkouts only: an admin's order or a subscription renewal says nothing about the checkout. */
+function customerOnly(query: Knex.QueryBuilder): Knex.QueryBuilder {
+  return query.where((q) => q.whereNull('created_via').orWhereNotIn('created_via', [...NON_CUSTOMER_CHANNELS]));
+}
+
+export class AdaptiveOrderQueries {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * Successful and failed customer orders per UTC hour of the last eight weeks (whole hours before now's),
+   * the last successful order, the successes of the last hours and the newest classified orders.
+   */
+  async facts(storeId: string, successStatuses: readonly string[], failureStatuses: readonly string[], now: Date): Promise<AdaptiveFacts> {
+    const asOfHour = hourIndex(now);
+    const firstHour = asOfHour - LOOKBACK_HOURS;
+    const success = [...successStatuses];
+    const failure = [...failureStatuses];
+    // TIMESTAMPDIFF works on the stored UTC datetimes without any session time-zone conversion.
+    const rows: HourRow[] = await customerOnly(
+      this.db('orders')
+        .select(
+          this.db.raw("TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', created_at) AS h"),
+          this.db.raw(`SUM(status IN (${success.map(() => '?').join(',')})) AS s`, success),
+          this.db.raw(`SUM(status IN (${failure.map(() => '?').join(',')})) AS f`, failure),
+          this.db.raw(`SUM(CASE WHEN status IN (${success.map(() => '?').join(',')}) AND total IS NOT NULL THEN total ELSE 0 END) AS rev`, success),
+          this.db.raw(`SUM(status IN (${success.map(() => '?').join(',')}) AND total IS NOT NULL) AS revn`, success),
+        )
+        .where('store_id', storeId)
+        .andWhere('created_at', '>=', new Date(firstHour * HOUR_MS))
+        .andWhere('created_at', '<', new Date(asOfHour * HOUR_MS)),
+    ).groupBy('h');
+    const hourly: HourlyHistory = {
+      firstHour,
+      success: new Float64Array(LOOKBACK_HOURS),
+      failure: new Float64Array(LOOKBACK_HOURS),
+      revenue: new Float64Array(LOOKBACK_HOURS),
+      revenueOrders: new Float64Array(LOOKBACK_HOURS),
+    };
+    for (const row of rows) {
+      const i = Number(row.h) - firstHour;
+      if (i < 0 || i >= LOOKBACK_HOURS) continue;
+      (hourly.success as Float64Array)[i] = Number(row.s ?? 0);
+      (hourly.failure as Float64Array)[i] = Number(row.f ?? 0);
+      (hourly.revenue as Float64Array)[i] = Number(row.rev ?? 0);
+      (hourly.revenueOrders as Float64Array)[i] = Number(row.revn ?? 0);
+    }
+
+    const last: { created_at: Date | null } | undefined = await customerOnly(
+      this.db('orders').max({ created_at: 'created_at' }).where('store_id', storeId).whereIn('status', success).andWhere('created_at', '<=', now),
+    ).first();
+    const recent: Array<{ created_at: Date }> = await customerOnly(
+      this.db('orders')
+        .select('created_at')
+        .where('store_id', storeId)
+        .whereIn('status', success)
+        .andWhere('created_at', '>=', new Date(now.getTime() - DROP_SPAN_MINUTES * 60_000))
+        .andWhere('created_at', '<=', now),
+    ).orderBy('created_at', 'asc');
+    const classified: OrderRow[] = await customerOnly(
+      this.db('orders')
+        .select(COLUMNS)
+        .where('store_id', storeId)
+        .whereIn('status', [...success, ...failure])
+        .andWhere('created_at', '<=', now),
+    )
+      .orderBy('created_at', 'desc')
+      .limit(FAILURE_LOOKBACK_ORDERS);
+    return {
+      hourly,
+      lastSuccessAt: last?.created_at ? new Date(last.created_at) : null,
+      recentSuccessTimes: recent.map((r) => r.created_at),
+      recentClassified: classified.map((row) => {
+        const o = toSummary(row);
+        return { orderId: o.orderId, status: o.status, createdAt: o.createdAt, total: o.total === null ? null : Number(o.total), paymentMethod: o.paymentMethod };
+      }),
+    };
+  }
+
+  /** Successful customer orders created in (from, to): what came after the problem began (`from` is often the last good order). */
+  async successfulBetween(storeId: string, successStatuses: readonly string[], from: Date, to: Date): Promise<number> {
+    const row: { n: number | string } | undefined = await customerOnly(
+      this.db('orders')
+        .count({ n: '*' })
+        .where('store_id', storeId)
+        .whereIn('status', [...successStatuses])
+        .andWhere('created_at', '>', from)
+        .andWhere('created_at', '<', to),
+    ).first();
+    return Number(row?.n ?? 0);
   }
 }

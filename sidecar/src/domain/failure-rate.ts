@@ -1,0 +1,148 @@
+import type { Baseline } from './baseline';
+import { BUDGET_SAFETY, BUDGET_SHARE, learningNote, learningOf, round1 } from './budget';
+import type { Severity } from './detectors';
+import { diagnose, type Diagnosis, type OrderDetail } from './diagnosis';
+import { HOLD_SHARE } from './order-flow';
+import type { Settings } from './settings';
+
+export interface FailureRateResult {
+  detector: 'failure_rate';
+  breached: boolean;
+  learning: boolean;
+  learningDaysLeft: number;
+  /** The failing stretch: from its first failure to now. */
+  startedAt: Date | null;
+  failed: number;
+  considered: number;
+  sharePct: number;
+  baselineSharePct: number;
+  statistic: number;
+  limit: number;
+  severity: Severity;
+  diagnosis: Diagnosis | null;
+  summary: string;
+}
+
+/** The test reads at most this many of the newest classified orders: a bounded loop at every check. */
+export const FAILURE_LOOKBACK_ORDERS = 300;
+/** A failed order followed this soon by one with the same total and payment method is the same cart retried. */
+const RETRY_WINDOW_MS = 10 * 60_000;
+/** A customer gives up after a few tries; more "retries" than this are other customers. */
+const MAX_ATTEMPTS = 3;
+
+/**
+ * A declined customer often tries again two or three times: counted separately, one ordinary decline
+ * would look like a burst. Each retried cart counts once, with the outcome of its last attempt.
+ */
+export function mergeRetries(chronological: readonly OrderDetail[], isFailure: (o: OrderDetail) => boolean): OrderDetail[] {
+  const out: OrderDetail[] = [];
+  // Per merged cart: when its first attempt was and how many attempts it has had.
+  const carts: Array<{ first: number; attempts: number }> = [];
+  for (const order of chronological) {
+    let merged = false;
+    for (let i = out.length - 1; i >= 0 && i >= out.length - 50; i--) {
+      const earlier = out[i]!;
+      const cart = carts[i]!;
+      if (order.createdAt.getTime() - earlier.createdAt.getTime() > RETRY_WINDOW_MS) break;
+      // A shop selling one product at one price would otherwise fold a whole failing hour into one cart.
+      if (cart.attempts >= MAX_ATTEMPTS || order.createdAt.getTime() - cart.first > RETRY_WINDOW_MS) continue;
+      if (isFailure(earlier) && sameCart(earlier, order)) {
+        out[i] = order;
+        cart.attempts++;
+        merged = true;
+        break;
+      }
+    }
+    if (!merged) {
+      out.push(order);
+      carts.push({ first: order.createdAt.getTime(), attempts: 1 });
+    }
+  }
+  return out;
+}
+
+const sameCart = (a: OrderDetail, b: OrderDetail): boolean =>
+  typeof a.total === 'number' && a.total > 0 && a.total === b.total && (a.paymentMethod ?? '') === (b.paymentMethod ?? '');
+
+/** Failure shares the two CUSUMs are tuned to: half failing (a flaky gateway), nearly all (checkout broken). */
+const PARTIAL_SHARE = 0.5;
+const TOTAL_SHARE = 0.97;
+
+/**
+ * Bernoulli CUSUMs of the failure share against the store's own share of failures: one tuned to half of
+ * the orders failing, one to all of them. Their threshold spends the failure share of the budget over the
+ * month's orders (Wald's bound, on the safe side), so a store with few declines hears after two or three
+ * failed orders in a row and a store with many ordinary declines is not woken by them.
+ */
+export function evaluateFailureRate(
+  settings: Settings,
+  baseline: Baseline,
+  newestFirst: readonly OrderDetail[],
+  alertOpen = false,
+): FailureRateResult {
+  const learning = learningOf(baseline);
+  const isFailure = (o: OrderDetail) => settings.failure_statuses.includes(o.status);
+  const classified = mergeRetries(
+    newestFirst
+      .filter((o) => isFailure(o) || settings.success_statuses.includes(o.status))
+      .slice(0, FAILURE_LOOKBACK_ORDERS)
+      .reverse(),
+    isFailure,
+  );
+  const p0 = baseline.failureShare;
+  const budget = settings.false_alarms_per_month * BUDGET_SAFETY * BUDGET_SHARE.failures * learning.coverage ** 2;
+  const limit = Math.log(Math.max(1, baseline.classifiedPerMonth, 100) / budget);
+
+  let worst = { statistic: 0, start: -1 };
+  for (const p1 of [Math.max(PARTIAL_SHARE, Math.min(0.9, 3 * p0)), TOTAL_SHARE]) {
+    const up = Math.log(p1 / p0);
+    const down = Math.log((1 - p1) / (1 - p0));
+    let statistic = 0;
+    let start = -1;
+    classified.forEach((o, i) => {
+      statistic = Math.max(0, statistic + (isFailure(o) ? up : down));
+      if (statistic === 0) start = -1;
+      else if (start < 0) start = i;
+    });
+    if (statistic > worst.statistic) worst = { statistic, start };
+  }
+
+  const episode = worst.start >= 0 ? classified.slice(worst.start) : [];
+  const failed = episode.filter(isFailure).length;
+  const considered = episode.length;
+  const sharePct = considered ? Math.round((failed / considered) * 1000) / 10 : 0;
+  const baselineSharePct = round1(p0 * 100);
+  const breached = worst.statistic >= (alertOpen ? HOLD_SHARE : 1) * limit && failed > 0;
+  const base = {
+    detector: 'failure_rate' as const,
+    learning: learning.learning,
+    learningDaysLeft: learning.daysLeft,
+    failed,
+    considered,
+    sharePct,
+    baselineSharePct,
+    statistic: round1(worst.statistic),
+    limit: round1(limit),
+  };
+  if (!breached) {
+    const recent = classified.slice(-20);
+    const recentFailed = recent.filter(isFailure).length;
+    return {
+      ...base,
+      breached: false,
+      startedAt: null,
+      severity: 'warning',
+      diagnosis: null,
+      summary: `${recentFailed} of the last ${recent.length} orders failed; usual share ${baselineSharePct}%, normal${learningNote(learning)}`,
+    };
+  }
+  const critical = (failed >= 10 && sharePct >= 50) || (failed === considered && failed >= 5);
+  return {
+    ...base,
+    breached: true,
+    startedAt: episode[0]?.createdAt ?? null,
+    severity: critical ? 'critical' : 'warning',
+    diagnosis: diagnose(episode, isFailure, baseline.averageOrderValue),
+    summary: `${failed} of the last ${considered} orders failed (${sharePct}%) where about ${baselineSharePct}% usually fail${learningNote(learning)}`,
+  };
+}

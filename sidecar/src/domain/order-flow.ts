@@ -1,0 +1,206 @@
+import { expectedBetween, probabilityOfNone, rateAt, silenceLimit, type Baseline } from './baseline';
+import { BUDGET_SAFETY, BUDGET_SHARE, learningNote, learningOf, odds, round1 } from './budget';
+import type { Severity } from './detectors';
+import type { Settings } from './settings';
+
+/** What adaptive mode's order-flow test needs besides the baseline; the store and the replay supply it. */
+export interface OrderFlowFacts {
+  /** When WordPress first reported (or the history began): no silence is counted from before it. */
+  since: Date | null;
+  lastSuccessAt: Date | null;
+  /** Creation times of successful customer orders in the last DROP_SPAN_MINUTES, oldest first. */
+  recentSuccessTimes: readonly Date[];
+  /** An alert of the store is open: the test then holds until half its evidence is gone (hysteresis). */
+  alertOpen?: boolean;
+}
+
+/**
+ * While an alert is open a test stays breached until its evidence falls below this share of the limit (in
+ * log odds): the baseline is rebuilt every hour and must not resolve and reopen one silence at the seam.
+ */
+export const HOLD_SHARE = 0.5;
+
+export interface OrderFlowResult {
+  detector: 'order_flow';
+  breached: boolean;
+  /** Less history than LEARNING_DAYS: a verdict is still given, with a wider margin. */
+  learning: boolean;
+  learningDaysLeft: number;
+  /** A full stop (no successful order for too long) or a drop (too few in the last hours). */
+  kind: 'stop' | 'drop' | null;
+  /** When the silence or the slow stretch began: the last successful order, or the drop's first bin. */
+  startedAt: Date | null;
+  expected: number;
+  came: number;
+  /** How likely so few orders are on a normal day, and the limit the budget sets. */
+  probability: number;
+  limit: number;
+  ratePerHour: number;
+  severity: Severity;
+  summary: string;
+}
+
+/** The drop test looks back this far in bins of this size (a bounded loop, recomputed at every check). */
+export const DROP_SPAN_MINUTES = 360;
+const DROP_BIN_MINUTES = 10;
+/** The drop the CUSUM is tuned to: orders at a fifth of the expected rate. */
+const DROP_RATIO = 0.2;
+const MIN_HISTORY_DAYS = 1;
+const MIN_HISTORY_ORDERS = 10;
+
+/**
+ * A sequential test of "orders stopped": the chance of the silence since the last successful order under
+ * the store's expected rate (negative binomial, so slow days are allowed for), against the share of the
+ * false-alarm budget spent over the month's orders (each gap between orders is one chance to be wrong).
+ * Beside it, a Poisson CUSUM over the last hours catches a drop to a fraction of the usual rate.
+ */
+export function evaluateOrderFlow(now: Date, settings: Settings, baseline: Baseline, facts: OrderFlowFacts): OrderFlowResult {
+  const learning = learningOf(baseline);
+  const ratePerHour = rateAt(baseline, now);
+  const quiet = (summary: string): OrderFlowResult => ({
+    detector: 'order_flow',
+    breached: false,
+    learning: learning.learning,
+    learningDaysLeft: learning.daysLeft,
+    kind: null,
+    startedAt: null,
+    expected: 0,
+    came: 0,
+    probability: 1,
+    limit: 0,
+    ratePerHour: round1(ratePerHour),
+    severity: 'warning',
+    summary,
+  });
+  if (baseline.historyDays < MIN_HISTORY_DAYS || baseline.observedSuccesses < MIN_HISTORY_ORDERS) {
+    return quiet(`${baseline.observedSuccesses} successful orders in ${round1(baseline.historyDays)} days of history; no verdict until a day and ${MIN_HISTORY_ORDERS} orders are known${learningNote(learning)}`);
+  }
+
+  const budget = settings.false_alarms_per_month * BUDGET_SAFETY;
+  const coverage2 = learning.coverage ** 2;
+  const silenceP = Math.min(0.5, ((budget * BUDGET_SHARE.silence) / Math.max(1, baseline.ordersPerMonth)) * coverage2);
+  const gapStart = latest(facts.lastSuccessAt, facts.since) ?? now;
+  const expected = expectedBetween(baseline, gapStart, now);
+  const probability = probabilityOfNone(expected, baseline.dispersion);
+  // While learning, a silence no longer than one the history already lived through is normal for this store.
+  const normalQuiet = learning.learning && expected <= baseline.longestQuietExpected;
+  const minutes = Math.round((now.getTime() - gapStart.getTime()) / 60_000);
+  const bar = facts.alertOpen ? silenceP ** HOLD_SHARE : silenceP;
+  if (probability < bar && !normalQuiet) {
+    const evidence = -Math.log(probability);
+    const critical = evidence >= -2 * Math.log(silenceP) || expected >= baseline.ordersPerMonth / 30;
+    return {
+      ...quiet(''),
+      breached: true,
+      kind: 'stop',
+      startedAt: gapStart,
+      expected: round1(expected),
+      came: 0,
+      probability,
+      limit: silenceP,
+      severity: critical ? 'critical' : 'warning',
+      summary:
+        `no successful order for ${formatMinutes(minutes)}: about ${round1(expected)} were expected, 0 came ` +
+        `(chance on a normal day ${odds(probability)}, alert below ${odds(silenceP)})${learningNote(learning)}`,
+    };
+  }
+
+  const drop = dropCusum(now, baseline, facts.recentSuccessTimes);
+  // Each bin of the month is one chance for the CUSUM to cross (Wald's bound: ARL0 >= e^h).
+  const binsPerMonth = (30 * 24 * 60) / DROP_BIN_MINUTES;
+  const dropLimit = Math.log(binsPerMonth / (budget * BUDGET_SHARE.drop * coverage2));
+  if (drop.ongoing && drop.statistic >= (facts.alertOpen ? HOLD_SHARE : 1) * dropLimit && drop.startedAt) {
+    const critical = drop.came <= 0.25 * drop.expected && now.getTime() - drop.startedAt.getTime() >= 3_600_000;
+    return {
+      ...quiet(''),
+      breached: true,
+      kind: 'drop',
+      startedAt: drop.startedAt,
+      expected: round1(drop.expected),
+      came: drop.came,
+      probability: Math.exp(-drop.statistic),
+      limit: Math.exp(-dropLimit),
+      severity: critical ? 'critical' : 'warning',
+      summary:
+        `${drop.came} successful ${drop.came === 1 ? 'order' : 'orders'} since ${formatMinutes(Math.round((now.getTime() - drop.startedAt.getTime()) / 60_000))} ago ` +
+        `where about ${round1(drop.expected)} were expected${learningNote(learning)}`,
+    };
+  }
+
+  return {
+    ...quiet(
+      `last successful order ${formatMinutes(minutes)} ago; about ${round1(expected)} expected since, ` +
+        `normal (about ${round1(ratePerHour)} an hour now)${learningNote(learning)}`,
+    ),
+    expected: round1(expected),
+    probability,
+    limit: silenceP,
+  };
+}
+
+interface DropStatistic {
+  statistic: number;
+  /** The last bin still added evidence: the drop goes on now, it is not only a slow stretch behind us. */
+  ongoing: boolean;
+  startedAt: Date | null;
+  expected: number;
+  came: number;
+}
+
+/**
+ * Poisson CUSUM of "the rate fell to DROP_RATIO of expected", over fixed bins ending now. The expectation
+ * is lowered by the store's day-to-day variation first, so an ordinary slow afternoon adds no evidence.
+ */
+function dropCusum(now: Date, baseline: Baseline, successTimes: readonly Date[]): DropStatistic {
+  const bins = DROP_SPAN_MINUTES / DROP_BIN_MINUTES;
+  const slowDay = Math.max(0.3, 1 - 1.64 / Math.sqrt(baseline.dispersion));
+  const logRatio = Math.log(DROP_RATIO);
+  const end = now.getTime();
+  const sorted = successTimes;
+  let cursor = 0;
+  let statistic = 0;
+  let best: DropStatistic = { statistic: 0, ongoing: false, startedAt: null, expected: 0, came: 0 };
+  let runStart: number | null = null;
+  let runExpected = 0;
+  let runCame = 0;
+  for (let b = 0; b < bins; b++) {
+    const from = end - (bins - b) * DROP_BIN_MINUTES * 60_000;
+    const to = from + DROP_BIN_MINUTES * 60_000;
+    while (cursor < sorted.length && Number(sorted[cursor]) < from) cursor++;
+    let came = 0;
+    while (cursor < sorted.length && Number(sorted[cursor]) < to) {
+      came++;
+      cursor++;
+    }
+    const expected = expectedBetween(baseline, from, to);
+    const increment = came * logRatio + (1 - DROP_RATIO) * expected * slowDay;
+    if (statistic + increment <= 0) {
+      statistic = 0;
+      runStart = null;
+      runExpected = 0;
+      runCame = 0;
+      continue;
+    }
+    if (runStart === null) runStart = from;
+    statistic += increment;
+    runExpected += expected;
+    runCame += came;
+    best = { statistic, ongoing: increment > 0 && b === bins - 1, startedAt: new Date(runStart), expected: runExpected, came: runCame };
+  }
+  // Only the statistic at the end counts: a slow stretch that recovered is not a problem now.
+  return statistic > 0 ? best : { statistic: 0, ongoing: false, startedAt: null, expected: 0, came: 0 };
+}
+
+function latest(a: Date | null, b: Date | null): Date | null {
+  if (!a) return b;
+  if (!b) return a;
+  return a > b ? a : b;
+}
+
+export function formatMinutes(minutes: number): string {
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours >= 48) return `${Math.round(hours / 24)} days`;
+  const rest = minutes % 60;
+  return rest ? `${hours} h ${rest} min` : `${hours} h`;
+}

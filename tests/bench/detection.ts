@@ -1,0 +1,352 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseOrdersCsv } from '../../sidecar/src/cli/backtest';
+import { buildBaseline, expectedBetween } from '../../sidecar/src/domain/baseline';
+import { isCustomerOrder } from '../../sidecar/src/domain/checks';
+import { replay, ReplayStream, type ReplayOrder } from '../../sidecar/src/domain/replay';
+import { defaultSettings, type Mode, type Settings } from '../../sidecar/src/domain/settings';
+import { hourIndex, localTime } from '../../sidecar/src/domain/time';
+
+/**
+ * `npm run bench:detection`: the specification's modes and adaptive mode, side by side, on a real
+ * low-volume store (../shared/data/olist-orders.csv) and a synthetic high-volume one, with outages and
+ * failure waves injected at random times. Prints figures; never fails on a number.
+ */
+
+const DAY = 86_400_000;
+const MIN = 60_000;
+const INJECTIONS = Number(process.env.BENCH_INJECTIONS ?? 200);
+const MODES: Mode[] = ['time_based', 'rolling_average', 'hybrid', 'adaptive'];
+const OLIST = new URL('../../../shared/data/olist-orders.csv', import.meta.url);
+
+// ---- a seeded random source, so two runs print the same figures ----
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function poisson(rand: () => number, mean: number): number {
+  if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gauss(rand)));
+  const limit = Math.exp(-mean);
+  let k = 0;
+  for (let p = rand(); p > limit && k < 1000; p *= rand()) k++;
+  return k;
+}
+function gauss(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+// ---- the synthetic high-volume store ----
+const SYNTH_TZ = 'Europe/Berlin';
+const SYNTH_START = Date.UTC(2025, 0, 6); // a Monday
+const SYNTH_DAYS = 56 + 90;
+/** Orders an hour by local hour of day: quiet nights, a lunch bump, the evening peak near 200. */
+const HOURLY_SHAPE = [14, 8, 5, 4, 4, 6, 12, 25, 45, 70, 90, 110, 120, 110, 105, 110, 120, 140, 170, 195, 200, 170, 110, 50];
+const WEEKDAY_LEVEL = [1.0, 0.97, 0.97, 1.0, 0.92, 0.85, 1.08]; // Monday..Sunday
+const METHODS: Array<[string, number]> = [['stripe', 0.6], ['paypal', 0.3], ['cod', 0.1]];
+
+function synthRate(ms: number): number {
+  const local = localTime(new Date(ms), SYNTH_TZ);
+  return (HOURLY_SHAPE[Math.floor(local.minuteOfDay / 60)] ?? 0) * (WEEKDAY_LEVEL[local.weekday - 1] ?? 1);
+}
+
+export function synthesize(): ReplayOrder[] {
+  const rand = rng(42);
+  const orders: ReplayOrder[] = [];
+  let id = 1;
+  for (let day = 0; day < SYNTH_DAYS; day++) {
+    // Day-to-day noise (weather, campaigns) and hour-to-hour noise on top of the rhythm.
+    const dayLevel = Math.exp(0.15 * gauss(rand) - 0.011);
+    for (let hour = 0; hour < 24; hour++) {
+      const hourLevel = Math.exp(0.1 * gauss(rand) - 0.005);
+      for (let minute = 0; minute < 60; minute++) {
+        const at = SYNTH_START + day * DAY + hour * 3_600_000 + minute * MIN;
+        const n = poisson(rand, (synthRate(at) / 60) * dayLevel * hourLevel);
+        for (let i = 0; i < n; i++) {
+          const createdAt = new Date(at + Math.floor(rand() * MIN));
+          const u = rand();
+          const paymentMethod = (METHODS.find((_, j) => u < METHODS.slice(0, j + 1).reduce((s, m) => s + m[1], 0)) ?? METHODS[0]!)[0];
+          const total = Math.round(Math.exp(3.8 + 0.6 * gauss(rand)) * 100) / 100;
+          const via = rand();
+          const createdVia = via < 0.03 ? 'admin' : via < 0.05 ? 'subscription' : 'checkout';
+          // Ordinary declines (3%); a declined customer often tries again within minutes.
+          let failed = rand() < 0.03;
+          orders.push({ orderId: id++, status: failed ? 'failed' : 'processing', createdAt, total, paymentMethod, createdVia });
+          for (let retry = 0; failed && retry < 2 && rand() < 0.5; retry++) {
+            failed = rand() < 0.4;
+            orders.push({
+              orderId: id++,
+              status: failed ? 'failed' : 'processing',
+              createdAt: new Date(createdAt.getTime() + (retry + 1) * (30_000 + Math.floor(rand() * 120_000))),
+              total,
+              paymentMethod,
+              createdVia,
+            });
+          }
+        }
+      }
+    }
+  }
+  return orders.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+// ---- injections ----
+type InjectionType = 'stop 30 min' | 'stop 60 min' | 'stop 120 min' | 'stop 60 min at peak' | 'stop 12 h' | '50% failing 1 h' | '100% failing 1 h';
+interface Injection {
+  type: InjectionType;
+  start: number;
+  minutes: number;
+  failShare: number;
+}
+
+function inject(orders: readonly ReplayOrder[], injection: Injection, rand: () => number): ReplayOrder[] {
+  const end = injection.start + injection.minutes * MIN;
+  const out: ReplayOrder[] = [];
+  for (const order of orders) {
+    const t = order.createdAt.getTime();
+    if (t < injection.start || t >= end) out.push(order);
+    else if (injection.failShare > 0) out.push(isCustomerOrder(order) && rand() < injection.failShare ? { ...order, status: 'failed' } : order);
+  }
+  return out;
+}
+
+interface Stream {
+  name: string;
+  orders: ReplayOrder[];
+  timezone: string;
+  evalFrom: number;
+  evalTo: number;
+  peakStarts?: () => number;
+}
+
+interface Row {
+  mode: Mode;
+  alertsPer30: number;
+  problemsPer30: number;
+  byType: Map<
+    InjectionType,
+    { detected: number; total: number; detectable: number; detectedDetectable: number; minutes: number[]; orders: number[]; theoretical: number[]; ratio: number[] }
+  >;
+}
+
+const settingsFor = (mode: Mode, timezone: string): Settings => ({ ...defaultSettings(timezone), mode });
+
+function sliceOrders(orders: readonly ReplayOrder[], from: number, to: number): ReplayOrder[] {
+  const lo = lowerBound(orders, from);
+  const hi = lowerBound(orders, to);
+  return orders.slice(lo, hi);
+}
+function lowerBound(orders: readonly ReplayOrder[], ms: number): number {
+  let lo = 0;
+  let hi = orders.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (orders[mid]!.createdAt.getTime() < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function quantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
+}
+
+/** How long until "no order since the start" is less likely than the budget allows (1 false alarm a month). */
+function theoreticalStopMinutes(stream: Stream, start: number, history: readonly ReplayOrder[]): number {
+  const settings = settingsFor('adaptive', stream.timezone);
+  const rs = new ReplayStream(history, settings, new Date(stream.orders[0]!.createdAt));
+  const baseline = rs.baseline(new Date(start));
+  const alpha = settings.false_alarms_per_month / Math.max(1, baseline.ordersPerMonth);
+  const needed = Math.log(1 / alpha);
+  for (let m = 1; m <= 7 * 24 * 60; m++) {
+    if (expectedBetween(baseline, start, start + m * MIN) >= needed) return m;
+  }
+  return Infinity;
+}
+
+/** Failed orders in a row whose chance under the usual failure share is below the budget. */
+function theoreticalFailureOrders(stream: Stream, start: number, history: readonly ReplayOrder[]): number {
+  const settings = settingsFor('adaptive', stream.timezone);
+  const baseline = buildBaseline(new ReplayStreamHourly(history, settings).hourly, new Date(stream.orders[0]!.createdAt), new Date(start), stream.timezone);
+  const alpha = settings.false_alarms_per_month / Math.max(1, baseline.classifiedPerMonth);
+  return Math.ceil(Math.log(alpha) / Math.log(baseline.failureShare));
+}
+
+/** The hourly counts ReplayStream builds, reused for the failure bound. */
+class ReplayStreamHourly {
+  hourly;
+  constructor(orders: readonly ReplayOrder[], settings: Settings) {
+    const first = hourIndex(orders[0]!.createdAt);
+    const hours = hourIndex(orders[orders.length - 1]!.createdAt) - first + 1;
+    const success = new Float64Array(hours);
+    const failure = new Float64Array(hours);
+    for (const o of orders) {
+      if (!isCustomerOrder(o)) continue;
+      const i = hourIndex(o.createdAt) - first;
+      if (settings.success_statuses.includes(o.status)) success[i] = (success[i] ?? 0) + 1;
+      else if (settings.failure_statuses.includes(o.status)) failure[i] = (failure[i] ?? 0) + 1;
+    }
+    this.hourly = { firstHour: first, success, failure, revenue: new Float64Array(hours), revenueOrders: new Float64Array(hours) };
+  }
+}
+
+function injectionsFor(stream: Stream): Injection[] {
+  const rand = rng(7);
+  const at = () => stream.evalFrom + Math.floor(rand() * (stream.evalTo - stream.evalFrom - 13 * 3_600_000) / MIN) * MIN;
+  const list: Injection[] = [];
+  for (let i = 0; i < INJECTIONS; i++) {
+    list.push({ type: 'stop 30 min', start: at(), minutes: 30, failShare: 0 });
+    list.push({ type: 'stop 60 min', start: at(), minutes: 60, failShare: 0 });
+    list.push({ type: 'stop 120 min', start: at(), minutes: 120, failShare: 0 });
+    if (stream.peakStarts) list.push({ type: 'stop 60 min at peak', start: stream.peakStarts(), minutes: 60, failShare: 0 });
+    // A store of 15 orders a day cannot tell a 2-hour outage from a lull: show what it can tell.
+    else list.push({ type: 'stop 12 h', start: at(), minutes: 12 * 60, failShare: 0 });
+    list.push({ type: '50% failing 1 h', start: at(), minutes: 60, failShare: 0.5 });
+    list.push({ type: '100% failing 1 h', start: at(), minutes: 60, failShare: 1 });
+  }
+  return list;
+}
+
+const GRACE_MINUTES = 15;
+/**
+ * Each injected replay starts this long before the injection, so an alert already open, cooling down or
+ * at its daily limit counts as it would live. Adaptive mode raises so few alerts that a few hours do.
+ */
+const warmupMinutes = (mode: Mode) => (mode === 'adaptive' ? 3 * 60 : 24 * 60);
+
+function bench(stream: Stream): Row[] {
+  const rows: Row[] = [];
+  const injections = injectionsFor(stream);
+  const theory = new Map<Injection, number>();
+  for (const inj of injections) {
+    const history = sliceOrders(stream.orders, inj.start - 57 * DAY, inj.start);
+    if (history.length === 0) continue;
+    theory.set(inj, inj.failShare > 0 ? theoreticalFailureOrders(stream, inj.start, history) : theoreticalStopMinutes(stream, inj.start, history));
+  }
+  for (const mode of MODES) {
+    const started = Date.now();
+    const settings = settingsFor(mode, stream.timezone);
+    const monitoringSince = stream.orders[0]!.createdAt;
+    const clean = replay(sliceOrders(stream.orders, stream.evalFrom - 57 * DAY, stream.evalTo), settings, {
+      from: new Date(stream.evalFrom),
+      to: new Date(stream.evalTo),
+      monitoringSince,
+    });
+    const days = (stream.evalTo - stream.evalFrom) / DAY;
+    if (process.env.BENCH_DEBUG) {
+      for (const p of clean.problems) console.log(`    clean ${mode}: ${p.openedAt.toISOString()} ${p.notified ? 'told' : 'held'} ${p.detectors.join('+')} ${p.summary}`);
+    }
+    const row: Row = {
+      mode,
+      alertsPer30: (clean.alerts.length / days) * 30,
+      problemsPer30: (clean.problems.filter((p) => p.notified).length / days) * 30,
+      byType: new Map(),
+    };
+    const rand = rng(11);
+    for (const inj of injections) {
+      const end = inj.start + (inj.minutes + GRACE_MINUTES) * MIN;
+      // Fixed modes look back one window and ten orders; adaptive mode needs its eight weeks.
+      const historyDays = mode === 'adaptive' ? 58 : 3;
+      const original = sliceOrders(stream.orders, inj.start - historyDays * DAY, end);
+      const orders = inject(original, inj, rand);
+      const window = { from: new Date(inj.start - warmupMinutes(mode) * MIN), to: new Date(end), monitoringSince };
+      const candidate = replay(orders, settings, window).alerts.find((a) => a.at.getTime() >= inj.start);
+      // An alert the same replay without the injection also sends by then is a false alarm that happens to
+      // coincide, not a detection.
+      const masked =
+        candidate !== undefined &&
+        replay(original, settings, { ...window, to: candidate.at }).alerts.some((a) => a.at.getTime() >= inj.start);
+      const alert = masked ? undefined : candidate;
+      const inWindow = original.filter((o) => isCustomerOrder(o) && o.createdAt.getTime() >= inj.start && o.createdAt.getTime() < inj.start + inj.minutes * MIN).length;
+      const stats = row.byType.get(inj.type) ?? { detected: 0, total: 0, detectable: 0, detectedDetectable: 0, minutes: [], orders: [], theoretical: [], ratio: [] };
+      stats.total++;
+      const bound = theory.get(inj);
+      // Detectable: the outage outlasts its theoretical minimum, or the failure wave has enough orders.
+      const detectable = bound !== undefined && (inj.failShare > 0 ? inWindow >= bound : bound <= inj.minutes);
+      if (detectable) stats.detectable++;
+      if (detectable && alert) stats.detectedDetectable++;
+      if (bound !== undefined && Number.isFinite(bound)) stats.theoretical.push(bound);
+      if (alert) {
+        stats.detected++;
+        const minutes = (alert.at.getTime() - inj.start) / MIN;
+        stats.minutes.push(minutes);
+        const ordersSeen = orders.filter((o) => isCustomerOrder(o) && o.createdAt.getTime() >= inj.start && o.createdAt <= alert.at).length;
+        stats.orders.push(ordersSeen);
+        if (bound !== undefined && Number.isFinite(bound) && bound > 0) stats.ratio.push(inj.failShare > 0 ? ordersSeen / bound : minutes / bound);
+      }
+      row.byType.set(inj.type, stats);
+    }
+    rows.push(row);
+    console.log(`  (${stream.name}, ${mode}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  return rows;
+}
+
+const fmt = (x: number | null, digits = 0) => (x === null ? '-' : x.toFixed(digits));
+
+function print(stream: Stream, rows: Row[]): void {
+  const days = Math.round((stream.evalTo - stream.evalFrom) / DAY);
+  console.log(`\n### ${stream.name}: ${days} clean days, ${INJECTIONS} injections of each type\n`);
+  console.log('| mode | alerts+reminders / 30 d (clean) | problems told / 30 d (clean) |');
+  console.log('| --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.mode} | ${fmt(r.alertsPer30, 1)} | ${fmt(r.problemsPer30, 1)} |`);
+  console.log('\n| injection | mode | detected | detected of detectable | median min | p90 min | median orders | p90 orders | theoretical min (median) | median ratio to theory | p90 ratio |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const types = [...(rows[0]?.byType.keys() ?? [])];
+  for (const type of types) {
+    for (const r of rows) {
+      const s = r.byType.get(type)!;
+      const failure = type.includes('failing');
+      console.log(
+        `| ${type} | ${r.mode} | ${fmt((100 * s.detected) / s.total)}% | ${s.detectedDetectable}/${s.detectable} | ${fmt(quantile(s.minutes, 0.5), 1)} | ${fmt(quantile(s.minutes, 0.9), 1)} | ` +
+          `${fmt(quantile(s.orders, 0.5))} | ${fmt(quantile(s.orders, 0.9))} | ${fmt(quantile(s.theoretical, 0.5), failure ? 0 : 1)}${failure ? ' orders' : ' min'} | ${fmt(quantile(s.ratio, 0.5), 2)} | ${fmt(quantile(s.ratio, 0.9), 2)} |`,
+      );
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`WOOM detection benchmark, ${new Date().toISOString()}, node ${process.version}`);
+  const streams: Stream[] = [];
+  if (existsSync(OLIST)) {
+    const orders = parseOrdersCsv(readFileSync(OLIST, 'utf8'), 'America/Sao_Paulo').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    // The sample's first months are nearly empty and it stops in late August 2018: judge the complete part.
+    streams.push({ name: 'olist (real, ~15 orders/day)', orders, timezone: 'America/Sao_Paulo', evalFrom: Date.UTC(2017, 2, 1, 3), evalTo: Date.UTC(2018, 7, 20, 3) });
+  } else {
+    console.log(`(${OLIST.pathname} not found: the real stream is skipped)`);
+  }
+  const synth = synthesize();
+  const peakRand = rng(99);
+  const evalFrom = SYNTH_START + 56 * DAY;
+  const evalTo = SYNTH_START + SYNTH_DAYS * DAY - 3 * 3_600_000;
+  streams.push({
+    name: `synthetic (~200 orders/h at peak, ${Math.round(synth.length / SYNTH_DAYS)} orders/day)`,
+    orders: synth,
+    timezone: SYNTH_TZ,
+    evalFrom,
+    evalTo,
+    // Local 18:30-21:00, the busiest hours (175-200 an hour).
+    peakStarts: () => {
+      for (let tries = 0; tries < 1000; tries++) {
+        const t = evalFrom + Math.floor((peakRand() * (evalTo - evalFrom - DAY)) / MIN) * MIN;
+        if (synthRate(t) >= 165 && synthRate(t + 3_600_000) >= 165) return t;
+      }
+      return evalFrom;
+    },
+  });
+  for (const stream of streams) print(stream, bench(stream));
+}
+
+if (process.argv[1]?.endsWith('detection.ts')) main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

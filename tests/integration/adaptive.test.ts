@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
+
+let sidecar: SidecarHandle;
+
+beforeAll(async () => {
+  sidecar = await startSidecar();
+});
+afterAll(async () => {
+  await sidecar?.close();
+});
+
+const MIN = 60_000;
+
+describe('adaptive mode, live: the check service reads MariaDB and asks the same functions the backtest replays', () => {
+  it('alerts on a silence the store history makes unlikely, ignores admin orders, and resolves with what was missed', async () => {
+    // A daily schedule keeps the store's own scheduled check out of the way; the test runs checks itself.
+    const shop = await sidecar.addStore({
+      name: 'Adaptiveshop',
+      url: 'https://adaptiveshop.example',
+      timezone: 'Europe/Berlin',
+      settings: { mode: 'adaptive', check_interval_minutes: 1440, alert_emails: ['owner@shop.example'] },
+    });
+    const now = new Date(Math.floor(Date.now() / MIN) * MIN);
+    const silentSince = now.getTime() - 40 * MIN;
+    const historyStart = now.getTime() - 35 * 86_400_000;
+    // 35 days of 40 successful orders an hour, every hour; then 40 minutes with only an admin's order.
+    const rows: Array<Record<string, unknown>> = [];
+    let id = 0;
+    for (let t = historyStart; t < silentSince; t += 90_000) {
+      const at = new Date(t);
+      rows.push({ store_id: shop.id, order_id: ++id, status: 'processing', total: 30 + (id % 20), payment_method: 'stripe', created_via: 'checkout', created_at: at, status_changed_at: at, updated_at: at });
+    }
+    const adminAt = new Date(now.getTime() - 5 * MIN);
+    rows.push({ store_id: shop.id, order_id: ++id, status: 'completed', total: 10, created_via: 'admin', created_at: adminAt, status_changed_at: adminAt, updated_at: adminAt });
+    for (let i = 0; i < rows.length; i += 2000) await sidecar.db('orders').insert(rows.slice(i, i + 2000));
+    await sidecar.db('stores').where({ id: shop.id }).update({ first_contact_at: new Date(historyStart) });
+
+    const outcome = await sidecar.container.checks.run(shop.id, 'manual', now);
+    const flow = outcome?.evaluations.find((r) => r.detector === 'order_flow');
+    expect(flow).toMatchObject({ breached: true, learning: false, came: 0 });
+    expect(flow?.summary).toMatch(/no successful order for 4\d min: about 2\d(\.\d)? were expected, 0 came/);
+    expect(outcome?.evaluations.map((r) => r.detector).sort()).toEqual(['failure_rate', 'order_flow']);
+    const alert = await sidecar.db('alerts').where({ store_id: shop.id, state: 'open' }).first();
+    expect(alert.detector).toBe('order_flow');
+    const sent = await sidecar.db('notifications').where({ store_id: shop.id, kind: 'alert' }).first();
+    const content = JSON.parse(sent.content);
+    expect(content.headline).toMatch(/^No orders where about \d+ were expected$/);
+    expect(content.findings[0].numbers['successful orders that came']).toBe(0);
+
+    // Orders come back at the usual pace.
+    const back = Array.from({ length: 8 }, (_, i) => new Date(now.getTime() + MIN + i * 90_000));
+    await sidecar.db('orders').insert(
+      back.map((at) => ({ store_id: shop.id, order_id: ++id, status: 'processing', total: 40, payment_method: 'stripe', created_via: 'checkout', created_at: at, status_changed_at: at, updated_at: at })),
+    );
+    const later = new Date(now.getTime() + 12 * MIN);
+    const recovered = await sidecar.container.checks.run(shop.id, 'manual', later);
+    expect(recovered?.decision.action).toBe('resolve');
+    const resolved = await sidecar.db('notifications').where({ store_id: shop.id, kind: 'resolved' }).first();
+    const impact = JSON.parse(resolved.content).impact;
+    // About 53 minutes from the last successful order at about 40 an hour (the baseline has learnt
+    // the silent hour too): 30 or so expected, 8 came.
+    expect(impact.came).toBe(8);
+    expect(impact.missedOrders).toBeGreaterThanOrEqual(18);
+    expect(impact.missedOrders).toBeLessThanOrEqual(30);
+    expect(Number(impact.missedRevenue)).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { buildBaseline, expectedBetween, probabilityOfNone, rateAt, type HourlyHistory } from '../../sidecar/src/domain/baseline';
+import { detectorsToRun, isCustomerOrder } from '../../sidecar/src/domain/checks';
+import { severityOf } from '../../sidecar/src/domain/detectors';
+import { diagnose, type OrderDetail } from '../../sidecar/src/domain/diagnosis';
+import { evaluateFailureRate, mergeRetries } from '../../sidecar/src/domain/failure-rate';
+import { impactOf } from '../../sidecar/src/domain/impact';
+import { evaluateOrderFlow } from '../../sidecar/src/domain/order-flow';
+import { checkCadenceMinutes, defaultSettings, enabledDetectors, mergeSettings, type Settings } from '../../sidecar/src/domain/settings';
+import { HOUR_MS, hourIndex, hourOfWeek, zonedToUtc } from '../../sidecar/src/domain/time';
+
+const MIN = 60_000;
+const settings: Settings = { ...defaultSettings('Europe/Berlin'), mode: 'adaptive' };
+const now = new Date('2026-11-23T19:00:00Z'); // a Monday, 20:00 in Berlin
+
+/** `perHour(localHour)` successful orders every hour for `days` days before now, spread evenly. */
+function history(days: number, perHour: (localHourOfWeek: number) => number, failShare = 0): HourlyHistory {
+  const asOf = hourIndex(now);
+  const firstHour = asOf - days * 24;
+  const success = new Float64Array(days * 24);
+  const failure = new Float64Array(days * 24);
+  for (let i = 0; i < days * 24; i++) {
+    const n = perHour(hourOfWeek(firstHour + i, settings.timezone));
+    success[i] = n;
+    failure[i] = Math.round(n * failShare);
+  }
+  return { firstHour, success, failure, revenue: success.map((n) => n * 50), revenueOrders: success };
+}
+
+const busyDays = (slot: number) => (slot % 24 >= 8 && slot % 24 < 22 ? 120 : 6);
+
+/** The last six hours of successful orders at the busyDays rate, oldest first, none after `last`. */
+function recentTimes(at: Date, last: Date): Date[] {
+  const times: Date[] = [];
+  for (let m = 360; m >= 0; m--) {
+    const t = at.getTime() - m * MIN;
+    const perMinute = busyDays(hourOfWeek(hourIndex(t), settings.timezone)) / 60;
+    // Deterministic spacing: an order whenever the running count passes a whole number.
+    if (Math.floor((360 - m + 1) * perMinute) > Math.floor((360 - m) * perMinute) && t <= last.getTime()) times.push(new Date(t));
+  }
+  return times;
+}
+const flow = (at: Date, minutesSilent: number, sinceDays = 56) => {
+  const last = new Date(at.getTime() - minutesSilent * MIN);
+  return { since: since(sinceDays), lastSuccessAt: last, recentSuccessTimes: recentTimes(at, last) };
+};
+const since = (days: number) => new Date(now.getTime() - days * 86_400_000);
+
+describe('adaptive baseline', () => {
+  it('learns the store rhythm by local hour of week', () => {
+    const baseline = buildBaseline(history(56, busyDays), since(56), now, settings.timezone);
+    expect(rateAt(baseline, now)).toBeCloseTo(120, 0); // 20:00 Berlin
+    expect(rateAt(baseline, new Date('2026-11-23T02:00:00Z'))).toBeCloseTo(6, 0); // 03:00 Berlin
+    expect(baseline.historyDays).toBe(56);
+    expect(baseline.averageOrderValue).toBe(50);
+    expect(expectedBetween(baseline, now.getTime() - 30 * MIN, now)).toBeCloseTo(60, 0);
+  });
+
+  it('lets a sparse hour borrow from its day profile instead of calling it dead', () => {
+    // Orders only every other day at 14:00: the hour is not zero on the days in between.
+    const sparse = history(28, (slot) => (slot % 24 === 14 && Math.floor(slot / 24) % 2 === 0 ? 2 : 0));
+    const baseline = buildBaseline(sparse, since(28), now, settings.timezone);
+    const tuesday14 = baseline.ratePerHour[1 * 24 + 14] ?? 0;
+    expect(tuesday14).toBeGreaterThan(0);
+    expect(tuesday14).toBeLessThan(2);
+  });
+
+  it('is zero where the store never sells, so a quiet night is never an outage', () => {
+    const baseline = buildBaseline(history(56, (slot) => (slot % 24 >= 9 && slot % 24 < 18 ? 10 : 0)), since(56), now, settings.timezone);
+    expect(expectedBetween(baseline, new Date('2026-11-23T21:00:00Z'), new Date('2026-11-24T05:00:00Z'))).toBe(0);
+  });
+});
+
+describe('order-flow test', () => {
+  const baseline = buildBaseline(history(56, busyDays), since(56), now, settings.timezone);
+
+  it('alerts within minutes when a busy store stops, saying what was expected and what came', () => {
+    const quiet = evaluateOrderFlow(now, settings, baseline, flow(now, 2));
+    expect(quiet.breached).toBe(false);
+    const stopped = evaluateOrderFlow(now, settings, baseline, flow(now, 12));
+    expect(stopped).toMatchObject({ breached: true, kind: 'stop', came: 0, learning: false });
+    expect(stopped.expected).toBeGreaterThan(20);
+    expect(stopped.summary).toMatch(/no successful order for 12 min: about [\d.]+ were expected, 0 came/);
+    expect(stopped.startedAt).toEqual(new Date(now.getTime() - 12 * MIN));
+  });
+
+  it('does not wake a quiet store at night', () => {
+    const night = new Date('2026-11-24T03:00:00Z');
+    const nightBaseline = buildBaseline(history(56, busyDays), since(56), night, settings.timezone);
+    const result = evaluateOrderFlow(night, settings, nightBaseline, flow(night, 60));
+    expect(result.breached).toBe(false);
+  });
+
+  it('spends the admin budget: a larger budget alerts sooner', () => {
+    const facts = flow(now, 6);
+    const strict = evaluateOrderFlow(now, { ...settings, false_alarms_per_month: 0.1 }, baseline, facts);
+    const loose = evaluateOrderFlow(now, { ...settings, false_alarms_per_month: 100 }, baseline, facts);
+    expect(loose.limit).toBeGreaterThan(strict.limit);
+    expect(loose.breached || !strict.breached).toBe(true);
+  });
+
+  it('catches a partial drop with the CUSUM', () => {
+    // 3 orders in the last two hours where about 240 were expected, but the last one a minute ago.
+    const times = [110, 60, 1].map((m) => new Date(now.getTime() - m * MIN));
+    const result = evaluateOrderFlow(now, settings, baseline, { since: since(56), lastSuccessAt: times[2]!, recentSuccessTimes: times });
+    expect(result).toMatchObject({ breached: true, kind: 'drop' });
+  });
+
+  it('while learning says how long is left, and works with a wider margin', () => {
+    const young = buildBaseline(history(7, busyDays), since(7), now, settings.timezone);
+    const facts = flow(now, 12, 7);
+    const result = evaluateOrderFlow(now, settings, young, facts);
+    expect(result.learning).toBe(true);
+    expect(result.summary).toMatch(/learning, about 21 days left/);
+    const grown = evaluateOrderFlow(now, settings, baseline, { ...facts, since: since(56) });
+    expect(result.limit).toBeLessThan(grown.limit);
+  });
+
+  it('gives no verdict without a day of history', () => {
+    const none = buildBaseline(history(0, busyDays), null, now, settings.timezone);
+    const result = evaluateOrderFlow(now, settings, none, { since: null, lastSuccessAt: null, recentSuccessTimes: [] });
+    expect(result).toMatchObject({ breached: false, learning: true });
+  });
+
+  it('holds an open alert until the evidence is half gone, so an hourly rebuild does not flap it', () => {
+    const facts = flow(now, 12);
+    const fresh = evaluateOrderFlow(now, settings, baseline, facts);
+    const bar = fresh.limit;
+    // Find a silence just short of the opening bar: it does not open, but it holds an open alert.
+    const minutes = Array.from({ length: 12 }, (_, i) => i + 1).find((m) => probabilityOfNone(expectedBetween(baseline, now.getTime() - m * MIN, now), baseline.dispersion) < Math.sqrt(bar))!;
+    const short = flow(now, minutes);
+    if (evaluateOrderFlow(now, settings, baseline, short).breached) return; // the bars coincide at this rate
+    expect(evaluateOrderFlow(now, settings, baseline, { ...short, alertOpen: true }).breached).toBe(true);
+  });
+});
+
+describe('failure-rate test and diagnosis', () => {
+  const baseline = buildBaseline(history(56, busyDays, 0.01), since(56), now, settings.timezone);
+  let id = 0;
+  const order = (status: string, minutesAgo: number, extra: Partial<OrderDetail> = {}): OrderDetail => ({
+    orderId: ++id,
+    status,
+    createdAt: new Date(now.getTime() - minutesAgo * MIN),
+    total: 40 + (id % 17),
+    paymentMethod: id % 2 ? 'stripe' : 'paypal',
+    ...extra,
+  });
+  const newestFirst = (orders: OrderDetail[]) => [...orders].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  const healthy = () => Array.from({ length: 100 }, (_, i) => order(i % 40 === 0 ? 'failed' : 'processing', 200 - i));
+
+  it('ordinary declines do not alert', () => {
+    const result = evaluateFailureRate(settings, baseline, newestFirst(healthy()));
+    expect(result.breached).toBe(false);
+    expect(result.summary).toMatch(/usual share/);
+  });
+
+  it('a checkout where every payment fails alerts within a few orders, as critical once it goes on', () => {
+    const failures: OrderDetail[] = [];
+    let breachedAfter = 0;
+    for (let n = 1; n <= 10 && breachedAfter === 0; n++) {
+      failures.push(order('failed', 10 - n, { paymentMethod: n % 2 ? 'stripe' : 'paypal' }));
+      if (evaluateFailureRate(settings, baseline, newestFirst([...healthy(), ...failures])).breached) breachedAfter = n;
+    }
+    expect(breachedAfter).toBeGreaterThan(0);
+    expect(breachedAfter).toBeLessThanOrEqual(4);
+    const many = Array.from({ length: 10 }, (_, i) => order('failed', 10 - i, { paymentMethod: i % 2 ? 'stripe' : 'paypal' }));
+    const result = evaluateFailureRate(settings, baseline, newestFirst([...healthy(), ...many]));
+    expect(result).toMatchObject({ breached: true, severity: 'critical' });
+    expect(result.diagnosis?.kind).toBe('checkout_broken');
+    expect(severityOf([result])).toBe('critical');
+  });
+
+  it('half the orders failing alerts within about ten orders', () => {
+    const wave = Array.from({ length: 20 }, (_, i) => order(i % 2 ? 'failed' : 'processing', 20 - i));
+    let at = 0;
+    for (let n = 1; n <= wave.length && at === 0; n++) {
+      if (evaluateFailureRate(settings, baseline, newestFirst([...healthy(), ...wave.slice(0, n)])).breached) at = n;
+    }
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThanOrEqual(12);
+  });
+
+  it('a customer retrying one declined cart counts once', () => {
+    const isFailure = (o: OrderDetail) => o.status === 'failed';
+    const cart = { total: 99.5, paymentMethod: 'stripe' };
+    const merged = mergeRetries([order('failed', 5, cart), order('failed', 4, cart), order('processing', 3, cart)], isFailure);
+    expect(merged).toHaveLength(1);
+    expect(merged[0]?.status).toBe('processing');
+    // A shop with one product at one price: a failing checkout is not folded into one endless "cart".
+    const oneProduct = Array.from({ length: 9 }, (_, i) => order('failed', 9 - i, cart));
+    expect(mergeRetries(oneProduct, isFailure)).toHaveLength(3);
+  });
+
+  it('diagnoses a failing gateway, card testing and a broken checkout', () => {
+    const isFailure = (o: OrderDetail) => o.status === 'failed';
+    const gateway = [order('failed', 5, { paymentMethod: 'stripe' }), order('processing', 4, { paymentMethod: 'paypal' }), order('failed', 3, { paymentMethod: 'stripe' }), order('failed', 2, { paymentMethod: 'stripe' })];
+    expect(diagnose(gateway, isFailure, 50)).toMatchObject({ kind: 'gateway', paymentMethod: 'stripe' });
+    const testing = Array.from({ length: 8 }, (_, i) => order('failed', 8 - i, { total: 1 + (i % 2) }));
+    expect(diagnose([...testing, order('processing', 0)], isFailure, 50).kind).toBe('card_testing');
+    const broken = [order('failed', 3, { paymentMethod: 'stripe' }), order('failed', 2, { paymentMethod: 'paypal' })];
+    expect(diagnose(broken, isFailure, 50).kind).toBe('checkout_broken');
+  });
+});
+
+describe('adaptive mode wiring', () => {
+  it('has its own detectors, a setting for the budget and a one-minute cadence', () => {
+    expect(enabledDetectors('adaptive')).toEqual(['order_flow', 'failure_rate']);
+    expect(detectorsToRun('adaptive', 'event')).toEqual(['failure_rate']);
+    expect(detectorsToRun('hybrid', 'schedule')).toEqual(['time_based', 'rolling_average']);
+    expect(defaultSettings('UTC').false_alarms_per_month).toBe(1);
+    expect(checkCadenceMinutes(settings)).toBe(1);
+    expect(checkCadenceMinutes(defaultSettings('UTC'))).toBe(15);
+    const bad = mergeSettings(defaultSettings('UTC'), { false_alarms_per_month: 0 });
+    expect(!bad.ok && bad.errors.map((e) => e.field)).toEqual(['false_alarms_per_month']);
+  });
+
+  it('never counts an admin order or a subscription renewal as a customer checkout', () => {
+    expect(isCustomerOrder({ createdVia: 'admin' })).toBe(false);
+    expect(isCustomerOrder({ createdVia: 'subscription' })).toBe(false);
+    expect(isCustomerOrder({ createdVia: 'checkout' })).toBe(true);
+    expect(isCustomerOrder({ createdVia: null })).toBe(true);
+  });
+
+  it('estimates what a problem cost', () => {
+    const baseline = buildBaseline(history(56, busyDays), since(56), now, settings.timezone);
+    const impact = impactOf(baseline, new Date(now.getTime() - 30 * MIN), now, 0);
+    expect(impact.missedOrders).toBe(60);
+    expect(impact.missedRevenue).toBe(3000);
+  });
+
+  it('reads wall-clock times in the store zone, across daylight saving', () => {
+    expect(zonedToUtc('2017-03-05T14:20:00', 'America/Sao_Paulo')?.toISOString()).toBe('2017-03-05T17:20:00.000Z');
+    expect(zonedToUtc('2026-07-01T12:00', 'Europe/Berlin')?.toISOString()).toBe('2026-07-01T10:00:00.000Z');
+    expect(zonedToUtc('2026-01-01 12:00:00', 'Europe/Berlin')?.toISOString()).toBe('2026-01-01T11:00:00.000Z');
+    expect(zonedToUtc('not a date', 'UTC')).toBeNull();
+    expect(hourIndex(new Date(5 * HOUR_MS + 1))).toBe(5);
+  });
+});

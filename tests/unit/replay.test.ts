@@ -1,0 +1,105 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BacktestInputError, formatBacktest, parseOrdersCsv, parseOrdersJsonLines, runBacktest } from '../../sidecar/src/cli/backtest';
+import { replay, type ReplayOrder } from '../../sidecar/src/domain/replay';
+import { defaultSettings, type Settings } from '../../sidecar/src/domain/settings';
+
+const MIN = 60_000;
+const start = Date.parse('2026-09-01T00:00:00Z');
+const adaptive: Settings = { ...defaultSettings('UTC'), mode: 'adaptive' };
+
+/** A steady store: an order every 2 minutes from 08:00 to 22:00 UTC, one every 20 minutes at night. */
+function steadyStore(days: number, skip: (ms: number) => boolean = () => false, status: (ms: number, i: number) => string = () => 'processing'): ReplayOrder[] {
+  const orders: ReplayOrder[] = [];
+  let i = 0;
+  for (let t = start; t < start + days * 86_400_000; ) {
+    const hour = new Date(t).getUTCHours();
+    const gap = hour >= 8 && hour < 22 ? 2 : 20;
+    if (!skip(t)) orders.push({ orderId: ++i, status: status(t, i), createdAt: new Date(t), total: 20 + (i % 37), paymentMethod: i % 2 ? 'stripe' : 'paypal' });
+    t += gap * MIN;
+  }
+  return orders;
+}
+
+const outageAt = start + 35 * 86_400_000 + 18 * 3_600_000; // day 35, 18:00 UTC
+
+describe('replay: the live sidecar on a simulated clock', () => {
+  it('a clean stream raises nothing; a stop at peak raises one order-flow alert within minutes and resolves', () => {
+    const window = { from: new Date(outageAt - 3 * 3_600_000), to: new Date(outageAt + 3 * 3_600_000) };
+    expect(replay(steadyStore(36), adaptive, window).alerts).toEqual([]);
+
+    const stopped = steadyStore(36, (t) => t >= outageAt && t < outageAt + 60 * MIN);
+    const result = replay(stopped, adaptive, window);
+    expect(result.alerts).toHaveLength(1);
+    const alert = result.alerts[0]!;
+    expect(alert.detectors).toEqual(['order_flow']);
+    // 30 orders an hour: about 12 expected orders (24 min) make the silence unlikely enough for the budget.
+    expect(alert.at.getTime() - outageAt).toBeLessThanOrEqual(30 * MIN);
+    expect(alert.summary).toMatch(/were expected, 0 came/);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]?.resolvedAt?.getTime()).toBeGreaterThanOrEqual(outageAt + 60 * MIN);
+  });
+
+  it('every payment failing is caught by the event-triggered failure test within a few orders', () => {
+    const failing = steadyStore(36, () => false, (t) => (t >= outageAt && t < outageAt + 60 * MIN ? 'failed' : 'processing'));
+    const result = replay(failing, adaptive, { from: new Date(outageAt - 60 * MIN), to: new Date(outageAt + 90 * MIN) });
+    const alert = result.alerts[0]!;
+    expect(alert.detectors).toContain('failure_rate');
+    const failedBefore = failing.filter((o) => o.status === 'failed' && o.createdAt <= alert.at).length;
+    expect(failedBefore).toBeLessThanOrEqual(4);
+    expect(alert.severity).toBe('warning');
+  });
+
+  it('keeps the specification modes as they are: one alert per problem, reminders once per cooldown', () => {
+    const hybrid: Settings = { ...defaultSettings('UTC'), threshold_peak: 100 }; // always too few
+    const result = replay(steadyStore(2), hybrid, { from: new Date(start + 86_400_000), to: new Date(start + 86_400_000 + 5 * 3_600_000) });
+    expect(result.problems).toHaveLength(1);
+    expect(result.alerts.map((a) => a.kind)).toEqual(['alert', 'reminder', 'reminder']);
+    expect(result.alerts.every((a) => a.detectors.includes('time_based'))).toBe(true);
+  });
+});
+
+describe('backtest input', () => {
+  it('reads the olist format, wall-clock times in the given zone', () => {
+    const orders = parseOrdersCsv(
+      'order_id,created_at,status,source_status,total,payment_method\nabc,2017-03-05T14:20:00,completed,delivered,12.50,boleto\ndef,2017-03-05T15:00:00Z,failed,x,,\n',
+      'America/Sao_Paulo',
+    );
+    expect(orders).toMatchObject([
+      { orderId: 'abc', status: 'completed', createdAt: new Date('2017-03-05T17:20:00Z'), total: 12.5, paymentMethod: 'boleto' },
+      { orderId: 'def', status: 'failed', createdAt: new Date('2017-03-05T15:00:00Z'), total: null, paymentMethod: null },
+    ]);
+  });
+
+  it('names the bad line', () => {
+    const bad = (text: string) => () => parseOrdersCsv(text, 'UTC');
+    expect(bad('created_at,status\n2017-03-05T14:20:00,completed\nyesterday,completed\n')).toThrow(/^line 3: created_at "yesterday"/);
+    expect(bad('created_at,status,total\n2017-03-05T14:20:00,completed,abc\n')).toThrow(/^line 2: total "abc"/);
+    expect(bad('created,status\n2017-03-05T14:20:00,completed\n')).toThrow(/^line 1: the header has no "created_at"/);
+    expect(bad('created_at,status\n2017-03-05T14:20:00,Not A Status\n')).toThrow(BacktestInputError);
+    expect(() => parseOrdersJsonLines('{"created_at":"2017-03-05T14:20:00Z","status":"completed"}\n{oops\n', 'UTC')).toThrow(/^line 2: not valid JSON/);
+  });
+
+  it('reads JSON lines of bridge events, the newest status of an order winning', () => {
+    const event = (to: string, occurred: string) =>
+      JSON.stringify({ id: crypto.randomUUID(), type: 'order.status_changed', order_id: 7, from: 'pending', to, created_at: '2026-11-23T10:00:00Z', occurred_at: occurred });
+    const orders = parseOrdersJsonLines([event('failed', '2026-11-23T10:05:00Z'), event('processing', '2026-11-23T10:01:00Z')].join('\n'), 'UTC');
+    expect(orders).toMatchObject([{ orderId: 7, status: 'failed' }]);
+  });
+
+  it('runs end to end from files and prints a summary', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'woom-backtest-'));
+    const csv = join(dir, 'orders.csv');
+    writeFileSync(csv, 'created_at,status\n' + steadyStore(3).map((o) => `${o.createdAt.toISOString()},${o.status}`).join('\n'));
+    const settingsFile = join(dir, 'settings.json');
+    writeFileSync(settingsFile, JSON.stringify({ mode: 'time_based', threshold_peak: 8 }));
+    const report = runBacktest({ orders: csv, settings: settingsFile });
+    expect(report.settings).toMatchObject({ mode: 'time_based', threshold_peak: 8, timezone: 'UTC' });
+    expect(formatBacktest(report, false)).toMatch(/checks; \d+ alerts and reminders sent/);
+    expect(JSON.parse(formatBacktest(report, true)).summary.mode).toBe('time_based');
+    writeFileSync(settingsFile, JSON.stringify({ threshold_peak: -1 }));
+    expect(() => runBacktest({ orders: csv, settings: settingsFile })).toThrow(/threshold_peak/);
+  });
+});
