@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { FieldError, Settings } from '../domain/settings';
+import { DETECTOR_LABELS } from '../domain/detectors';
 import { suggestThresholds } from '../domain/suggestions';
 import { formatLocal } from '../domain/time';
 import type { StatusService } from '../services/status-service';
@@ -24,12 +25,7 @@ export interface PageRouteDeps {
 
 const SUGGESTION_DAYS = 28;
 
-const DETECTOR_NAMES: Record<string, string> = {
-  time_based: 'Time-based',
-  rolling_average: 'Rolling average (RAD)',
-  reporting: 'WordPress reporting',
-  health: 'Store health',
-};
+const DETECTOR_NAMES: Record<string, string> = { ...DETECTOR_LABELS, reporting: 'WordPress reporting', health: 'Store health' };
 
 /**
  * Links inside a fragment. The sidecar's own path works when the page is opened directly; a host that
@@ -68,7 +64,8 @@ function latestDeliveries(notifications: Array<{ deliveries: Array<{ recipient: 
 
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const MODE_OPTIONS = [
-  { value: 'hybrid', label: 'Hybrid: both detectors, one shared cooldown (recommended)' },
+  { value: 'adaptive', label: "Adaptive: learns this store's usual orders and failures (recommended)" },
+  { value: 'hybrid', label: 'Hybrid: both fixed-threshold detectors, one shared cooldown' },
   { value: 'time_based', label: 'Time-based: too few paid orders in the check interval' },
   { value: 'rolling_average', label: 'Rolling average: too many of the last orders failed' },
 ];

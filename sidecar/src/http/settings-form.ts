@@ -22,6 +22,7 @@ const NUMBER_FIELDS = [
   'rad_min_orders',
   'cooldown_minutes',
   'max_alerts_per_day',
+  'false_alarms_per_month',
 ] as const;
 const TEXT_FIELDS = ['mode', 'timezone', 'peak_start', 'peak_end'] as const;
 

@@ -1,7 +1,7 @@
 import type { DetectorResult } from '../domain/detectors';
 import { evaluateReporting } from '../domain/reporting';
 import { healthProblems, healthSnapshotSchema, type HealthSnapshot } from '../domain/store-health';
-import { enabledDetectors, type DetectorName, type Settings } from '../domain/settings';
+import { enabledDetectors, type AnyDetectorName, type Settings } from '../domain/settings';
 import { REPORTING_DETECTOR, type AlertRecord, type AlertRepository } from '../store/alerts';
 import type { NotificationRepository } from '../store/notifications';
 import type { OrderRepository } from '../store/orders';
@@ -67,7 +67,7 @@ export class StatusService {
     const reporting = evaluateReporting(new Date(), store.lastContactAt);
     const enabled = settings.enabled ? enabledDetectors(settings.mode) : [];
     const results = (lastCheck?.results ?? []) as DetectorResult[];
-    const detectorState = (name: DetectorName) => {
+    const detectorState = (name: AnyDetectorName) => {
       const result = results.find((r) => r.detector === name);
       const state: DetectorState = !enabled.includes(name)
         ? 'off'
@@ -82,8 +82,10 @@ export class StatusService {
       store: { id: store.id, name: store.name, url: store.url, timezone: settings.timezone },
       monitoring: { enabled: settings.enabled, mode: settings.mode },
       detectors: {
-        time_based: detectorState('time_based'),
-        rolling_average: detectorState('rolling_average'),
+        // Every detector of the mode, and the specification's two for comparison (shown off when unused).
+        ...Object.fromEntries(
+          [...new Set<AnyDetectorName>([...enabledDetectors(settings.mode), 'time_based', 'rolling_average'])].map((name) => [name, detectorState(name)]),
+        ),
         reporting: {
           state: !settings.enabled ? 'off' : blind ? 'alerting' : reporting.learning ? 'learning' : 'ok',
           summary: reporting.summary,

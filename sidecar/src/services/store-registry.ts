@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { defaultSettings, type Settings, type SettingsResult } from '../domain/settings';
+import { checkCadenceMinutes, defaultSettings, type Settings, type SettingsResult } from '../domain/settings';
 import { isKnownTimeZone } from '../domain/time';
 import type { CheckScheduler, ScheduledStore } from '../queue/check-scheduler';
 import type { SettingsRepository } from '../store/settings';
@@ -10,7 +10,7 @@ export class RegistrationError extends Error {}
 const scheduledStore = (id: string, settings: Settings): ScheduledStore => ({
   id,
   enabled: settings.enabled,
-  intervalMinutes: settings.check_interval_minutes,
+  intervalMinutes: checkCadenceMinutes(settings),
 });
 
 /** Suffixed with the database name: sidecars of one deployment share it, other deployments do not. */
