@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { FieldError, Settings } from '../domain/settings';
 import { DETECTOR_LABELS } from '../domain/detectors';
+import { replay } from '../domain/replay';
 import { suggestThresholds } from '../domain/suggestions';
 import { formatLocal } from '../domain/time';
 import type { StatusService } from '../services/status-service';
@@ -116,12 +117,20 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     const times = await deps.reports.successfulOrderTimes(storeId, settings.success_statuses, from, to);
     if (times.length === 0) return null;
     const s = suggestThresholds(times, settings, { from, to });
+    const suggested = { ...settings, threshold_peak: s.peak.threshold, threshold_off_peak: s.offPeak.threshold };
+    // The false alarms each would have raised: the same detectors and alert policy, replayed over the
+    // period (adaptive mode also reads the 8 weeks before it as history).
+    const history = settings.mode === 'adaptive' ? 56 : 0;
+    const orders = await deps.reports.ordersBetween(storeId, new Date(from.getTime() - history * 86_400_000), to);
+    const told = (candidate: Settings) => replay(orders, candidate, { from, to }).problems.filter((p) => p.notified).length;
     return {
       days: SUGGESTION_DAYS,
       orders: times.length,
       interval: settings.check_interval_minutes,
       peak: { ...s.peak, current: settings.threshold_peak },
       offPeak: { ...s.offPeak, current: settings.threshold_off_peak },
+      falseAlarms: { current: told(settings), suggested: told(suggested) },
+      usesThresholds: settings.mode === 'time_based' || settings.mode === 'hybrid',
       changes: s.peak.threshold !== settings.threshold_peak || s.offPeak.threshold !== settings.threshold_off_peak,
     };
   };

@@ -64,6 +64,17 @@ export class ReportRepository {
       .pluck('created_at');
   }
 
+  /** Every order created in a period, for replaying it through the detectors. */
+  async ordersBetween(storeId: string, from: Date, to: Date): Promise<Array<{ orderId: number; status: string; createdAt: Date; total: number | null; paymentMethod: string | null; createdVia: string | null }>> {
+    const rows = await this.db('orders')
+      .where('store_id', storeId)
+      .andWhere('created_at', '>=', from)
+      .andWhere('created_at', '<', to)
+      .orderBy('created_at')
+      .select('order_id', 'status', 'created_at', 'total', 'payment_method', 'created_via');
+    return rows.map((r) => ({ orderId: Number(r.order_id), status: r.status, createdAt: r.created_at, total: r.total, paymentMethod: r.payment_method, createdVia: r.created_via }));
+  }
+
   async recentFailedOrders(storeId: string, failure: readonly string[], limit = 20): Promise<FailedOrder[]> {
     const rows = await this.db('orders')
       .where('store_id', storeId)
