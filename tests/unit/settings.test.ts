@@ -43,6 +43,7 @@ describe('settings', () => {
     expect(message('peak_start')).toMatch(/HH:MM/);
     expect(message('timezone')).toMatch(/IANA/);
     expect(message('colour')).toBe('is not a known field');
+    expect(message('threshold_peak')).toBe('must be 0 or more');
   });
 
   it('checks rules that span fields', () => {

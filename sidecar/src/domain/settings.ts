@@ -9,6 +9,14 @@ export type DetectorName = 'time_based' | 'rolling_average';
 export type AdaptiveDetectorName = 'order_flow' | 'failure_rate';
 export type AnyDetectorName = DetectorName | AdaptiveDetectorName;
 
+// Messages a store admin reads beside the field: "must be 0 or more", not "Too small: expected number to be >=0".
+const number = (min: number, max: number) =>
+  z
+    .number({ error: 'must be a number' })
+    .min(min, `must be ${min} or more`)
+    .max(max, `must be at most ${max.toLocaleString('en')}`);
+const wholeNumber = (min: number, max: number) => number(min, max).int('must be a whole number');
+
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, e.g. 09:00');
 const status = z
   .string()
@@ -23,27 +31,27 @@ export const settingsSchema = z
   .object({
     enabled: z.boolean(),
     mode: z.enum(MODES, { message: `must be one of ${MODES.join(', ')}` }),
-    check_interval_minutes: z.number().int().min(1).max(1440),
+    check_interval_minutes: wholeNumber(1, 1440),
     timezone: z
       .string()
       .refine(isKnownTimeZone, 'must be a known IANA time zone, e.g. Europe/Berlin'),
     peak_start: clock,
     peak_end: clock,
     peak_weekdays: z
-      .array(z.number().int().min(1).max(7))
+      .array(wholeNumber(1, 7))
       .max(7)
       .refine((days) => new Set(days).size === days.length, 'must not repeat a weekday'),
-    threshold_peak: z.number().int().min(0).max(100_000),
-    threshold_off_peak: z.number().int().min(0).max(100_000),
+    threshold_peak: wholeNumber(0, 100_000),
+    threshold_off_peak: wholeNumber(0, 100_000),
     success_statuses: statusList,
     failure_statuses: statusList,
-    rad_window_size: z.number().int().min(2).max(1000),
-    rad_failure_threshold_pct: z.number().min(1).max(100),
-    rad_min_orders: z.number().int().min(1).max(1000),
-    cooldown_minutes: z.number().int().min(0).max(10_080),
-    max_alerts_per_day: z.number().int().min(1).max(1000),
+    rad_window_size: wholeNumber(2, 1000),
+    rad_failure_threshold_pct: number(1, 100),
+    rad_min_orders: wholeNumber(1, 1000),
+    cooldown_minutes: wholeNumber(0, 10_080),
+    max_alerts_per_day: wholeNumber(1, 1000),
     // Adaptive mode's one knob: the false alarms a month the admin accepts; its tests are calibrated to it.
-    false_alarms_per_month: z.number().min(0.1).max(100),
+    false_alarms_per_month: number(0.1, 100),
     alert_emails: z.array(z.email('must be an e-mail address')).max(20),
   })
   .strict()
