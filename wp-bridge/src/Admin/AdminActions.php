@@ -135,6 +135,8 @@ final class AdminActions {
 		$names = array(
 			'time_based'      => __( 'Time-based', 'woom' ),
 			'rolling_average' => __( 'Rolling average', 'woom' ),
+			'order_flow'      => __( 'Order flow (adaptive)', 'woom' ),
+			'failure_rate'    => __( 'Failure rate (adaptive)', 'woom' ),
 		);
 		$html  = '<strong>' . esc_html__( 'Check run.', 'woom' ) . '</strong><ul class="woom-check-result">';
 		foreach ( $detectors as $key => $detector ) {
