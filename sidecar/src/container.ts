@@ -31,6 +31,7 @@ import { RestSyncRepository } from './store/rest-sync';
 import { OrderRecovery } from './services/order-recovery';
 import { ReportingMonitor } from './services/reporting-monitor';
 import { HealthMonitor } from './services/health-monitor';
+import { StoreProblemAlerts } from './services/store-problem-alerts';
 import { SettingsRepository } from './store/settings';
 import { StoreRepository } from './store/stores';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
@@ -143,26 +144,23 @@ export class Container {
       metrics: this.metrics,
       timeoutMs: config.REST_TIMEOUT_MS,
     });
-    this.reporting = new ReportingMonitor({
+    const problems = new StoreProblemAlerts({
       db: this.db,
+      alerts: this.alerts,
+      notifications: this.notifications,
+      dispatch: (ids) => this.notificationQueue.dispatch(ids),
+      log: this.log,
+    });
+    this.reporting = new ReportingMonitor({
       stores: this.stores,
       settings: this.settings,
       alerts: this.alerts,
-      notifications: this.notifications,
+      problems,
       restSync: this.restSync,
-      dispatch: (ids) => this.notificationQueue.dispatch(ids),
       log: this.log,
       restTimeoutMs: config.REST_TIMEOUT_MS,
     });
-    this.health = new HealthMonitor({
-      db: this.db,
-      stores: this.stores,
-      settings: this.settings,
-      alerts: this.alerts,
-      notifications: this.notifications,
-      dispatch: (ids) => this.notificationQueue.dispatch(ids),
-      log: this.log,
-    });
+    this.health = new HealthMonitor({ stores: this.stores, settings: this.settings, alerts: this.alerts, problems, log: this.log });
     this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler);
     this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync);
     this.testNotifications = new TestNotificationService(this.db, this.notifications, this.channels, this.notificationQueue);

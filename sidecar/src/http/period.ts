@@ -1,24 +1,8 @@
 import type { FieldError } from '../domain/settings';
+import { zonedToUtc } from '../domain/time';
 
 /** The UTC instant of local midnight starting `date` (YYYY-MM-DD) in `timeZone`. */
-export function startOfLocalDay(date: string, timeZone: string): Date {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const guess = Date.UTC(y, m - 1, d);
-  // Two passes settle the offset even when midnight itself falls near a daylight-saving change.
-  let instant = guess - offsetMs(new Date(guess), timeZone);
-  instant = guess - offsetMs(new Date(instant), timeZone);
-  return new Date(instant);
-}
-
-function offsetMs(instant: Date, timeZone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-      .formatToParts(instant)
-      .map((p) => [p.type, p.value]),
-  );
-  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
-  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
-}
+const startOfLocalDay = (date: string, timeZone: string): Date => zonedToUtc(`${date}T00:00`, timeZone)!;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 

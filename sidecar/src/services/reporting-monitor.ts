@@ -1,22 +1,19 @@
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { evaluateReporting, type ReportingResult } from '../domain/reporting';
 import { blindContent, blindResolvedContent } from '../notify/reporting-content';
 import { REPORTING_DETECTOR, type AlertRepository } from '../store/alerts';
-import type { NotificationRepository } from '../store/notifications';
 import type { RestSyncRepository } from '../store/rest-sync';
 import type { SettingsRepository } from '../store/settings';
 import type { StoreRepository } from '../store/stores';
 import { WooCommerceOrdersApi } from '../woocommerce/orders-api';
+import type { StoreProblemAlerts } from './store-problem-alerts';
 
 export interface ReportingDeps {
-  db: Knex;
   stores: StoreRepository;
   settings: SettingsRepository;
   alerts: AlertRepository;
-  notifications: NotificationRepository;
+  problems: StoreProblemAlerts;
   restSync: RestSyncRepository;
-  dispatch: (notificationIds: number[]) => Promise<void>;
   log: Logger;
   restTimeoutMs?: number;
 }
@@ -31,7 +28,7 @@ export class ReportingMonitor {
   constructor(private readonly deps: ReportingDeps) {}
 
   async check(storeId: string, now = new Date()): Promise<ReportingResult | null> {
-    const { db, stores, settings: settingsRepo, alerts, notifications, log } = this.deps;
+    const { stores, settings: settingsRepo, alerts, log } = this.deps;
     const store = await stores.find(storeId);
     const settings = store ? await settingsRepo.get(storeId) : null;
     if (!store || !settings) return null;
@@ -41,32 +38,24 @@ export class ReportingMonitor {
     if (result.breached === Boolean(open)) return result;
 
     const siteAnswer = result.breached ? await this.askTheStore(storeId, store.url) : null;
-    const notificationIds = await db.transaction(async (trx) => {
-      if (!(await alerts.lockStore(trx, storeId))) return [];
-      const current = await alerts.openStoreAlert(storeId, REPORTING_DETECTOR, trx);
-      if (result.breached && !current) {
-        const alertId = await alerts.insert(trx, {
-          storeId,
-          detector: REPORTING_DETECTOR,
-          severity: 'critical',
-          openedAt: now,
-          notifiedAt: now,
+    const changed = await this.deps.problems.apply(
+      storeId,
+      {
+        detector: REPORTING_DETECTOR,
+        present: result.breached,
+        opened: {
           details: { findings: [{ summary: result.summary }], siteAnswer, silentSince: store.lastContactAt!.toISOString() },
-        });
-        const content = blindContent(store, settings, alertId, store.lastContactAt!, now, siteAnswer);
-        return [await notifications.create(trx, { storeId, alertId, kind: 'blind', content, createdAt: now })];
-      }
-      if (!result.breached && current && (await alerts.resolve(trx, current.id, now))) {
-        const silentSince = typeof current.details.silentSince === 'string' ? new Date(current.details.silentSince) : current.openedAt;
-        const content = blindResolvedContent(store, settings, current.id, silentSince, now);
-        return [await notifications.create(trx, { storeId, alertId: current.id, kind: 'blind_resolved', content, createdAt: now })];
-      }
-      return [];
-    });
-    if (notificationIds.length > 0) {
-      log.info({ event: 'reporting', storeId, breached: result.breached, summary: result.summary, siteAnswer }, 'WordPress reporting changed');
-      await this.deps.dispatch(notificationIds).catch((error: Error) => log.warn({ storeId, err: error.message }, 'could not queue notifications; the pending sweep will'));
-    }
+          kind: 'blind',
+          content: (alertId) => blindContent(store, settings, alertId, store.lastContactAt!, now, siteAnswer),
+        },
+        resolved: (alert) => {
+          const silentSince = typeof alert.details.silentSince === 'string' ? new Date(alert.details.silentSince) : alert.openedAt;
+          return { kind: 'blind_resolved', content: blindResolvedContent(store, settings, alert.id, silentSince, now) };
+        },
+      },
+      now,
+    );
+    if (changed) log.info({ event: 'reporting', storeId, breached: result.breached, summary: result.summary, siteAnswer }, 'WordPress reporting changed');
     return result;
   }
 
