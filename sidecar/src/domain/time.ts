@@ -12,20 +12,18 @@ export interface LocalTime {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
+/** Building an Intl formatter is costly next to using one: each (purpose, zone) is built once. */
+function cachedFormatter(purpose: string, timeZone: string, locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${purpose}|${timeZone}`;
+  let formatter = formatters.get(key);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      weekday: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, formatter);
+    formatter = new Intl.DateTimeFormat(locale, { timeZone, hourCycle: 'h23', ...options });
+    formatters.set(key, formatter);
   }
   return formatter;
 }
+
+const formatterFor = (timeZone: string) => cachedFormatter('clock', timeZone, 'en-US', { weekday: 'short', hour: '2-digit', minute: '2-digit' });
 
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
@@ -77,24 +75,19 @@ export function isPeakTime(instant: Date, timeZone: string, peak: PeakHours): bo
   return minuteOfDay < end && peak.weekdays.includes(previousDay);
 }
 
-const displayFormatters = new Map<string, Intl.DateTimeFormat>();
+/** "2026-11-23", the store's calendar date at an instant. */
+export const localDate = (instant: Date, timeZone: string): string => formatLocal(instant, timeZone).slice(0, 10);
 
 /** "2026-11-23 20:15 CET", for people reading alerts. */
 export function formatLocal(instant: Date, timeZone: string): string {
-  let formatter = displayFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'short',
-    });
-    displayFormatters.set(timeZone, formatter);
-  }
+  const formatter = cachedFormatter('display', timeZone, 'en-CA', {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  });
   const parts = Object.fromEntries(formatter.formatToParts(instant).map((p) => [p.type, p.value]));
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
 }
@@ -127,24 +120,16 @@ export function hourOfWeek(utcHour: number, timeZone: string): number {
   return slot;
 }
 
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-
 /** The zone's offset from UTC at an instant, in minutes (Berlin in winter: 60). */
 function offsetMinutes(instant: Date, timeZone: string): number {
-  let formatter = offsetFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    offsetFormatters.set(timeZone, formatter);
-  }
+  const formatter = cachedFormatter('offset', timeZone, 'en-US', {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
   const p = Object.fromEntries(formatter.formatToParts(instant).map((part) => [part.type, part.value]));
   const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);

@@ -3,7 +3,7 @@ import type { FieldError, Settings } from '../domain/settings';
 import { DETECTOR_LABELS } from '../domain/detectors';
 import { replay } from '../domain/replay';
 import { suggestThresholds } from '../domain/suggestions';
-import { formatLocal } from '../domain/time';
+import { formatLocal, localDate } from '../domain/time';
 import type { StatusService } from '../services/status-service';
 import type { StoreRegistry } from '../services/store-registry';
 import type { SettingsRepository } from '../store/settings';
@@ -50,10 +50,6 @@ function formTo(req: Request, page: string): { action: string; hidden: Array<{ n
   const hidden = [...url.searchParams].map(([name, value]) => ({ name, value }));
   if (hidden.length > 0) hidden[hidden.length - 1]!.value = page;
   return { action: host.split('?')[0]!, hidden };
-}
-
-function localDate(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
 }
 
 /** Each recipient's latest delivery across an alert's notifications. */

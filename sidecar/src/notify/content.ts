@@ -83,6 +83,11 @@ export function storeLinks(storeUrl: string): Links {
   };
 }
 
+/** Who a notification is about, who reads it, and where they can act: the same for every kind. */
+export function audience(store: StoreIdentity, settings: Settings) {
+  return { store: storeFacts(store, settings), recipients: [...settings.alert_emails], links: storeLinks(store.url) };
+}
+
 export function findingOf(result: DetectorResult, timezone: string): DetectorFinding {
   if (result.detector === 'time_based') {
     return {
@@ -170,15 +175,13 @@ export function alertContent(
 ): NotificationContent {
   return {
     kind,
-    store: storeFacts(store, settings),
-    recipients: [...settings.alert_emails],
+    ...audience(store, settings),
     alertId: alert.id,
     severity: severityOf(fired),
     headline: headlineOf(fired),
     findings: fired.map((result) => findingOf(result, settings.timezone)),
     checkedAt: formatLocal(now, settings.timezone),
     openedAt: formatLocal(alert.openedAt, settings.timezone),
-    links: storeLinks(store.url),
   };
 }
 
@@ -191,8 +194,7 @@ export function resolvedContent(
 ): NotificationContent {
   return {
     kind: 'resolved',
-    store: storeFacts(store, settings),
-    recipients: [...settings.alert_emails],
+    ...audience(store, settings),
     alertId: alert.id,
     openedAt: formatLocal(alert.openedAt, settings.timezone),
     resolvedAt: formatLocal(now, settings.timezone),
@@ -210,17 +212,14 @@ export function resolvedContent(
           missedRevenue: impact.missedRevenue === null ? null : impact.missedRevenue.toFixed(2),
         }
       : null,
-    links: storeLinks(store.url),
   };
 }
 
 export function testContent(store: StoreIdentity, settings: Settings, now: Date): NotificationContent {
   return {
     kind: 'test',
-    store: storeFacts(store, settings),
-    recipients: [...settings.alert_emails],
+    ...audience(store, settings),
     sentAt: formatLocal(now, settings.timezone),
-    links: storeLinks(store.url),
   };
 }
 

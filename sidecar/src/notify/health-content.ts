@@ -1,7 +1,7 @@
 import type { HealthProblem } from '../domain/store-health';
 import type { Settings } from '../domain/settings';
 import { formatLocal } from '../domain/time';
-import { formatDuration, storeFacts, storeLinks, type StoreIdentity } from './content';
+import { audience, formatDuration, type storeFacts, type storeLinks, type StoreIdentity } from './content';
 
 /** What the "checkout cannot work" notices say. */
 export type HealthContent =
@@ -28,24 +28,20 @@ export type HealthContent =
 export function healthContent(store: StoreIdentity, settings: Settings, alertId: number, problems: readonly HealthProblem[], seenAt: Date): HealthContent {
   return {
     kind: 'health',
-    store: storeFacts(store, settings),
-    recipients: [...settings.alert_emails],
+    ...audience(store, settings),
     alertId,
     problems: problems.map((p) => p.message),
     seenAt: formatLocal(seenAt, settings.timezone),
-    links: storeLinks(store.url),
   };
 }
 
 export function healthResolvedContent(store: StoreIdentity, settings: Settings, alertId: number, openedAt: Date, now: Date): HealthContent {
   return {
     kind: 'health_resolved',
-    store: storeFacts(store, settings),
-    recipients: [...settings.alert_emails],
+    ...audience(store, settings),
     alertId,
     openedAt: formatLocal(openedAt, settings.timezone),
     resolvedAt: formatLocal(now, settings.timezone),
     duration: formatDuration(now.getTime() - openedAt.getTime()),
-    links: storeLinks(store.url),
   };
 }

@@ -1,6 +1,6 @@
 import { formatLocal } from '../domain/time';
 import type { Settings } from '../domain/settings';
-import { formatDuration, storeFacts, storeLinks, type StoreIdentity } from './content';
+import { audience, formatDuration, type storeFacts, type storeLinks, type StoreIdentity } from './content';
 
 /** What the "WordPress stopped reporting" notices say: never an order alert. */
 export type ReportingContent =
@@ -35,24 +35,20 @@ export function blindContent(
 ): ReportingContent {
   return {
     kind: 'blind',
-    store: storeFacts(store, settings),
-    recipients: [...settings.alert_emails],
+    ...audience(store, settings),
     alertId,
     lastContactAt: formatLocal(lastContactAt, settings.timezone),
     silentFor: formatDuration(now.getTime() - lastContactAt.getTime()),
     siteAnswer,
-    links: storeLinks(store.url),
   };
 }
 
 export function blindResolvedContent(store: StoreIdentity, settings: Settings, alertId: number, silentSince: Date, now: Date): ReportingContent {
   return {
     kind: 'blind_resolved',
-    store: storeFacts(store, settings),
-    recipients: [...settings.alert_emails],
+    ...audience(store, settings),
     alertId,
     lastContactAt: formatLocal(now, settings.timezone),
     silentFor: formatDuration(now.getTime() - silentSince.getTime()),
-    links: storeLinks(store.url),
   };
 }

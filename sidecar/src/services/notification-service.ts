@@ -107,9 +107,9 @@ export class NotificationService {
 
 /** "a@x: 250 Accepted; b@y: 550 No such user", from the last attempt per recipient. */
 function summarise(deliveries: readonly DeliveryRecord[]): DeliveryOutcome {
-    const last = new Map<string, { status: DeliveryStatus; response: string | null }>();
-    for (const d of deliveries) last.set(d.recipient, d);
-    const parts = [...last].map(([recipient, d]) => `${recipient}: ${d.response ?? d.status}`);
-    const ok = last.size > 0 && [...last.values()].every((d) => d.status === 'sent');
-    return { ok, message: parts.join('; ') || 'Nothing was sent' };
+  const last = new Map<string, { status: DeliveryStatus; response: string | null }>();
+  for (const d of deliveries) last.set(d.recipient, d);
+  const parts = [...last].map(([recipient, d]) => `${recipient}: ${d.response ?? d.status}`);
+  const ok = last.size > 0 && [...last.values()].every((d) => d.status === 'sent');
+  return { ok, message: parts.join('; ') || 'Nothing was sent' };
 }

@@ -64,8 +64,3 @@ export async function migrateLatest(db: Knex): Promise<string[]> {
 export async function migrateRollbackAll(db: Knex): Promise<void> {
   await db.migrate.rollback({ migrationSource }, true);
 }
-
-/** The instant as MariaDB DATETIME(3) wants it, in UTC. */
-export function toDbTime(instant: Date): string {
-  return instant.toISOString().replace('T', ' ').replace('Z', '');
-}

@@ -99,10 +99,6 @@ export class EventRepository {
     );
   }
 
-  async countForStore(storeId: string): Promise<number> {
-    const row = await this.db('order_events').where({ store_id: storeId }).count({ n: '*' }).first();
-    return Number(row?.n ?? 0);
-  }
 }
 
 function eventRow(storeId: string, event: StoreEvent, receivedAt: Date) {

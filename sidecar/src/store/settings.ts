@@ -35,15 +35,6 @@ export class SettingsRepository {
     });
   }
 
-  async history(storeId: string, limit = 50): Promise<Array<{ changedBy: string; changedAt: Date; oldValue: unknown; newValue: unknown }>> {
-    const rows = await this.db('settings_history').where({ store_id: storeId }).orderBy('id', 'desc').limit(limit);
-    return rows.map((row) => ({
-      changedBy: row.changed_by,
-      changedAt: row.changed_at,
-      oldValue: row.old_value ? JSON.parse(row.old_value) : null,
-      newValue: JSON.parse(row.new_value),
-    }));
-  }
 
   /** Settings added by later versions take their defaults for stores saved before them. */
   private parse(json: string): Settings {
