@@ -40,7 +40,9 @@ async function main(): Promise<void> {
     name: 'Demo Shop',
     url: wp.url,
     timezone: process.env.WOOM_DEMO_TIMEZONE ?? 'UTC',
-    settings: { alert_emails: ['owner@demo-shop.local'], threshold_peak: 1, threshold_off_peak: 0 },
+    // The specification's fixed rules, so the demo's "failed 4" alerts at once; a new store is adaptive by
+    // default and would first want history.
+    settings: { alert_emails: ['owner@demo-shop.local'], mode: 'hybrid', threshold_peak: 1, threshold_off_peak: 0 },
   });
   await wp.connectBridge({ sidecarUrl: sidecar.url, storeId: store.id, secret: store.secret });
 

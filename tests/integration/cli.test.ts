@@ -77,7 +77,7 @@ describe('woom store commands', () => {
 
   it('store list shows the store without its secret', async () => {
     const out = await woom('store', 'list');
-    expect(out.stdout).toContain(`${id}\tShop\thttps://shop.example\tEurope/Berlin\thybrid`);
+    expect(out.stdout).toContain(`${id}\tShop\thttps://shop.example\tEurope/Berlin\tadaptive`);
     expect(out.stdout).not.toContain(secret);
   });
 

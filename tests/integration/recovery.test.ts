@@ -124,7 +124,7 @@ describe('recovering orders over the WooCommerce REST API', () => {
     rest.failNext(1, 500);
     const check = await signed(sidecar.app, store, 'POST', `/v1/stores/${store.id}/check`);
     expect(check.status).toBe(200);
-    expect(check.body.detectors.rolling_average).toBeDefined();
+    expect(check.body.detectors.failure_rate).toBeDefined();
 
     const outcome = await sidecar.container.recovery.recover(store.id);
     expect(outcome?.error).toBeNull();

@@ -11,9 +11,10 @@ let hourly: StoreCredentials;
 
 beforeAll(async () => {
   sidecar = await startSidecar({ minuteMs: 100 });
-  busy = await sidecar.addStore({ name: 'Busy', url: 'https://busy.example', timezone: 'UTC' });
-  paused = await sidecar.addStore({ name: 'Paused', url: 'https://paused.example', timezone: 'UTC', settings: { enabled: false } });
-  hourly = await sidecar.addStore({ name: 'Hourly', url: 'https://hourly.example', timezone: 'UTC', settings: { check_interval_minutes: 60 } });
+  // Fixed modes, whose schedule follows check_interval_minutes (adaptive stores are checked every minute).
+  busy = await sidecar.addStore({ name: 'Busy', url: 'https://busy.example', timezone: 'UTC', settings: { mode: 'hybrid' } });
+  paused = await sidecar.addStore({ name: 'Paused', url: 'https://paused.example', timezone: 'UTC', settings: { mode: 'hybrid', enabled: false } });
+  hourly = await sidecar.addStore({ name: 'Hourly', url: 'https://hourly.example', timezone: 'UTC', settings: { mode: 'hybrid', check_interval_minutes: 60 } });
 });
 afterAll(async () => sidecar?.close());
 

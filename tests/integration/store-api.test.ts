@@ -10,8 +10,9 @@ let other: StoreCredentials;
 
 beforeAll(async () => {
   sidecar = await startSidecar();
-  shop = await sidecar.addStore({ name: 'Shop', url: 'https://shop.example', timezone: 'Europe/Berlin' });
-  other = await sidecar.addStore({ name: 'Other', url: 'https://other.example', timezone: 'UTC' });
+  // These stores test the specification's fixed-threshold modes; a store left at the defaults is adaptive.
+  shop = await sidecar.addStore({ name: 'Shop', url: 'https://shop.example', timezone: 'Europe/Berlin', settings: { mode: 'hybrid' } });
+  other = await sidecar.addStore({ name: 'Other', url: 'https://other.example', timezone: 'UTC', settings: { mode: 'hybrid' } });
 });
 afterAll(async () => sidecar?.close());
 
@@ -24,6 +25,13 @@ describe('settings API', () => {
     const res = await signed(sidecar.app, shop, 'GET', settingsPath(shop.id));
     expect(res.status).toBe(200);
     expect(res.body.settings).toMatchObject({ timezone: 'Europe/Berlin', mode: 'hybrid', threshold_peak: 10, rad_failure_threshold_pct: 70 });
+  });
+
+  it('monitors a new store in adaptive mode, checked every minute, unless the admin chooses a fixed mode', async () => {
+    const fresh = await sidecar.addStore({ name: 'Fresh', url: 'https://fresh.example', timezone: 'Asia/Tokyo' });
+    const res = await signed(sidecar.app, fresh, 'GET', settingsPath(fresh.id));
+    expect(res.body.settings).toMatchObject({ timezone: 'Asia/Tokyo', mode: 'adaptive', false_alarms_per_month: 1, check_interval_minutes: 15 });
+    expect((await schedulerOf(fresh.id))?.every).toBe(60_000);
   });
 
   it('applies a valid change, records who changed what, and moves the schedule to the new interval', async () => {

@@ -209,7 +209,9 @@ describe('adaptive mode wiring', () => {
     expect(detectorsToRun('hybrid', 'schedule')).toEqual(['time_based', 'rolling_average']);
     expect(defaultSettings('UTC').false_alarms_per_month).toBe(1);
     expect(checkCadenceMinutes(settings)).toBe(1);
-    expect(checkCadenceMinutes(defaultSettings('UTC'))).toBe(15);
+    expect(defaultSettings('UTC').mode).toBe('adaptive');
+    expect(checkCadenceMinutes(defaultSettings('UTC'))).toBe(1);
+    expect(checkCadenceMinutes({ ...defaultSettings('UTC'), mode: 'hybrid' })).toBe(15);
     const bad = mergeSettings(defaultSettings('UTC'), { false_alarms_per_month: 0 });
     expect(!bad.ok && bad.errors.map((e) => e.field)).toEqual(['false_alarms_per_month']);
   });

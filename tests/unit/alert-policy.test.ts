@@ -37,7 +37,7 @@ const input = (change: Partial<Omit<AlertPolicyInput, 'settings'>> & { settings?
   lastNotifiedAt: null,
   notificationsLast24h: 0,
   ...change,
-  settings: { ...defaultSettings('UTC'), ...change.settings },
+  settings: { ...defaultSettings('UTC'), mode: 'hybrid', ...change.settings },
 });
 
 describe('decideAlert', () => {

@@ -53,7 +53,7 @@ describe('replay: the live sidecar on a simulated clock', () => {
   });
 
   it('keeps the specification modes as they are: one alert per problem, reminders once per cooldown', () => {
-    const hybrid: Settings = { ...defaultSettings('UTC'), threshold_peak: 100 }; // always too few
+    const hybrid: Settings = { ...defaultSettings('UTC'), mode: 'hybrid', threshold_peak: 100 }; // always too few
     const result = replay(steadyStore(2), hybrid, { from: new Date(start + 86_400_000), to: new Date(start + 86_400_000 + 5 * 3_600_000) });
     expect(result.problems).toHaveLength(1);
     expect(result.alerts.map((a) => a.kind)).toEqual(['alert', 'reminder', 'reminder']);

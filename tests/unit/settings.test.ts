@@ -4,9 +4,10 @@ import { defaultSettings, mergeSettings } from '../../sidecar/src/domain/setting
 const current = defaultSettings('Europe/Berlin');
 
 describe('settings', () => {
-  it('has the specification defaults', () => {
+  it('defaults to adaptive mode, with the specification defaults for the fixed modes', () => {
     expect(current).toMatchObject({
-      mode: 'hybrid',
+      mode: 'adaptive',
+      false_alarms_per_month: 1,
       check_interval_minutes: 15,
       peak_start: '09:00',
       peak_end: '18:00',

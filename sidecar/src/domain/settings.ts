@@ -81,7 +81,7 @@ export type Settings = z.infer<typeof settingsSchema>;
 export function defaultSettings(timezone: string): Settings {
   return {
     enabled: true,
-    mode: 'hybrid',
+    mode: 'adaptive',
     check_interval_minutes: 15,
     timezone,
     peak_start: '09:00',

@@ -119,13 +119,13 @@ describe('the Order Monitor tab', () => {
     expect(mail).toBeTruthy();
   }, 60_000);
 
-  it('runs a check now and shows both detectors', async () => {
+  it('runs a check now and shows both detectors of the default (adaptive) mode', async () => {
     await page.goto(`${wp.url}${TAB_PATH}`);
     await submit(page, page.locator('#woom-run-check'));
     const items = page.locator('.woom-check-result li');
     expect(await items.count()).toBe(2);
-    expect(await page.locator('.woom-check-result li[data-detector=time_based]').innerText()).toMatch(/^Time-based: \S/);
-    expect(await page.locator('.woom-check-result li[data-detector=rolling_average]').innerText()).toMatch(/^Rolling average: \S/);
+    expect(await page.locator('.woom-check-result li[data-detector=order_flow]').innerText()).toMatch(/^Order flow \(adaptive\): \S/);
+    expect(await page.locator('.woom-check-result li[data-detector=failure_rate]').innerText()).toMatch(/^Failure rate \(adaptive\): .*learning, about \d+ days left/);
     await shot('06-run-check');
   }, 60_000);
 
