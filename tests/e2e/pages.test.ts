@@ -118,7 +118,7 @@ describe('settings page in Chromium', () => {
 
 describe('suggested thresholds', () => {
   it('proposes thresholds from the last 4 weeks and applies them with one click, changing nothing else', async () => {
-    const store = await sidecar.addStore({ name: 'History Shop', url: 'https://history.example', timezone: 'UTC', settings: { peak_start: '09:00', peak_end: '18:00' } });
+    const store = await sidecar.addStore({ name: 'History Shop', url: 'https://history.example', timezone: 'UTC', settings: { mode: 'hybrid', peak_start: '09:00', peak_end: '18:00' } });
     // Four weeks of trading: 6 paid orders in every 15 minutes from 08:45 to 18:00 UTC, 1 at night.
     const rows = [];
     const start = Math.floor(Date.now() / 900_000) * 900_000 - 28 * 86_400_000;

@@ -1,11 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import type { FieldError, Settings } from '../domain/settings';
 import { DETECTOR_LABELS } from '../domain/detectors';
-import { replay } from '../domain/replay';
-import { suggestThresholds } from '../domain/suggestions';
 import { formatLocal, localDate } from '../domain/time';
 import type { StatusService } from '../services/status-service';
 import type { StoreRegistry } from '../services/store-registry';
+import { ThresholdSuggestions } from '../services/threshold-suggestions';
 import type { SettingsRepository } from '../store/settings';
 import type { TemplateSet } from '../templates';
 import { once } from 'node:events';
@@ -23,8 +22,6 @@ export interface PageRouteDeps {
   status: StatusService;
   reports: ReportRepository;
 }
-
-const SUGGESTION_DAYS = 28;
 
 const DETECTOR_NAMES: Record<string, string> = { ...DETECTOR_LABELS, reporting: 'WordPress reporting', health: 'Store health' };
 
@@ -106,32 +103,9 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       .send(full(req) ? deps.pages.render('layout', { title: page === 'settings' ? 'Order Monitor settings' : 'Order Monitor status', body }) : body);
   };
 
-  /** Thresholds the store's own last 4 weeks suggest, shown beside the current ones. */
-  const suggestion = async (storeId: string, settings: Settings) => {
-    const to = new Date();
-    const from = new Date(to.getTime() - SUGGESTION_DAYS * 86_400_000);
-    const times = await deps.reports.successfulOrderTimes(storeId, settings.success_statuses, from, to);
-    if (times.length === 0) return null;
-    const s = suggestThresholds(times, settings, { from, to });
-    const suggested = { ...settings, threshold_peak: s.peak.threshold, threshold_off_peak: s.offPeak.threshold };
-    // The false alarms each would have raised: the same detectors and alert policy, replayed over the
-    // period (adaptive mode also reads the 8 weeks before it as history).
-    const history = settings.mode === 'adaptive' ? 56 : 0;
-    const orders = await deps.reports.ordersBetween(storeId, new Date(from.getTime() - history * 86_400_000), to);
-    const told = (candidate: Settings) => replay(orders, candidate, { from, to }).problems.filter((p) => p.notified).length;
-    return {
-      days: SUGGESTION_DAYS,
-      orders: times.length,
-      interval: settings.check_interval_minutes,
-      peak: { ...s.peak, current: settings.threshold_peak },
-      offPeak: { ...s.offPeak, current: settings.threshold_off_peak },
-      falseAlarms: { current: told(settings), suggested: told(suggested) },
-      usesThresholds: settings.mode === 'time_based' || settings.mode === 'hybrid',
-      changes: s.peak.threshold !== settings.threshold_peak || s.offPeak.threshold !== settings.threshold_off_peak,
-    };
-  };
+  const suggestions = new ThresholdSuggestions(deps.reports);
   const renderSettings = async (req: Request, res: Response, status: number, settings: Settings, submitted: FormValues | null, errors: FieldError[], saved: boolean) =>
-    send(req, res, status, 'settings', { ...settingsView(settings, submitted, errors, saved), suggestion: await suggestion(req.store!.id, settings) });
+    send(req, res, status, 'settings', { ...settingsView(settings, submitted, errors, saved), suggestion: await suggestions.for(req.store!.id, settings) });
 
   router.get('/settings', async (req, res) => {
     const settings = await deps.settings.get(req.store!.id);
