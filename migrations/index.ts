@@ -5,6 +5,8 @@ import * as checksAlertsDeliveries from './20261123_003_checks_alerts_deliveries
 import * as restRecovery from './20261123_004_rest_recovery';
 import * as notificationChannels from './20261123_005_notification_channels';
 import * as storeHealth from './20261123_006_store_health';
+import * as alertLifecycle from './20261124_007_alert_lifecycle';
+import * as storeProbes from './20261124_008_store_probes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +24,8 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261123_004_rest_recovery', restRecovery],
   ['20261123_005_notification_channels', notificationChannels],
   ['20261123_006_store_health', storeHealth],
+  ['20261124_007_alert_lifecycle', alertLifecycle],
+  ['20261124_008_store_probes', storeProbes],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

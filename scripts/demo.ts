@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     timezone: process.env.WOOM_DEMO_TIMEZONE ?? 'UTC',
     // The specification's fixed rules, so the demo's "failed 4" alerts at once; a new store is adaptive by
     // default and would first want history.
-    settings: { alert_emails: ['owner@demo-shop.local'], mode: 'hybrid', threshold_peak: 1, threshold_off_peak: 0 },
+    settings: { alert_emails: ['owner@demo-shop.local'], mode: 'hybrid', threshold_peak: 1, threshold_off_peak: 0, probe_enabled: true },
   });
   await wp.connectBridge({ sidecarUrl: sidecar.url, storeId: store.id, secret: store.secret });
 

@@ -5,6 +5,8 @@ import { requireSameStore, requireSignature } from './http/auth';
 import { sendError } from './http/errors';
 import { signaturesMatch } from './http/signature';
 import { eventsRoutes } from './http/events-routes';
+import { acknowledgeRoutes } from './http/acknowledge-routes';
+import { lifecycleRoutes, type LifecycleRouteDeps } from './http/lifecycle-routes';
 import { pageRoutes, type PageRouteDeps } from './http/page-routes';
 import { storeRoutes, type StoreRouteDeps } from './http/store-routes';
 import type { Metrics } from './metrics';
@@ -13,7 +15,7 @@ import type { HealthMonitor } from './services/health-monitor';
 import type { EventRepository } from './store/events';
 import type { StoreRepository } from './store/stores';
 
-export interface AppDeps extends StoreRouteDeps, PageRouteDeps {
+export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps {
   stores: StoreRepository;
   events: EventRepository;
   scheduler: CheckScheduler;
@@ -76,8 +78,11 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   stores.use('/pages', pageRoutes(deps, (req) => deps.devPages && !req.get('X-Woom-Signature')));
+  stores.use(lifecycleRoutes(deps));
   stores.use(storeRoutes(deps));
   app.use('/v1/stores/:id', stores);
+  // The acknowledge links of alert e-mails: the signed token in the path is the credential.
+  app.use('/acknowledge', acknowledgeRoutes(deps));
 
   app.use((_req, res) => sendError(res, 404, 'not_found', 'No such endpoint'));
   app.use((error: Error & { code?: string }, req: Request, res: Response, _next: NextFunction) => {

@@ -13,7 +13,10 @@ import type { Notifier } from './notify/notifier';
 import { EmailRenderer } from './notify/renderer';
 import { CheckScheduler } from './queue/check-scheduler';
 import { createRedis } from './queue/connections';
-import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, type CheckJobData, type NotifyJobData } from './queue/names';
+import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, PROBE_QUEUE, type CheckJobData, type NotifyJobData, type ProbeJobData } from './queue/names';
+import { ProbeScheduler } from './queue/probe-scheduler';
+import { ProbeMonitor } from './services/probe-monitor';
+import { ProbeRepository } from './store/probes';
 import { NotificationQueue } from './queue/notification-queue';
 import { startWorkers } from './queue/workers';
 import { CheckService } from './services/check-service';
@@ -33,8 +36,13 @@ import { ReportingMonitor } from './services/reporting-monitor';
 import { HealthMonitor } from './services/health-monitor';
 import { StoreProblemAlerts } from './services/store-problem-alerts';
 import { SettingsRepository } from './store/settings';
+import { MaintenanceRepository } from './store/maintenance';
+import { Acknowledgements } from './services/acknowledgements';
+import { MaintenanceWindows } from './services/maintenance-windows';
 import { StoreRepository } from './store/stores';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
+
+const PROBE_RETENTION_DAYS = 35;
 
 export interface ContainerOptions {
   /** Length of one "minute" of check_interval_minutes; tests shorten it to see schedules fire. */
@@ -62,9 +70,17 @@ export class Container {
   readonly notifications: NotificationRepository;
   readonly reports: ReportRepository;
   readonly restSync: RestSyncRepository;
+  readonly maintenanceWindows: MaintenanceRepository;
+  readonly maintenanceService: MaintenanceWindows;
+  readonly acknowledgements: Acknowledgements;
+  readonly storeProblems: StoreProblemAlerts;
   readonly recovery: OrderRecovery;
   readonly reporting: ReportingMonitor;
   readonly health: HealthMonitor;
+  readonly probes: ProbeRepository;
+  readonly probeMonitor: ProbeMonitor;
+  readonly probeQueue: Queue<ProbeJobData>;
+  readonly probeScheduler: ProbeScheduler;
   readonly checkQueue: Queue<CheckJobData>;
   readonly notifyQueue: Queue<NotifyJobData>;
   readonly queueEvents: QueueEvents;
@@ -91,7 +107,8 @@ export class Container {
     const queueOptions = { connection: this.redis, prefix: config.QUEUE_PREFIX };
     this.checkQueue = new Queue<CheckJobData>(CHECK_QUEUE, queueOptions);
     this.notifyQueue = new Queue<NotifyJobData>(NOTIFY_QUEUE, queueOptions);
-    for (const queue of [this.checkQueue, this.notifyQueue]) {
+    this.probeQueue = new Queue<ProbeJobData>(PROBE_QUEUE, queueOptions);
+    for (const queue of [this.checkQueue, this.notifyQueue, this.probeQueue]) {
       queue.on('error', (error) => this.log.warn({ queue: queue.name, err: error.message }, 'queue error'));
     }
     this.queueEvents = new QueueEvents(NOTIFY_QUEUE, { connection: this.workerConnection(), prefix: config.QUEUE_PREFIX });
@@ -105,8 +122,12 @@ export class Container {
     this.notifications = new NotificationRepository(this.db);
     this.reports = new ReportRepository(this.db);
     this.restSync = new RestSyncRepository(this.db);
+    this.maintenanceWindows = new MaintenanceRepository(this.db);
+    this.acknowledgements = new Acknowledgements({ stores: this.stores, alerts: this.alerts, publicUrl: config.PUBLIC_URL });
+    this.probes = new ProbeRepository(this.db);
 
     this.scheduler = new CheckScheduler(this.checkQueue, options.minuteMs);
+    this.probeScheduler = new ProbeScheduler(this.probeQueue, options.minuteMs);
     this.notificationQueue = new NotificationQueue(
       this.notifyQueue,
       this.retryPolicy(),
@@ -125,6 +146,7 @@ export class Container {
       new EmailRenderer(TEMPLATES_DIR),
       this.log,
       this.metrics,
+      this.acknowledgements,
     );
     this.checks = new CheckService({
       db: this.db,
@@ -133,7 +155,10 @@ export class Container {
       orders: this.orders,
       alerts: this.alerts,
       notifications: this.notifications,
+      maintenance: this.maintenanceWindows,
       dispatch: (ids) => this.notificationQueue.dispatch(ids),
+      // Built below; only called when a check runs.
+      probeExplanation: (storeId, fired, timezone) => this.probeMonitor.explainOrderDrop(storeId, fired, timezone),
       log: this.log,
     });
     this.recovery = new OrderRecovery({
@@ -148,9 +173,11 @@ export class Container {
       db: this.db,
       alerts: this.alerts,
       notifications: this.notifications,
+      maintenance: this.maintenanceWindows,
       dispatch: (ids) => this.notificationQueue.dispatch(ids),
       log: this.log,
     });
+    this.storeProblems = problems;
     this.reporting = new ReportingMonitor({
       stores: this.stores,
       settings: this.settings,
@@ -161,8 +188,18 @@ export class Container {
       restTimeoutMs: config.REST_TIMEOUT_MS,
     });
     this.health = new HealthMonitor({ stores: this.stores, settings: this.settings, alerts: this.alerts, problems, log: this.log });
-    this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler);
-    this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync);
+    this.probeMonitor = new ProbeMonitor({
+      stores: this.stores,
+      settings: this.settings,
+      alerts: this.alerts,
+      probes: this.probes,
+      problems,
+      log: this.log,
+      minuteMs: options.minuteMs,
+    });
+    this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler, this.probeScheduler);
+    this.maintenanceService = new MaintenanceWindows(this.maintenanceWindows);
+    this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync, this.maintenanceService);
     this.testNotifications = new TestNotificationService(this.db, this.notifications, this.channels, this.notificationQueue);
     this.pages = new TemplateSet(TEMPLATES_DIR, 'pages');
   }
@@ -195,6 +232,7 @@ export class Container {
       recovery: this.recovery,
       reporting: this.reporting,
       health: this.health,
+      probes: this.probeMonitor,
       metrics: this.metrics,
       retry: this.retryPolicy(),
       notifications: this.notificationService,
@@ -215,8 +253,12 @@ export class Container {
     this.log.info(schedules, 'check schedules rebuilt from the database');
   }
 
-  /** Queues notifications that never reached Redis and repairs schedules changed behind our back. */
+  /**
+   * Queues notifications that never reached Redis, sends the store-problem notices a maintenance window
+   * held if their problem outlived it, and repairs schedules changed behind our back.
+   */
   async maintenance(): Promise<void> {
+    await this.storeProblems.releaseHeld();
     const olderThan = new Date(Date.now() - (this.options.pendingAfterMs ?? 60_000));
     const pending = await this.notifications.pendingIds(olderThan);
     if (pending.length > 0) {
@@ -224,6 +266,8 @@ export class Container {
       await this.notificationQueue.dispatch(pending);
     }
     await this.registry.reconcileSchedules();
+    // The status page shows 30 days of probes; a little more is kept so its figures never thin out.
+    await this.probes.prune(new Date(Date.now() - PROBE_RETENTION_DAYS * 86_400_000));
   }
 
   async readiness(): Promise<Record<string, boolean>> {
@@ -245,7 +289,7 @@ export class Container {
     this.closed = true;
     await Promise.allSettled(this.workers.map((worker) => worker.close()));
     await this.queueEvents.close().catch(() => undefined);
-    await Promise.allSettled([this.checkQueue.close(), this.notifyQueue.close()]);
+    await Promise.allSettled([this.checkQueue.close(), this.notifyQueue.close(), this.probeQueue.close()]);
     await this.redis.quit().catch(() => this.redis.disconnect());
     await Promise.allSettled(this.notifiers.map((notifier) => notifier.close()));
     await this.db.destroy();

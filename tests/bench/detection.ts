@@ -4,7 +4,8 @@ import { buildBaseline, expectedBetween } from '../../sidecar/src/domain/baselin
 import { isCustomerOrder } from '../../sidecar/src/domain/checks';
 import { replay, ReplayStream, type ReplayOrder } from '../../sidecar/src/domain/replay';
 import { defaultSettings, type Mode, type Settings } from '../../sidecar/src/domain/settings';
-import { hourIndex, localTime } from '../../sidecar/src/domain/time';
+import { localTime } from '../../sidecar/src/domain/time';
+import { assessProbes, classifyProbe, PROBE_TARGETS, probeProblemPresent, type ProbeObservation, type ProbeResult } from '../../sidecar/src/domain/probe';
 
 /**
  * `npm run bench:detection`: the specification's modes and adaptive mode, side by side, on a real
@@ -133,7 +134,9 @@ interface Row {
   >;
 }
 
-const settingsFor = (mode: Mode, timezone: string): Settings => ({ ...defaultSettings(timezone), mode });
+/** BENCH_FALSE_ALARMS: adaptive mode's budget (default 1 a month), to see what a looser one buys. */
+const FALSE_ALARMS_PER_MONTH = Number(process.env.BENCH_FALSE_ALARMS ?? 1);
+const settingsFor = (mode: Mode, timezone: string): Settings => ({ ...defaultSettings(timezone), mode, false_alarms_per_month: FALSE_ALARMS_PER_MONTH });
 
 function sliceOrders(orders: readonly ReplayOrder[], from: number, to: number): ReplayOrder[] {
   const lo = lowerBound(orders, from);
@@ -173,27 +176,10 @@ function theoreticalStopMinutes(stream: Stream, start: number, history: readonly
 /** Failed orders in a row whose chance under the usual failure share is below the budget. */
 function theoreticalFailureOrders(stream: Stream, start: number, history: readonly ReplayOrder[]): number {
   const settings = settingsFor('adaptive', stream.timezone);
-  const baseline = buildBaseline(new ReplayStreamHourly(history, settings).hourly, new Date(stream.orders[0]!.createdAt), new Date(start), stream.timezone);
+  const since = new Date(stream.orders[0]!.createdAt);
+  const baseline = buildBaseline(new ReplayStream(history, settings, since).hourlyHistory(), since, new Date(start), stream.timezone);
   const alpha = settings.false_alarms_per_month / Math.max(1, baseline.classifiedPerMonth);
   return Math.ceil(Math.log(alpha) / Math.log(baseline.failureShare));
-}
-
-/** The hourly counts ReplayStream builds, reused for the failure bound. */
-class ReplayStreamHourly {
-  hourly;
-  constructor(orders: readonly ReplayOrder[], settings: Settings) {
-    const first = hourIndex(orders[0]!.createdAt);
-    const hours = hourIndex(orders[orders.length - 1]!.createdAt) - first + 1;
-    const success = new Float64Array(hours);
-    const failure = new Float64Array(hours);
-    for (const o of orders) {
-      if (!isCustomerOrder(o)) continue;
-      const i = hourIndex(o.createdAt) - first;
-      if (settings.success_statuses.includes(o.status)) success[i] = (success[i] ?? 0) + 1;
-      else if (settings.failure_statuses.includes(o.status)) failure[i] = (failure[i] ?? 0) + 1;
-    }
-    this.hourly = { firstHour: first, success, failure, revenue: new Float64Array(hours), revenueOrders: new Float64Array(hours) };
-  }
 }
 
 function injectionsFor(stream: Stream): Injection[] {
@@ -312,7 +298,7 @@ function print(stream: Stream, rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`WOOM detection benchmark, ${new Date().toISOString()}, node ${process.version}`);
+  console.log(`WOOM detection benchmark, ${new Date().toISOString()}, node ${process.version}, adaptive budget ${FALSE_ALARMS_PER_MONTH} false alarms a month`);
   const streams: Stream[] = [];
   if (existsSync(OLIST)) {
     const orders = parseOrdersCsv(readFileSync(OLIST, 'utf8'), 'America/Sao_Paulo').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
@@ -340,7 +326,101 @@ async function main(): Promise<void> {
       return evalFrom;
     },
   });
-  for (const stream of streams) print(stream, bench(stream));
+  for (const stream of streams) {
+    const rows = bench(stream);
+    print(stream, rows);
+    if (stream.timezone === 'America/Sao_Paulo') printProbeBench(stream, rows);
+  }
+}
+
+// ---- the store probe on the low-volume store ----
+/** The probe's settings at their defaults: every 5 minutes, an alert after 2 failures in a row. */
+const PROBE_EVERY_MIN = 5;
+const PROBE_FAILURES_TO_ALERT = 2;
+/** BENCH_PROBE_BLIP: the share of single probe requests that fail by chance (a slow moment, a reset). */
+const PROBE_BLIP = Number(process.env.BENCH_PROBE_BLIP ?? 0.005);
+const PROBE_STOPS: Array<[string, number]> = [['stop 1 h', 60], ['stop 6 h', 360], ['stop 24 h', 1440]];
+const WORKING_PAGE: Record<string, string> = {
+  home: '<!doctype html><html><body>Shop</body></html>',
+  store_api: '[{"id":1}]',
+  cart: '<div class="woocommerce"><div class="wc-empty-cart-message"><div class="cart-empty woocommerce-info">Your cart is currently empty.</div></div></div>',
+  checkout: '<div class="woocommerce"><div class="wc-empty-cart-message"><div class="cart-empty woocommerce-info">Your cart is currently empty.</div></div></div>',
+};
+
+/**
+ * The probe on a simulated clock, through the same pure code the live probe runs (classifyProbe,
+ * assessProbes, probeProblemPresent): every 5 minutes each page answers as a working store does, or
+ * fails (every page while the store is down; one page by chance with probability PROBE_BLIP). Returns
+ * the instants the alert opened.
+ */
+function simulateProbe(from: number, to: number, down: (t: number) => boolean, rand: () => number): number[] {
+  const opened: number[] = [];
+  let recent: ProbeResult[] = [];
+  let open = false;
+  for (let t = from; t < to; t += PROBE_EVERY_MIN * MIN) {
+    const outage = down(t);
+    for (const target of PROBE_TARGETS) {
+      const fails = outage || rand() < PROBE_BLIP;
+      const observation: ProbeObservation = fails
+        ? { target, url: target, status: null, error: 'unreachable', errorMessage: 'connection refused', ttfbMs: null, body: '', finalUrl: target, redirected: false }
+        : { target, url: target, status: 200, error: null, ttfbMs: 150, body: WORKING_PAGE[target]!, finalUrl: target, redirected: target === 'checkout' };
+      recent.push(classifyProbe(observation, new Date(t)));
+    }
+    // What the live probe reads back: the last runs.
+    recent = recent.slice(-PROBE_TARGETS.length * (PROBE_FAILURES_TO_ALERT + 1));
+    const present = probeProblemPresent(assessProbes(recent, PROBE_FAILURES_TO_ALERT), open);
+    if (present && !open) opened.push(t);
+    open = present;
+  }
+  return opened;
+}
+
+function printProbeBench(stream: Stream, rows: Row[]): void {
+  const started = Date.now();
+  const days = (stream.evalTo - stream.evalFrom) / DAY;
+  const clean = simulateProbe(stream.evalFrom, stream.evalTo, () => false, rng(21));
+  const probeFalse = (clean.length / days) * 30;
+  const adaptiveRow = rows.find((r) => r.mode === 'adaptive');
+  const settings = settingsFor('adaptive', stream.timezone);
+  const monitoringSince = stream.orders[0]!.createdAt;
+  const injRand = rng(13);
+  const orderRand = rng(17);
+  const table: string[] = [];
+  for (const [type, minutes] of PROBE_STOPS) {
+    const probeMinutes: number[] = [];
+    const orderMinutes: number[] = [];
+    const eitherMinutes: number[] = [];
+    for (let i = 0; i < INJECTIONS; i++) {
+      const start = stream.evalFrom + Math.floor((injRand() * (stream.evalTo - stream.evalFrom - 2 * DAY)) / MIN) * MIN;
+      const end = start + minutes * MIN;
+      // The store is down: no orders, and every probe fails. Probes run on their own 5-minute grid.
+      const grid = Math.floor((start - 60 * MIN) / (PROBE_EVERY_MIN * MIN)) * PROBE_EVERY_MIN * MIN;
+      const probeAt = simulateProbe(grid, end + GRACE_MINUTES * MIN, (t) => t >= start && t < end, rng(1000 + i)).find((t) => t >= start);
+      const probe = probeAt === undefined ? null : (probeAt - start) / MIN;
+      const injection: Injection = { type: 'stop 12 h', start, minutes, failShare: 0 };
+      const original = sliceOrders(stream.orders, start - 58 * DAY, end + GRACE_MINUTES * MIN);
+      const orders = inject(original, injection, orderRand);
+      const window = { from: new Date(start - warmupMinutes('adaptive') * MIN), to: new Date(end + GRACE_MINUTES * MIN), monitoringSince };
+      const candidate = replay(orders, settings, window).alerts.find((a) => a.at.getTime() >= start);
+      const masked = candidate !== undefined && replay(original, settings, { ...window, to: candidate.at }).alerts.some((a) => a.at.getTime() >= start);
+      const order = candidate && !masked ? (candidate.at.getTime() - start) / MIN : null;
+      if (probe !== null) probeMinutes.push(probe);
+      if (order !== null) orderMinutes.push(order);
+      const either = [probe, order].filter((m): m is number => m !== null);
+      if (either.length) eitherMinutes.push(Math.min(...either));
+    }
+    const line = (what: string, values: number[], falseAlarms: string) =>
+      `| ${type} | ${what} | ${fmt((100 * values.length) / INJECTIONS)}% | ${fmt(quantile(values, 0.5), 1)} | ${fmt(quantile(values, 0.9), 1)} | ${falseAlarms} |`;
+    table.push(line('store probe (every 5 min, 2 in a row)', probeMinutes, fmt(probeFalse, 2)));
+    table.push(line('order stream alone (adaptive)', orderMinutes, adaptiveRow ? fmt(adaptiveRow.problemsPer30, 2) : '-'));
+    table.push(line('probe and order stream (first of either)', eitherMinutes, adaptiveRow ? fmt(probeFalse + adaptiveRow.problemsPer30, 2) : '-'));
+  }
+  console.log(`\n### ${stream.name}: store probe, ${INJECTIONS} full stops of each length that also fail the probe\n`);
+  console.log(`Probe: every ${PROBE_EVERY_MIN} min, alert after ${PROBE_FAILURES_TO_ALERT} failures in a row; ${(PROBE_BLIP * 100).toFixed(1)}% of single requests fail by chance (${clean.length} false alarms in ${Math.round(days)} clean days).\n`);
+  console.log('| outage | detector | detected | median min | p90 min | false alarms / 30 d (clean) |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const row of table) console.log(row);
+  console.log(`  (probe bench: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
 if (process.argv[1]?.endsWith('detection.ts')) main().then(

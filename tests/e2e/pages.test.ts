@@ -40,6 +40,26 @@ beforeAll(async () => {
   const burst = Array.from({ length: 8 }, (_, i) => orderEvent({ to: 'failed', created_at: hoursAgo(0, 20 - i), occurred_at: hoursAgo(0, 20 - i), payment_method: 'stripe' }));
   await signed(sidecar.app, shop, 'POST', '/v1/events', { store: shop.id, events: burst }).expect(202);
   eventCount = events.length + burst.length;
+  // A day of store probes every 5 minutes, recorded as the probe records them; the checkout page
+  // answered 500 for three runs (15 minutes) two hours ago.
+  for (let minutes = 24 * 60 - 5; minutes >= 5; minutes -= 5) {
+    const at = new Date(Date.now() - minutes * 60_000);
+    const broken = minutes >= 120 && minutes < 135;
+    await sidecar.container.probes.insertRun(
+      shop.id,
+      at,
+      (['home', 'store_api', 'cart', 'checkout'] as const).map((target, i) => ({
+        target,
+        url: `https://page-shop.example/${target}`,
+        at,
+        ok: !(broken && target === 'checkout'),
+        failure: broken && target === 'checkout' ? ('http_status' as const) : null,
+        status: broken && target === 'checkout' ? 500 : 200,
+        ttfbMs: 120 + i * 40 + (minutes % 7) * 10,
+        detail: broken && target === 'checkout' ? 'HTTP 500' : 'HTTP 200',
+      })),
+    );
+  }
   await smtp.waitForMessage((m) => m.subject?.includes('Page Shop') ?? false);
   browser = await launchChromium();
 });
@@ -74,7 +94,7 @@ describe('settings page in Chromium', () => {
     for (const [width, name] of [[1280, 'desktop'], [390, 'phone']] as const) {
       const page = await open('settings', width);
       expect(await page.locator('h1').textContent()).toBe('Order Monitor settings');
-      for (const field of ['threshold_peak', 'threshold_off_peak', 'peak_start', 'peak_end', 'rad_window_size', 'rad_failure_threshold_pct', 'rad_min_orders', 'cooldown_minutes', 'max_alerts_per_day', 'alert_emails', 'mode', 'check_interval_minutes', 'timezone']) {
+      for (const field of ['threshold_peak', 'threshold_off_peak', 'peak_start', 'peak_end', 'rad_window_size', 'rad_failure_threshold_pct', 'rad_min_orders', 'cooldown_minutes', 'max_alerts_per_day', 'alert_emails', 'mode', 'check_interval_minutes', 'timezone', 'probe_enabled', 'probe_interval_minutes', 'probe_failures_to_alert']) {
         const label = await page.locator(`label[for="woom-${field}"]`).textContent();
         expect(label?.trim().length, field).toBeGreaterThan(0);
       }
@@ -172,6 +192,13 @@ describe('status page in Chromium', () => {
       const history = await page.locator('table', { has: page.locator('th', { hasText: 'Delivery' }) }).textContent();
       expect(history).toContain('owner@page-shop.example: sent');
       expect(history).toMatch(/\d of the last 10 orders failed/);
+      // Store probe: uptime per page over 24 hours and 30 days, the last run, the response-time chart.
+      const uptime = await page.locator('.woom-probe-uptime').textContent();
+      expect(uptime).toContain('Whole store (every page passed)');
+      expect(uptime).toMatch(/checkout page\s*98\.9\d%\s*98\.9\d%/);
+      expect(uptime).toMatch(/cart page\s*100\.00%\s*100\.00%/);
+      expect(await page.locator('.woom-probe-last tbody tr').count()).toBe(4);
+      expect(await page.locator('#woom-probe-chart-desc').textContent()).toMatch(/Time to first byte of each probed page over the last 24 hours .*; 3 failed probes marked/);
       expect(await seriousViolations(page)).toEqual([]);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
       await page.screenshot({ path: join(ARTIFACTS, `status-${name}.png`), fullPage: true });
@@ -192,6 +219,30 @@ describe('status page in Chromium', () => {
     expect(rows).toHaveLength(eventCount);
     expect(Object.keys(rows[0]!)).toEqual(['id', 'type', 'order_id', 'from', 'to', 'total', 'currency', 'payment_method', 'created_via', 'created_at', 'occurred_at', 'received_at']);
     expect(rows.filter((r) => r.to === 'failed').length).toBeGreaterThanOrEqual(4);
+    await page.context().close();
+  });
+
+  it('acknowledges the open alert and starts and ends maintenance with its buttons', async () => {
+    const page = await open('status', 1280);
+    await Promise.all([page.waitForLoadState('load'), page.click('.woom-acknowledge-form button')]);
+    await page.waitForSelector('.woom-outcome');
+    expect(await page.locator('.woom-outcome').textContent()).toContain('Alert acknowledged');
+    expect(await page.locator('.woom-open-alerts').textContent()).toMatch(/by page:st_\w+ at \d{4}-\d\d-\d\d \d\d:\d\d/);
+    expect((await sidecar.db('alerts').where({ store_id: shop.id, state: 'open' }).first()).acknowledged_at).not.toBeNull();
+
+    await page.fill('#woom-maintenance-minutes', '45');
+    await page.fill('#woom-maintenance-reason', 'plugin update');
+    await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("Start maintenance")')]);
+    await page.waitForSelector('.woom-maintenance-now');
+    expect(await page.locator('.woom-maintenance-now').textContent()).toContain('(plugin update)');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'status-maintenance.png'), fullPage: true });
+    await Promise.all([page.waitForLoadState('load'), page.click('button:has-text("End maintenance now")')]);
+    await page.waitForSelector('.woom-outcome');
+    expect(await page.locator('.woom-maintenance-now').count()).toBe(0);
+    const [window] = await sidecar.db('maintenance_windows').where({ store_id: shop.id });
+    expect(window.reason).toBe('plugin update');
+    expect(window.ended_at).not.toBeNull();
     await page.context().close();
   });
 

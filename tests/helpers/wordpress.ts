@@ -75,6 +75,10 @@ export interface WordPressHandle {
   connectBridge(c: { sidecarUrl: string; storeId: string; secret: string }): Promise<void>;
   /** Rows still in the bridge's outbox, by state. */
   outboxCounts(): Promise<{ pending: number; dead: number }>;
+  /** Stops the web server (`php -S`) as a crashed or stopped server would be; the database and files stay. */
+  stopServer(): Promise<void>;
+  /** Starts the web server again on the same port. */
+  startServer(): Promise<void>;
   /** The PHP server's and WordPress's debug log, for failure messages. */
   logs(): Promise<string>;
   stop(): Promise<void>;
@@ -222,26 +226,67 @@ export async function startWordPress(options: WordPressOptions = {}): Promise<Wo
   let stopped = false;
   const db = await mysql.createConnection({ ...DB });
 
+  const keep = (chunk: Buffer): void => {
+    serverLog.push(chunk.toString());
+    if (serverLog.length > 400) serverLog.splice(0, serverLog.length - 400);
+  };
+  const router = join(dir, 'router.php');
+
+  /** `php -S` on the site's port, and a watchdog that stops it if this Node process dies without stop(). */
+  const spawnServer = (): ChildProcess => {
+    if (watchdog?.pid !== undefined && watchdog.exitCode === null) watchdog.kill('SIGKILL');
+    const server = spawn('php', ['-S', `127.0.0.1:${port}`, '-t', WORDPRESS_ROOT, router], {
+      cwd: WORDPRESS_ROOT,
+      // Several workers: WP-Cron and Action Scheduler call back into the site while a request runs.
+      env: { ...process.env, PHP_CLI_SERVER_WORKERS: '4' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    server.stdout?.on('data', keep);
+    server.stderr?.on('data', keep);
+    watchdog = spawn(
+      'bash',
+      [
+        '-c',
+        'while kill -0 "$1" 2>/dev/null; do sleep 2; done; kill -TERM -- "-$2" 2>/dev/null; ' +
+          'mariadb -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS \\`$3\\`"; rm -f -- "$4"; rm -rf -- "$5"',
+        'woom-wp-watchdog',
+        String(process.pid),
+        String(server.pid),
+        dbName,
+        configFile,
+        dir,
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    watchdog.unref();
+    return server;
+  };
+
+  /** Stops `php -S` (and its workers); the database and files stay. */
+  const killServer = async (): Promise<void> => {
+    if (!proc || proc.exitCode !== null || proc.pid === undefined) return;
+    const exited = new Promise<void>((r) => proc!.once('exit', () => r()));
+    try {
+      process.kill(-proc.pid, 'SIGTERM');
+    } catch {
+      proc.kill('SIGTERM');
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+    if (proc.exitCode === null) {
+      try {
+        process.kill(-proc.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     if (watchdog?.pid !== undefined && watchdog.exitCode === null) watchdog.kill('SIGKILL');
-    if (proc && proc.exitCode === null && proc.pid !== undefined) {
-      const exited = new Promise<void>((r) => proc!.once('exit', () => r()));
-      try {
-        process.kill(-proc.pid, 'SIGTERM');
-      } catch {
-        proc.kill('SIGTERM');
-      }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (proc.exitCode === null) {
-        try {
-          process.kill(-proc.pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-    }
+    await killServer();
     await db.query(`DROP DATABASE IF EXISTS \`${dbName}\``).catch(() => undefined);
     await db.end().catch(() => undefined);
     await rm(configFile, { force: true });
@@ -259,43 +304,19 @@ export async function startWordPress(options: WordPressOptions = {}): Promise<Wo
       await symlink(join(STANDIN_DIR, 'woocommerce-standin.php'), join(contentDir, 'mu-plugins', 'woocommerce-standin.php'));
     }
     await writeFile(join(contentDir, 'themes/woom-blank/style.css'), '/*\nTheme Name: WOOM blank (tests)\n*/\n');
-    await writeFile(join(contentDir, 'themes/woom-blank/index.php'), '<?php echo "<!doctype html><title>test store</title><p>test store</p>";\n');
+    // The least a theme does: a whole HTML page with the body classes and the post's content (so the
+    // cart and checkout shortcodes render, as the store probe requests them).
+    await writeFile(
+      join(contentDir, 'themes/woom-blank/index.php'),
+      '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>test store</title></head><body <?php body_class(); ?>><p>test store</p>' +
+        '<?php while ( have_posts() ) { the_post(); echo "<main>"; the_content(); echo "</main>"; } ?></body></html>\n',
+    );
 
     await mkdir(CONFIG_DIR, { recursive: true });
     await writeFile(configFile, configSource({ dbName, contentDir, url, logFile, standinToken, options }), { mode: 0o640 });
-    const router = join(dir, 'router.php');
     await writeFile(router, routerSource(configName, contentDir));
 
-    proc = spawn('php', ['-S', `127.0.0.1:${port}`, '-t', WORDPRESS_ROOT, router], {
-      cwd: WORDPRESS_ROOT,
-      // Several workers: WP-Cron and Action Scheduler call back into the site while a request runs.
-      env: { ...process.env, PHP_CLI_SERVER_WORKERS: '4' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const keep = (chunk: Buffer): void => {
-      serverLog.push(chunk.toString());
-      if (serverLog.length > 400) serverLog.splice(0, serverLog.length - 400);
-    };
-    proc.stdout?.on('data', keep);
-    proc.stderr?.on('data', keep);
-    // If this Node process dies without stop() (a killed test run), a watchdog cleans up after it.
-    watchdog = spawn(
-      'bash',
-      [
-        '-c',
-        'while kill -0 "$1" 2>/dev/null; do sleep 2; done; kill -TERM -- "-$2" 2>/dev/null; ' +
-          'mariadb -h 127.0.0.1 -u root -e "DROP DATABASE IF EXISTS \\`$3\\`"; rm -f -- "$4"; rm -rf -- "$5"',
-        'woom-wp-watchdog',
-        String(process.pid),
-        String(proc.pid),
-        dbName,
-        configFile,
-        dir,
-      ],
-      { detached: true, stdio: 'ignore' },
-    );
-    watchdog.unref();
+    proc = spawnServer();
     await waitForHttp(`${url}/wp-login.php`, 15_000, proc);
 
     const install = await fetch(`${url}/wp-admin/install.php?step=2`, {
@@ -398,6 +419,15 @@ ${code}
       async logs(): Promise<string> {
         const debug = existsSync(logFile) ? await readFile(logFile, 'utf8') : '';
         return `--- php -S ---\n${serverLog.join('').slice(-8000)}\n--- debug.log ---\n${debug.slice(-8000)}`;
+      },
+      async stopServer(): Promise<void> {
+        await killServer();
+      },
+      async startServer(): Promise<void> {
+        // A process killed by a signal keeps exitCode null: signalCode says it is gone.
+        if (proc && proc.exitCode === null && proc.signalCode === null) return;
+        proc = spawnServer();
+        await waitForHttp(`${url}/wp-login.php`, 15_000, proc);
       },
       stop,
     };

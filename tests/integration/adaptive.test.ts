@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReplayStream, type ReplayOrder } from '../../sidecar/src/domain/replay';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 
 let sidecar: SidecarHandle;
@@ -65,5 +66,61 @@ describe('adaptive mode, live: the check service reads MariaDB and asks the same
     expect(impact.missedOrders).toBeGreaterThanOrEqual(18);
     expect(impact.missedOrders).toBeLessThanOrEqual(30);
     expect(Number(impact.missedRevenue)).toBeGreaterThan(0);
+  });
+});
+
+describe('adaptive history, live and replayed', () => {
+  it('counts the same orders per hour from MariaDB as the backtest does from a file, retried carts included', async () => {
+    const store = await sidecar.addStore({ name: 'Retry shop', url: 'https://retry.example', timezone: 'UTC' });
+    const settings = (await sidecar.container.settings.get(store.id))!;
+    const now = new Date('2026-11-20T12:00:00Z');
+    const start = now.getTime() - 30 * 3_600_000;
+    // A seeded mix: declines, declines tried again (same total and method, 1-12 minutes later: the
+    // window is 10), admin orders, orders without a total or a payment method, two at one instant.
+    let seed = 7;
+    const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const orders: ReplayOrder[] = [];
+    for (let id = 1; id <= 600; id += 1) {
+      const createdAt = new Date(start + Math.floor(rand() * 29 * 60) * MIN);
+      const failed = rand() < 0.25;
+      const total = rand() < 0.1 ? null : Math.round(rand() * 5) * 10 + 10;
+      const paymentMethod = rand() < 0.1 ? null : rand() < 0.6 ? 'stripe' : 'paypal';
+      const createdVia = rand() < 0.1 ? 'admin' : 'checkout';
+      orders.push({ orderId: id, status: failed ? 'failed' : 'processing', createdAt, total, paymentMethod, createdVia });
+      if (failed && rand() < 0.6) {
+        const again = new Date(createdAt.getTime() + Math.floor(1 + rand() * 12) * MIN);
+        orders.push({ orderId: (id += 1), status: rand() < 0.5 ? 'failed' : 'completed', createdAt: again, total, paymentMethod, createdVia });
+      }
+    }
+    orders.push({ ...orders[0]!, orderId: 10_000, createdAt: orders[0]!.createdAt });
+    await sidecar.db('orders').insert(
+      orders.map((o) => ({
+        store_id: store.id,
+        order_id: o.orderId,
+        status: o.status,
+        total: o.total,
+        payment_method: o.paymentMethod,
+        created_via: o.createdVia,
+        created_at: o.createdAt,
+        status_changed_at: o.createdAt,
+        updated_at: o.createdAt,
+      })),
+    );
+
+    const live = (await sidecar.container.orders.adaptiveFacts(store.id, settings.success_statuses, settings.failure_statuses, now)).hourly;
+    const sorted = [...orders].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    const stream = new ReplayStream(sorted, settings, null);
+    const replayed = stream.hourlyHistory();
+    const byHour = (h: typeof live) => {
+      const out: Record<number, string> = {};
+      for (let i = 0; i < h.success.length; i += 1) {
+        const counts = [h.success[i], h.failure[i], h.retriedFailure?.[i] ?? 0].map(Number);
+        if (counts.some((c) => c > 0) && h.firstHour + i < Math.floor(now.getTime() / 3_600_000)) out[h.firstHour + i] = counts.join('/');
+      }
+      return out;
+    };
+    const retried = Object.values(byHour(live)).reduce((sum, c) => sum + Number(c.split('/')[2]), 0);
+    expect(retried).toBeGreaterThan(20);
+    expect(byHour(live)).toEqual(byHour(replayed));
   });
 });

@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(async () => database?.drop());
 
-const TABLES = ['alerts', 'check_runs', 'deliveries', 'notification_channels', 'notifications', 'order_events', 'orders', 'settings_history', 'store_rest_credentials', 'store_rest_sync', 'store_settings', 'stores'];
+const TABLES = ['alerts', 'check_runs', 'deliveries', 'maintenance_windows', 'notification_channels', 'notifications', 'order_events', 'orders', 'settings_history', 'store_probes', 'store_rest_credentials', 'store_rest_sync', 'store_settings', 'stores'];
 
 async function tables(): Promise<string[]> {
   const [rows] = (await database.db.raw('SHOW TABLES')) as [Array<Record<string, string>>];
@@ -18,14 +18,14 @@ async function tables(): Promise<string[]> {
 describe('migrations', () => {
   it('run up, down and up again on real MariaDB', async () => {
     const applied = await migrateLatest(database.db);
-    expect(applied).toHaveLength(6);
+    expect(applied).toHaveLength(8);
     expect(await tables()).toEqual(TABLES);
     expect(await migrateLatest(database.db)).toEqual([]);
 
     await migrateRollbackAll(database.db);
     expect(await tables()).toEqual([]);
 
-    expect(await migrateLatest(database.db)).toHaveLength(6);
+    expect(await migrateLatest(database.db)).toHaveLength(8);
     expect(await tables()).toEqual(TABLES);
   });
 

@@ -58,3 +58,31 @@ describe('settings', () => {
     expect(mergeSettings(current, [1, 2]).ok).toBe(false);
   });
 });
+
+describe('alert lifecycle settings', () => {
+  it('default to reminders every 120 minutes, no quiet hours and no escalation', () => {
+    expect(current).toMatchObject({ reminder_interval_minutes: 120, quiet_hours_start: null, quiet_hours_end: null, escalation_minutes: 0, escalation_emails: [] });
+  });
+
+  it('take quiet hours as both or neither, HH:MM, different; empty turns them off', () => {
+    expect(mergeSettings(current, { quiet_hours_start: '22:00', quiet_hours_end: '07:00' }).ok).toBe(true);
+    const one = mergeSettings(current, { quiet_hours_start: '22:00' });
+    expect(!one.ok && one.errors).toEqual([{ field: 'quiet_hours_end', message: 'must be set too when the other quiet hours field is, or both left empty' }]);
+    const same = mergeSettings(current, { quiet_hours_start: '22:00', quiet_hours_end: '22:00' });
+    expect(!same.ok && same.errors.map((e) => e.field)).toEqual(['quiet_hours_end']);
+    const bad = mergeSettings(current, { quiet_hours_start: '10pm', quiet_hours_end: '07:00' });
+    expect(!bad.ok && bad.errors[0]).toEqual({ field: 'quiet_hours_start', message: 'must be a time of day as HH:MM, e.g. 09:00' });
+    const off = mergeSettings(current, { quiet_hours_start: '', quiet_hours_end: '' });
+    expect(off.ok && off.settings.quiet_hours_start).toBeNull();
+  });
+
+  it('ask for escalation addresses when escalation is on', () => {
+    const none = mergeSettings(current, { escalation_minutes: 30 });
+    expect(!none.ok && none.errors).toEqual([{ field: 'escalation_emails', message: 'must name at least one address when escalation_minutes is more than 0' }]);
+    expect(mergeSettings(current, { escalation_minutes: 30, escalation_emails: ['boss@shop.example'] }).ok).toBe(true);
+    const badAddress = mergeSettings(current, { escalation_emails: ['boss'] });
+    expect(!badAddress.ok && badAddress.errors[0]?.field).toBe('escalation_emails[0]');
+    const negative = mergeSettings(current, { reminder_interval_minutes: -1 });
+    expect(!negative.ok && negative.errors[0]).toEqual({ field: 'reminder_interval_minutes', message: 'must be 0 or more' });
+  });
+});

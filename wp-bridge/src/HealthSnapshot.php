@@ -38,6 +38,8 @@ final class HealthSnapshot {
 				'checkout' => $this->page( 'checkout' ),
 			),
 			'fatal_errors'         => $fatal,
+			// The sidecar's probe requests the Store API here (plain permalinks have no /wp-json/).
+			'rest_url'             => function_exists( 'get_rest_url' ) ? (string) get_rest_url() : null,
 			'wp_cron_late_seconds' => $this->wp_cron_late( $now ),
 			'action_scheduler_late_seconds' => $this->action_scheduler_late( $now ),
 		);

@@ -28,6 +28,11 @@ export interface HourlyHistory {
   firstHour: number;
   success: ArrayLike<number>;
   failure: ArrayLike<number>;
+  /**
+   * Failures whose cart was tried again (domain/failure-rate `isRetriedFailure`): the failure test counts a
+   * retried cart once, so its usual share must too. Absent: no retry is known.
+   */
+  retriedFailure?: ArrayLike<number>;
   /** Sum of the totals of successful orders that had one, and how many had one. */
   revenue: ArrayLike<number>;
   revenueOrders: ArrayLike<number>;
@@ -63,6 +68,7 @@ export function buildBaseline(history: HourlyHistory, since: Date | null, now: D
   const exposure = new Float64Array(WEEK_HOURS);
   let successes = 0;
   let failures = 0;
+  let retried = 0;
   let revenue = 0;
   let revenueOrders = 0;
   for (let h = startHour; h < asOfHour; h++) {
@@ -74,13 +80,19 @@ export function buildBaseline(history: HourlyHistory, since: Date | null, now: D
     exposure[slot] = (exposure[slot] ?? 0) + weight;
     successes += n;
     failures += at(history.failure, i);
+    if (history.retriedFailure) retried += at(history.retriedFailure, i);
     revenue += at(history.revenue, i);
     revenueOrders += at(history.revenueOrders, i);
   }
 
   const ratePerHour = smoothRates(weighted, exposure);
   const ordersPerMonth = ratePerHour.reduce((sum, r) => sum + r, 0) * ((30 * 24) / WEEK_HOURS);
-  const failureShare = Math.min(0.5, Math.max(0.005, (failures + PRIOR_FAILURE_SHARE * PRIOR_FAILURE_ORDERS) / (successes + failures + PRIOR_FAILURE_ORDERS)));
+  // Carts, not attempts: a declined customer's retries are one cart with the outcome of its last attempt.
+  const cartFailures = Math.max(0, failures - retried);
+  const failureShare = Math.min(
+    0.5,
+    Math.max(0.005, (cartFailures + PRIOR_FAILURE_SHARE * PRIOR_FAILURE_ORDERS) / (successes + cartFailures + PRIOR_FAILURE_ORDERS)),
+  );
   const baseline: Baseline = {
     asOfHour,
     timezone,

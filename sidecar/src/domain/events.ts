@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** The event contract between the WordPress bridge and the sidecar (README: "POST /v1/events"). */
 export const MAX_EVENTS_PER_REQUEST = 500;
 
-const instant = z
+export const instant = z
   .string()
   .regex(
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/,

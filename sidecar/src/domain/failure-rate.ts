@@ -61,6 +61,25 @@ export function mergeRetries(chronological: readonly OrderDetail[], isFailure: (
   return out;
 }
 
+/**
+ * For the baseline's usual failure share: which failures of a chronological run of classified customer
+ * orders were tried again (another order of the same cart within the retry window). The store's SQL
+ * counts the same (store/orders `AdaptiveOrderQueries`).
+ */
+export function retriedFailures(chronological: readonly OrderDetail[], isFailure: (o: OrderDetail) => boolean): boolean[] {
+  return chronological.map((order, i) => {
+    if (!isFailure(order)) return false;
+    for (let j = i + 1; j < chronological.length; j++) {
+      const later = chronological[j]!;
+      if (later.createdAt.getTime() - order.createdAt.getTime() > RETRY_WINDOW_MS) return false;
+      if (later.createdAt.getTime() > order.createdAt.getTime() && sameCart(order, later)) return true;
+    }
+    return false;
+  });
+}
+
+export const RETRY_WINDOW_MINUTES = RETRY_WINDOW_MS / 60_000;
+
 const sameCart = (a: OrderDetail, b: OrderDetail): boolean =>
   typeof a.total === 'number' && a.total > 0 && a.total === b.total && (a.paymentMethod ?? '') === (b.paymentMethod ?? '');
 

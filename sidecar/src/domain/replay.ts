@@ -3,7 +3,7 @@ import { buildBaseline, type Baseline, type HourlyHistory } from './baseline';
 import { detectorsToRun, isCustomerOrder, type CheckTrigger } from './checks';
 import { evaluateRollingAverage, evaluateTimeBased, severityOf, type DetectorResult, type OrderFact, type Severity } from './detectors';
 import type { OrderDetail } from './diagnosis';
-import { evaluateFailureRate, FAILURE_LOOKBACK_ORDERS } from './failure-rate';
+import { evaluateFailureRate, FAILURE_LOOKBACK_ORDERS, retriedFailures } from './failure-rate';
 import { DROP_SPAN_MINUTES, evaluateOrderFlow } from './order-flow';
 import { checkCadenceMinutes, enabledDetectors, type AnyDetectorName, type Settings } from './settings';
 import { HOUR_MS, hourIndex } from './time';
@@ -154,14 +154,17 @@ class PolicyState {
           startedAt: startOf(decision.fired),
         };
         out.problems.push(problem);
-        this.open = { id: problem.id, openedAt: now, lastNotifiedAt: decision.notify ? now : null, problem };
+        this.open = { id: problem.id, openedAt: now, lastNotifiedAt: decision.notify ? now : null, severity: problem.severity, problem };
         if (decision.notify) send('alert', problem, decision.fired);
         return;
       }
       case 'remind':
+      case 'notify':
         if (!this.open) return;
         this.open.lastNotifiedAt = now;
-        send(this.open.problem.notified ? 'reminder' : 'alert', this.open.problem, decision.fired);
+        // Like the live alert, it keeps the worst severity it was told: a change to critical is news once.
+        if (severityOf(decision.fired) === 'critical') this.open.severity = 'critical';
+        send(decision.action === 'remind' && this.open.problem.notified ? 'reminder' : 'alert', this.open.problem, decision.fired);
         return;
       case 'resolve':
         if (this.open) this.open.problem.resolvedAt = now;
@@ -226,27 +229,16 @@ export class ReplayStream {
     this.successMs = this.successTimes.map(Number);
     this.since = monitoringSince ?? (sorted[0]?.createdAt ?? null);
 
-    const firstHour = sorted.length ? hourIndex(sorted[0]!.createdAt) : 0;
-    const hours = sorted.length ? hourIndex(sorted[sorted.length - 1]!.createdAt) - firstHour + 1 : 0;
-    const success = new Float64Array(hours);
-    const failure = new Float64Array(hours);
-    const revenue = new Float64Array(hours);
-    const revenueOrders = new Float64Array(hours);
-    for (const o of customer) {
-      const i = hourIndex(o.createdAt) - firstHour;
-      if (isSuccess(o)) {
-        success[i] = (success[i] ?? 0) + 1;
-        if (typeof o.total === 'number' && Number.isFinite(o.total)) {
-          revenue[i] = (revenue[i] ?? 0) + o.total;
-          revenueOrders[i] = (revenueOrders[i] ?? 0) + 1;
-        }
-      } else if (isFailure(o)) failure[i] = (failure[i] ?? 0) + 1;
-    }
-    this.hourly = { firstHour, success, failure, revenue, revenueOrders };
+    this.hourly = hourlyHistoryOf(sorted, this.customerClassified, settings);
   }
 
   get length(): number {
     return this.all.length;
+  }
+
+  /** What the baseline learns from; the live sidecar reads the same counts from MariaDB. */
+  hourlyHistory(): HourlyHistory {
+    return this.hourly;
   }
 
   createdAtMs(index: number): number {
@@ -307,4 +299,38 @@ export class ReplayStream {
     }
     return results;
   }
+}
+
+/**
+ * Customer orders per UTC hour, as the live sidecar's SQL counts them (store/orders `AdaptiveOrderQueries`):
+ * `sorted` in creation order, `customerClassified` its customer orders that are a success or a failure.
+ */
+export function hourlyHistoryOf(sorted: readonly ReplayOrder[], customerClassified: readonly OrderDetail[], settings: Settings): HourlyHistory {
+  const isSuccess = (o: { status: string }) => settings.success_statuses.includes(o.status);
+  const isFailure = (o: { status: string }) => settings.failure_statuses.includes(o.status);
+  const customer = sorted.filter(isCustomerOrder);
+  const firstHour = sorted.length ? hourIndex(sorted[0]!.createdAt) : 0;
+  const hours = sorted.length ? hourIndex(sorted[sorted.length - 1]!.createdAt) - firstHour + 1 : 0;
+  const success = new Float64Array(hours);
+  const failure = new Float64Array(hours);
+  const retriedFailure = new Float64Array(hours);
+  const revenue = new Float64Array(hours);
+  const revenueOrders = new Float64Array(hours);
+  for (const o of customer) {
+    const i = hourIndex(o.createdAt) - firstHour;
+    if (isSuccess(o)) {
+      success[i] = (success[i] ?? 0) + 1;
+      if (typeof o.total === 'number' && Number.isFinite(o.total)) {
+        revenue[i] = (revenue[i] ?? 0) + o.total;
+        revenueOrders[i] = (revenueOrders[i] ?? 0) + 1;
+      }
+    } else if (isFailure(o)) failure[i] = (failure[i] ?? 0) + 1;
+  }
+  const retried = retriedFailures(customerClassified, isFailure);
+  customerClassified.forEach((o, k) => {
+    if (!retried[k]) return;
+    const i = hourIndex(o.createdAt) - firstHour;
+    retriedFailure[i] = (retriedFailure[i] ?? 0) + 1;
+  });
+  return { firstHour, success, failure, retriedFailure, revenue, revenueOrders };
 }

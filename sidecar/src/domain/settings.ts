@@ -18,6 +18,9 @@ const number = (min: number, max: number) =>
 const wholeNumber = (min: number, max: number) => number(min, max).int('must be a whole number');
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, e.g. 09:00');
+/** Quiet hours are optional: an empty field or null turns them off. */
+const optionalClock = z.preprocess((value) => (value === '' ? null : value), clock.nullable());
+const emailList = z.array(z.email('must be an e-mail address')).max(20);
 const status = z
   .string()
   .regex(/^[a-z0-9_-]{1,40}$/, 'must be a WooCommerce status name without "wc-", e.g. failed');
@@ -52,12 +55,34 @@ export const settingsSchema = z
     max_alerts_per_day: wholeNumber(1, 1000),
     // Adaptive mode's one knob: the false alarms a month the admin accepts; its tests are calibrated to it.
     false_alarms_per_month: number(0.1, 100),
-    alert_emails: z.array(z.email('must be an e-mail address')).max(20),
+    alert_emails: emailList,
+    // Alert lifecycle (README, "Alert lifecycle"): how often an open problem is reminded (0: never),
+    // the store's quiet hours (warnings wait, critical goes through), and a second list told when nobody
+    // acknowledges in time (0: off).
+    reminder_interval_minutes: wholeNumber(0, 10_080),
+    quiet_hours_start: optionalClock,
+    quiet_hours_end: optionalClock,
+    escalation_minutes: wholeNumber(0, 10_080),
+    escalation_emails: emailList,
+    // The store probe (README, "Store probe"): requests the store's pages every interval, alerting after
+    // this many failures in a row. One request per page per run: never more than one a minute to a URL.
+    probe_enabled: z.boolean({ error: 'must be true or false' }),
+    probe_interval_minutes: wholeNumber(1, 1440),
+    probe_failures_to_alert: wholeNumber(1, 20),
   })
   .strict()
   .superRefine((settings, ctx) => {
     if (parseClock(settings.peak_start) === parseClock(settings.peak_end)) {
       ctx.addIssue({ code: 'custom', path: ['peak_end'], message: 'must differ from peak_start' });
+    }
+    if ((settings.quiet_hours_start === null) !== (settings.quiet_hours_end === null)) {
+      const missing = settings.quiet_hours_start === null ? 'quiet_hours_start' : 'quiet_hours_end';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'must be set too when the other quiet hours field is, or both left empty' });
+    } else if (settings.quiet_hours_start !== null && settings.quiet_hours_start === settings.quiet_hours_end) {
+      ctx.addIssue({ code: 'custom', path: ['quiet_hours_end'], message: 'must differ from quiet_hours_start' });
+    }
+    if (settings.escalation_minutes > 0 && settings.escalation_emails.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['escalation_emails'], message: 'must name at least one address when escalation_minutes is more than 0' });
     }
     if (settings.rad_min_orders > settings.rad_window_size) {
       ctx.addIssue({
@@ -98,6 +123,14 @@ export function defaultSettings(timezone: string): Settings {
     max_alerts_per_day: 6,
     false_alarms_per_month: 1,
     alert_emails: [],
+    reminder_interval_minutes: 120,
+    quiet_hours_start: null,
+    quiet_hours_end: null,
+    escalation_minutes: 0,
+    escalation_emails: [],
+    probe_enabled: true,
+    probe_interval_minutes: 5,
+    probe_failures_to_alert: 2,
   };
 }
 

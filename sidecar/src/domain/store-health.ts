@@ -9,6 +9,8 @@ export const healthSnapshotSchema = z.object({
   gateways_available: z.array(z.string()).optional(),
   pages: z.object({ shop: page.optional(), cart: page.optional(), checkout: page.optional() }).optional(),
   fatal_errors: z.number().int().min(0).optional(),
+  /** The REST API's root as WordPress builds it (`/wp-json/`, or `/?rest_route=/` without pretty permalinks). */
+  rest_url: z.string().nullish(),
   wp_cron_late_seconds: z.number().min(0).nullish(),
   action_scheduler_late_seconds: z.number().min(0).nullish(),
 });

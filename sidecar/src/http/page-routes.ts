@@ -3,6 +3,8 @@ import type { FieldError, Settings } from '../domain/settings';
 import { DETECTOR_LABELS } from '../domain/detectors';
 import { formatLocal, localDate } from '../domain/time';
 import type { StatusService } from '../services/status-service';
+import type { Acknowledgements } from '../services/acknowledgements';
+import type { MaintenanceWindows } from '../services/maintenance-windows';
 import type { StoreRegistry } from '../services/store-registry';
 import { ThresholdSuggestions } from '../services/threshold-suggestions';
 import type { SettingsRepository } from '../store/settings';
@@ -13,17 +15,32 @@ import type { ReportRepository } from '../store/reports';
 import { sendInvalid } from './errors';
 import { parsePeriod } from './period';
 import { hourlyChart } from './status-chart';
+import { probeSection } from './probe-view';
+import type { ProbeRepository } from '../store/probes';
 import { formToSettingsChange, readForm, type FormValues } from './settings-form';
 
 export interface PageRouteDeps {
   pages: TemplateSet;
+  acknowledgements: Acknowledgements;
+  maintenanceService: MaintenanceWindows;
   settings: SettingsRepository;
   registry: StoreRegistry;
   status: StatusService;
   reports: ReportRepository;
+  /** The store probe's results (README: "Store probe"). */
+  probes?: ProbeRepository;
 }
 
-const DETECTOR_NAMES: Record<string, string> = { ...DETECTOR_LABELS, reporting: 'WordPress reporting', health: 'Store health' };
+interface StatusFormOutcome {
+  notice?: string;
+  error?: string;
+  /** Field errors of the maintenance form, by field. */
+  errors?: Record<string, string>;
+  /** What the admin typed, kept when it was refused. */
+  minutes?: string;
+}
+
+const DETECTOR_NAMES: Record<string, string> = { ...DETECTOR_LABELS, reporting: 'WordPress reporting', health: 'Store health', probe: 'Store probe' };
 
 /**
  * Links inside a fragment. The sidecar's own path works when the page is opened directly; a host that
@@ -69,17 +86,19 @@ function settingsView(settings: Settings, submitted: FormValues | null, errors: 
   const value = (field: keyof Settings): string => {
     if (submitted && typeof submitted[field] === 'string') return submitted[field] as string;
     const current = settings[field];
-    return Array.isArray(current) ? current.join(', ') : String(current);
+    return Array.isArray(current) ? current.join(', ') : current === null ? '' : String(current);
   };
   const chosen = (field: 'peak_weekdays' | 'failure_statuses'): string[] =>
     submitted ? ((submitted[`${field}[]`] as string[] | undefined) ?? []) : settings[field].map(String);
-  const errorOf = Object.fromEntries(errors.map((e) => [e.field, e.message]));
+  // A list's error ("escalation_emails[1]") is shown beside the list's one field.
+  const errorOf = Object.fromEntries(errors.map((e) => [e.field.replace(/\[\d+\]$/, ''), e.message]));
   const failureOptions = [...new Set(['failed', 'cancelled', ...settings.failure_statuses])];
   return {
     saved,
     hasErrors: errors.length > 0,
     errors: errorOf,
     enabled: submitted ? submitted.enabled === '1' : settings.enabled,
+    probeEnabled: submitted && typeof submitted.probe_enabled === 'string' ? submitted.probe_enabled === '1' : settings.probe_enabled,
     fields: Object.fromEntries(
       (Object.keys(settings) as Array<keyof Settings>).map((field) => [field, value(field)]),
     ),
@@ -125,7 +144,8 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     await renderSettings(req, res, 200, result.settings, null, [], true);
   });
 
-  router.get('/status', async (req, res) => {
+  /** The status page; `outcome` is what a posted form did (a notice, or errors beside its fields). */
+  const renderStatus = async (req: Request, res: Response, code: number, outcome: StatusFormOutcome = {}) => {
     const store = req.store!;
     const settings = (await deps.settings.get(store.id))!;
     const now = new Date();
@@ -135,12 +155,35 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       deps.reports.recentFailedOrders(store.id, settings.failure_statuses, 20),
       deps.status.alertHistory(store.id, 50),
     ]);
+    const probe = deps.probes ? await probeSection(deps.probes, store.id, settings, now) : null;
     const local = (iso: string | Date | null | undefined) =>
       iso ? formatLocal(typeof iso === 'string' ? new Date(iso) : iso, settings.timezone) : 'never';
     const link = linkTo(req);
     const today = localDate(now, settings.timezone);
-    send(req, res, 200, 'status', {
+    const windowLocal = (w: { starts_at: string; ends_at: string; reason: string | null; id: number; created_by: string }) => ({
+      ...w,
+      from: local(w.starts_at),
+      until: local(w.ends_at),
+    });
+    send(req, res, code, 'status', {
       ...status,
+      outcome,
+      openAlertList: status.open_alerts.map((a) => ({
+        id: a.id,
+        at: local(a.opened_at),
+        detector: a.detector
+          .split(',')
+          .map((d) => DETECTOR_NAMES[d] ?? d)
+          .join(' + '),
+        severity: a.severity,
+        acknowledgedAt: a.acknowledged_at ? local(a.acknowledged_at) : null,
+        acknowledgedBy: a.acknowledged_by,
+        escalatedAt: a.escalated_at ? local(a.escalated_at) : null,
+        told: a.last_notified_at !== null,
+      })),
+      maintenanceNow: status.maintenance.current ? windowLocal(status.maintenance.current) : null,
+      maintenanceNext: status.maintenance.upcoming.map(windowLocal),
+      maintenanceMinutes: outcome.minutes ?? '60',
       detectorList: Object.entries(status.detectors).map(([name, d]) => ({ name: DETECTOR_NAMES[name] ?? name, ...d })),
       lastOrderAt: local(status.last_order?.created_at),
       lastCheckAt: local(status.last_check?.ran_at),
@@ -155,6 +198,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       openAlertAt: local(status.open_alert?.opened_at),
       openAlertDetector: status.open_alert?.detector.split(',').map((d) => DETECTOR_NAMES[d] ?? d).join(' + '),
       chart: hourlyChart(counts, settings, now),
+      probe,
       failedOrders: failed.map((o) => ({
         ...o,
         at: local(o.createdAt),
@@ -180,6 +224,45 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
         to: today,
       },
     });
+  };
+
+  router.get('/status', async (req, res) => renderStatus(req, res, 200));
+
+  // The status page's buttons: acknowledge an alert, start or end maintenance. Like the settings form, a
+  // host posts the form body as it came; `op` says which button it was.
+  router.post('/status', async (req, res) => {
+    const form = readForm(req.rawBody ?? '');
+    const actor = req.get('X-Woom-Actor')?.trim() || `page:${req.store!.id}`;
+    const storeId = req.store!.id;
+    const op = typeof form.op === 'string' ? form.op : '';
+    if (op === 'acknowledge') {
+      const alertId = Number(form.alert_id);
+      const done = Number.isSafeInteger(alertId) ? await deps.acknowledgements.byStore(storeId, alertId, actor) : { result: 'not_found' as const };
+      if (done.result === 'not_found') return renderStatus(req, res, 404, { error: 'That alert does not exist for this store.' });
+      const notice =
+        done.result === 'acknowledged'
+          ? 'Alert acknowledged: no more reminders or escalation for it; the resolved notice still goes out.'
+          : done.result === 'resolved'
+            ? 'That alert is already resolved.'
+            : `That alert was already acknowledged by ${done.alert.acknowledgedBy ?? 'someone'}.`;
+      return renderStatus(req, res, 200, { notice });
+    }
+    if (op === 'maintenance_start') {
+      const minutes = typeof form.minutes === 'string' ? form.minutes.trim() : '';
+      const reason = typeof form.reason === 'string' ? form.reason : '';
+      const body = { minutes: minutes === '' ? undefined : Number(minutes), ...(reason.trim() ? { reason } : {}) };
+      const started = Number.isNaN(body.minutes)
+        ? { ok: false as const, errors: [{ field: 'minutes', message: 'must be a number' }] }
+        : await deps.maintenanceService.start(storeId, body, actor);
+      if (!started.ok) return renderStatus(req, res, 400, { errors: Object.fromEntries(started.errors.map((e) => [e.field, e.message])), minutes });
+      return renderStatus(req, res, 200, { notice: 'Maintenance started: alerts are recorded but nothing is sent until it ends.' });
+    }
+    if (op === 'maintenance_end') {
+      const ended = await deps.maintenanceService.end(storeId, Number(form.window_id), actor);
+      if (!ended) return renderStatus(req, res, 404, { error: 'That maintenance window is already over.' });
+      return renderStatus(req, res, 200, { notice: 'Maintenance ended: alerts are sent again from the next check.' });
+    }
+    renderStatus(req, res, 400, { error: 'Unknown action.' });
   });
 
   router.get('/export/alerts.csv', async (req, res) => {

@@ -23,8 +23,12 @@ const NUMBER_FIELDS = [
   'cooldown_minutes',
   'max_alerts_per_day',
   'false_alarms_per_month',
+  'reminder_interval_minutes',
+  'escalation_minutes',
+  'probe_interval_minutes',
+  'probe_failures_to_alert',
 ] as const;
-const TEXT_FIELDS = ['mode', 'timezone', 'peak_start', 'peak_end'] as const;
+const TEXT_FIELDS = ['mode', 'timezone', 'peak_start', 'peak_end', 'quiet_hours_start', 'quiet_hours_end'] as const;
 
 const list = (value: string | string[] | undefined): string[] =>
   (Array.isArray(value) ? value : (value ?? '').split(/[\s,;]+/)).map((s) => s.trim()).filter(Boolean);
@@ -48,6 +52,9 @@ export function formToSettingsChange(form: FormValues): { change: Record<string,
   change.failure_statuses = list(form['failure_statuses[]']);
   if (form.success_statuses !== undefined) change.success_statuses = list(form.success_statuses);
   if (form.alert_emails !== undefined) change.alert_emails = list(form.alert_emails);
+  if (form.escalation_emails !== undefined) change.escalation_emails = list(form.escalation_emails);
+  // The probe's checkbox follows a hidden "0" of the same name: unticked posts "0", a form without it keeps the setting.
+  if (form.probe_enabled !== undefined) change.probe_enabled = form.probe_enabled === '1' || form.probe_enabled === 'on';
   return { change, errors };
 }
 

@@ -37,19 +37,28 @@ export interface ImpactFacts {
   missedRevenue: number | null;
 }
 
+/** An alert, a reminder of it, or its escalation: the problem as it stands. */
+export interface AlertNoticeContent {
+  kind: 'alert' | 'reminder' | 'escalation';
+  store: StoreFacts;
+  recipients: string[];
+  alertId: number;
+  severity: Severity;
+  headline: string;
+  findings: DetectorFinding[];
+  checkedAt: string;
+  openedAt: string;
+  links: Links;
+  /** A warning that became critical: told at once as news (domain/alert-policy). */
+  upgradedFrom?: Severity;
+  /** Escalation: nobody acknowledged it this long after the first notice to these recipients. */
+  escalation?: { minutes: number; firstNotifiedAt: string; firstRecipients: string[] };
+  /** An order drop while the store probe fails: what the probe sees (domain/probe explainOrderDrop). */
+  probe?: string;
+}
+
 export type NotificationContent =
-  | {
-      kind: 'alert' | 'reminder';
-      store: StoreFacts;
-      recipients: string[];
-      alertId: number;
-      severity: Severity;
-      headline: string;
-      findings: DetectorFinding[];
-      checkedAt: string;
-      openedAt: string;
-      links: Links;
-    }
+  | AlertNoticeContent
   | {
       kind: 'resolved';
       store: StoreFacts;
@@ -166,13 +175,13 @@ const minutesOf = (r: { windowStart: Date; windowEnd: Date }) =>
   Math.round((r.windowEnd.getTime() - r.windowStart.getTime()) / 60_000);
 
 export function alertContent(
-  kind: 'alert' | 'reminder',
+  kind: 'alert' | 'reminder' | 'escalation',
   store: StoreIdentity,
   settings: Settings,
   alert: { id: number; openedAt: Date },
   fired: readonly DetectorResult[],
   now: Date,
-): NotificationContent {
+): AlertNoticeContent {
   return {
     kind,
     ...audience(store, settings),
@@ -182,6 +191,28 @@ export function alertContent(
     findings: fired.map((result) => findingOf(result, settings.timezone)),
     checkedAt: formatLocal(now, settings.timezone),
     openedAt: formatLocal(alert.openedAt, settings.timezone),
+  };
+}
+
+/**
+ * The escalation notice: the alert as it stands, for the second list (`escalation_emails`) only; the
+ * first recipients keep their reminders, so they are not told twice.
+ */
+export function escalationContent(
+  store: StoreIdentity,
+  settings: Settings,
+  alert: { id: number; openedAt: Date; firstNotifiedAt: Date },
+  fired: readonly DetectorResult[],
+  now: Date,
+): NotificationContent {
+  return {
+    ...alertContent('escalation', store, settings, alert, fired, now),
+    recipients: [...settings.escalation_emails],
+    escalation: {
+      minutes: settings.escalation_minutes,
+      firstNotifiedAt: formatLocal(alert.firstNotifiedAt, settings.timezone),
+      firstRecipients: [...settings.alert_emails],
+    },
   };
 }
 

@@ -12,6 +12,8 @@ export interface Delivery {
   notificationId: number;
   content: AnyNotificationContent;
   message: OutgoingMessage;
+  /** This recipient's signed acknowledge link, when the notice can be acknowledged. */
+  ackUrl?: string | null;
 }
 
 /** Where one copy goes: an e-mail address, or a channel's URL (and a webhook's signing key). */

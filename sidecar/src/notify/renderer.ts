@@ -1,10 +1,11 @@
 import { TemplateSet } from '../templates';
 import type { NotificationContent } from './content';
 import type { HealthContent } from './health-content';
+import type { ProbeContent } from './probe-content';
 import type { ReportingContent } from './reporting-content';
 
 /** Every kind of notification the sidecar sends. */
-export type AnyNotificationContent = NotificationContent | ReportingContent | HealthContent;
+export type AnyNotificationContent = NotificationContent | ReportingContent | HealthContent | ProbeContent;
 import type { OutgoingMessage } from './notifier';
 
 /** Notification e-mails from templates/emails, as HTML and plain text. */
@@ -15,12 +16,14 @@ export class EmailRenderer {
     this.templates = new TemplateSet(templatesDir, 'emails');
   }
 
-  render(content: AnyNotificationContent): OutgoingMessage {
-    const template = content.kind === 'reminder' ? 'alert' : content.kind;
+  /** `ackUrl`: this recipient's signed acknowledge link, for the notices that can be acknowledged. */
+  render(content: AnyNotificationContent, ackUrl: string | null = null): OutgoingMessage {
+    const template = content.kind === 'reminder' || content.kind === 'escalation' ? 'alert' : content.kind;
+    const context = { ...content, ackUrl };
     return {
       subject: subjectOf(content),
-      html: this.templates.render(`${template}.html`, content),
-      text: this.templates.render(`${template}.text`, content),
+      html: this.templates.render(`${template}.html`, context),
+      text: this.templates.render(`${template}.text`, context),
     };
   }
 }
@@ -36,13 +39,19 @@ function subjectOf(content: AnyNotificationContent): string {
       return `[WOOM CRITICAL] Checkout cannot work at ${store}: ${content.problems[0] ?? ''}`.trim();
     case 'health_resolved':
       return `[WOOM] Resolved: checkout can work again at ${store}`;
+    case 'probe':
+      return `[WOOM CRITICAL] Store probe: ${content.headline} at ${store}`;
+    case 'probe_resolved':
+      return `[WOOM] Resolved: the store probe passes again at ${store} (${content.headline})`;
     case 'test':
       return `[WOOM] Test notification for ${store}`;
     case 'resolved':
       return `[WOOM] Resolved: orders are back to normal at ${store}`;
     case 'reminder':
       return `[WOOM ${content.severity.toUpperCase()}] Still ongoing: ${content.headline} at ${store}`;
+    case 'escalation':
+      return `[WOOM ${content.severity.toUpperCase()}] Escalated, not acknowledged: ${content.headline} at ${store}`;
     case 'alert':
-      return `[WOOM ${content.severity.toUpperCase()}] ${content.headline} at ${store}`;
+      return `[WOOM ${content.severity.toUpperCase()}] ${content.upgradedFrom ? 'Now critical: ' : ''}${content.headline} at ${store}`;
   }
 }

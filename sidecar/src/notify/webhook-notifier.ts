@@ -12,13 +12,14 @@ export class WebhookNotifier implements Notifier {
 
   constructor(private readonly timeoutMs: number) {}
 
-  async send({ notificationId, content, message }: Delivery, target: Target, now = new Date()): Promise<DeliveryReceipt> {
+  async send({ notificationId, content, message, ackUrl }: Delivery, target: Target, now = new Date()): Promise<DeliveryReceipt> {
     const body = JSON.stringify({
       event: `woom.${content.kind}`,
       notification_id: notificationId,
       subject: message.subject,
       text: message.text,
       sent_at: now.toISOString(),
+      ...(ackUrl ? { acknowledge_url: ackUrl } : {}),
       notification: content,
     });
     const timestamp = String(Math.floor(now.getTime() / 1000));

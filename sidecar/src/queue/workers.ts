@@ -4,10 +4,11 @@ import type { Metrics } from '../metrics';
 import type { CheckService } from '../services/check-service';
 import type { OrderRecovery } from '../services/order-recovery';
 import type { HealthMonitor } from '../services/health-monitor';
+import type { ProbeMonitor } from '../services/probe-monitor';
 import type { ReportingMonitor } from '../services/reporting-monitor';
 import type { NotificationService } from '../services/notification-service';
 import { CAPPED_BACKOFF, cappedBackoff, type RetryPolicy } from './notification-queue';
-import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, RECOVERY_JOB, type CheckJobData, type NotifyJobData } from './names';
+import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, PROBE_QUEUE, RECOVERY_JOB, type CheckJobData, type NotifyJobData, type ProbeJobData } from './names';
 
 export interface WorkerDeps {
   connection: ConnectionOptions;
@@ -16,6 +17,7 @@ export interface WorkerDeps {
   recovery: OrderRecovery;
   reporting: ReportingMonitor;
   health: HealthMonitor;
+  probes: ProbeMonitor;
   metrics: Metrics;
   retry: RetryPolicy;
   notifications: NotificationService;
@@ -63,11 +65,17 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
       settings: { backoffStrategy: (attemptsMade, type) => (type === CAPPED_BACKOFF ? backoff(attemptsMade) : deps.retry.backoffMs) },
     },
   );
-  for (const worker of [checkWorker, notifyWorker]) {
+  // Probes wait on other sites' answers (up to 10 s a request): their own queue, so checks never queue behind them.
+  const probeWorker = new Worker<ProbeJobData>(PROBE_QUEUE, async (job) => deps.probes.run(job.data.storeId), {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: 8,
+  });
+  for (const worker of [checkWorker, notifyWorker, probeWorker]) {
     worker.on('error', (error) => deps.log.warn({ queue: worker.name, err: error.message }, 'worker error'));
     worker.on('failed', (job, error) =>
       deps.log.warn({ queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed'),
     );
   }
-  return [checkWorker, notifyWorker];
+  return [checkWorker, notifyWorker, probeWorker];
 }

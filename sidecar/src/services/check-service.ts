@@ -14,9 +14,12 @@ import { evaluateFailureRate } from '../domain/failure-rate';
 import { impactOf } from '../domain/impact';
 import { evaluateOrderFlow } from '../domain/order-flow';
 import type { AnyDetectorName, Settings } from '../domain/settings';
-import { alertContent, findingOf, resolvedContent, type ImpactFacts, type NotificationContent } from '../notify/content';
-import { AlertRepository } from '../store/alerts';
+import { inMaintenance } from '../domain/maintenance';
+import { alertContent, escalationContent, findingOf, resolvedContent, type ImpactFacts, type NotificationContent } from '../notify/content';
+import { AlertRepository, type AlertRecord } from '../store/alerts';
+import type { MaintenanceRepository } from '../store/maintenance';
 import type { NotificationRepository } from '../store/notifications';
+import { withProbeExplanation } from '../notify/probe-content';
 import type { OrderRepository } from '../store/orders';
 import type { SettingsRepository } from '../store/settings';
 import type { StoreRecord, StoreRepository } from '../store/stores';
@@ -39,6 +42,9 @@ export interface CheckServiceDeps {
   orders: OrderRepository;
   alerts: AlertRepository;
   notifications: NotificationRepository;
+  maintenance: MaintenanceRepository;
+  /** What the store probe sees while an order alert fires ("the checkout page has returned 500 since ..."). */
+  probeExplanation?: (storeId: string, firedDetectors: string[], timezone: string) => Promise<string | null>;
   /** Hands new notifications to delivery; a failure here is caught up by the pending sweep. */
   dispatch: (notificationIds: number[]) => Promise<void>;
   log: Logger;
@@ -106,7 +112,7 @@ export class CheckService {
   }
 
   async run(storeId: string, trigger: CheckTrigger, now = new Date()): Promise<CheckOutcome | null> {
-    const { stores, settings: settingsRepo, db, alerts, notifications, log } = this.deps;
+    const { stores, settings: settingsRepo, db, alerts, notifications, maintenance, log } = this.deps;
     const store = await stores.find(storeId);
     const settings = store ? await settingsRepo.get(storeId) : null;
     if (!store || !settings) return null;
@@ -120,11 +126,14 @@ export class CheckService {
     }
     const alertOpen = settings.mode === 'adaptive' && (await alerts.openAlert(storeId)) !== null;
     const evaluations = await this.evaluate(store, settings, now, detectors, alertOpen);
+    const breached = evaluations.filter((r) => r.breached).map((r) => r.detector);
+    const probeNote = breached.length > 0 ? ((await this.deps.probeExplanation?.(storeId, breached, settings.timezone)) ?? null) : null;
 
     const { decision, alertId, notificationIds } = await db.transaction(async (trx) => {
       if (!(await alerts.lockStore(trx, storeId))) return { decision: null, alertId: null, notificationIds: [] };
       const open = await alerts.openAlert(storeId, trx);
       const stats = await notifications.alertingStats(trx, storeId, now);
+      const windows = await maintenance.currentAndUpcoming(storeId, now, trx);
       const decision = decideAlert({
         now,
         settings,
@@ -132,8 +141,9 @@ export class CheckService {
         openAlert: AlertRepository.openAlertFacts(open),
         lastNotifiedAt: stats.lastNotifiedAt,
         notificationsLast24h: stats.last24h,
+        inMaintenance: inMaintenance(windows, now),
       });
-      const applied = await this.apply(trx, decision, store, settings, open?.detector ?? '', open?.openedAt ?? now, now, open?.details ?? {});
+      const applied = await this.apply(trx, decision, store, settings, open, now, probeNote);
       await alerts.recordCheckRun(trx, {
         storeId,
         ranAt: now,
@@ -141,7 +151,7 @@ export class CheckService {
         mode: settings.mode,
         results: evaluations,
         decision: decision.action,
-        heldBy: 'heldBy' in decision ? decision.heldBy : null,
+        heldBy: heldByOf(decision),
         alertId: applied.alertId,
       });
       return { decision, ...applied };
@@ -161,7 +171,7 @@ export class CheckService {
         mode: settings.mode,
         results: evaluations.map((r) => ({ detector: r.detector, breached: r.breached, summary: r.summary })),
         decision: decision.action,
-        heldBy: 'heldBy' in decision ? decision.heldBy : undefined,
+        heldBy: heldByOf(decision) ?? undefined,
         alertId,
       },
       'check run',
@@ -174,15 +184,21 @@ export class CheckService {
     decision: AlertDecision,
     store: StoreRecord,
     settings: Settings,
-    openDetector: string,
-    openedAt: Date,
+    open: AlertRecord | null,
     now: Date,
-    openDetails: Record<string, unknown>,
+    probeNote: string | null = null,
   ): Promise<{ alertId: number | null; notificationIds: number[] }> {
     const { alerts, notifications } = this.deps;
-    const notify = async (alertId: number, content: NotificationContent) => [
-      await notifications.create(trx, { storeId: store.id, alertId, kind: content.kind, content, createdAt: now }),
-    ];
+    const openedAt = open?.openedAt ?? now;
+    const notify = async (alertId: number, content: NotificationContent) =>
+      notifications.create(trx, { storeId: store.id, alertId, kind: content.kind, content: withProbeExplanation(content, probeNote), createdAt: now });
+    // Escalation is decided beside a reminder or a hold; the conditional update makes it happen once
+    // even if a retried job or a second sidecar got here too.
+    const escalate = async (alertId: number, fired: DetectorResult[]): Promise<number[]> => {
+      if (!open || !(await alerts.markEscalated(trx, alertId, now))) return [];
+      const content = escalationContent(store, settings, { id: alertId, openedAt, firstNotifiedAt: open.firstNotifiedAt ?? openedAt }, fired, now);
+      return [await notify(alertId, content)];
+    };
     switch (decision.action) {
       case 'none':
         return { alertId: null, notificationIds: [] };
@@ -197,25 +213,34 @@ export class CheckService {
         });
         if (!decision.notify) return { alertId, notificationIds: [] };
         const content = alertContent('alert', store, settings, { id: alertId, openedAt: now }, decision.fired, now);
-        return { alertId, notificationIds: await notify(alertId, content) };
+        return { alertId, notificationIds: [await notify(alertId, content)] };
       }
+      case 'notify':
       case 'remind': {
-        await alerts.markNotified(trx, decision.alertId, now, severityOf(decision.fired));
-        const content = alertContent('reminder', store, settings, { id: decision.alertId, openedAt }, decision.fired, now);
-        return { alertId: decision.alertId, notificationIds: await notify(decision.alertId, content) };
+        const severity = severityOf(decision.fired);
+        await alerts.markNotified(trx, decision.alertId, now, severity, decision.action === 'notify' && decision.reason === 'released');
+        const kind = decision.action === 'remind' ? 'reminder' : 'alert';
+        const content = alertContent(kind, store, settings, { id: decision.alertId, openedAt }, decision.fired, now);
+        if (decision.action === 'notify' && decision.reason === 'upgrade') content.upgradedFrom = 'warning';
+        const ids = [await notify(decision.alertId, content)];
+        if (decision.escalate) ids.push(...(await escalate(decision.alertId, decision.fired)));
+        return { alertId: decision.alertId, notificationIds: ids };
       }
       case 'hold':
-        return { alertId: decision.alertId, notificationIds: [] };
+        return { alertId: decision.alertId, notificationIds: decision.escalate ? await escalate(decision.alertId, decision.fired) : [] };
       case 'resolve': {
         const resolved = await alerts.resolve(trx, decision.alertId, now);
-        if (!resolved || !decision.notify) return { alertId: decision.alertId, notificationIds: [] };
-        const impact = await this.impact(store, settings, problemStart(openDetails, openedAt), now).catch(() => null);
-        const content = resolvedContent(store, settings, { id: decision.alertId, openedAt, detector: openDetector }, now, impact);
-        return { alertId: decision.alertId, notificationIds: await notify(decision.alertId, content) };
+        if (!resolved || !decision.notify || !open) return { alertId: decision.alertId, notificationIds: [] };
+        const impact = await this.impact(store, settings, problemStart(open.details, openedAt), now).catch(() => null);
+        const content = resolvedContent(store, settings, { id: decision.alertId, openedAt, detector: open.detector }, now, impact);
+        return { alertId: decision.alertId, notificationIds: [await notify(decision.alertId, content)] };
       }
     }
   }
 }
+
+/** Why nothing was sent, as check_runs.held_by records it. */
+const heldByOf = (decision: AlertDecision): string | null => ('heldBy' in decision ? (decision.heldBy ?? null) : null);
 
 /**
  * When the problem began, from what the detectors recorded at opening: the last successful order before a

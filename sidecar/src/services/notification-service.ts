@@ -5,6 +5,7 @@ import { DeliveryError, type Notifier, type Target } from '../notify/notifier';
 import type { EmailRenderer } from '../notify/renderer';
 import type { ChannelRepository } from '../store/channels';
 import type { DeliveryRecord, DeliveryStatus, NotificationRepository } from '../store/notifications';
+import type { Acknowledgements } from './acknowledgements';
 
 export interface DeliveryOutcome {
   ok: boolean;
@@ -27,6 +28,8 @@ export class NotificationService {
     private readonly renderer: EmailRenderer,
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    /** Puts each recipient's signed acknowledge link in the notices that can be acknowledged. */
+    private readonly acknowledgements: Acknowledgements | null = null,
   ) {
     this.notifiers = new Map(notifiers.map((n) => [n.channel, n]));
   }
@@ -58,11 +61,14 @@ export class NotificationService {
 
     const previous = await this.notifications.deliveries([notificationId]);
     const done = new Set(previous.filter((d) => d.status !== 'retrying').map((d) => d.recipient));
-    const delivery = { notificationId, content: notification.content, message: this.renderer.render(notification.content) };
+    const ackLink = (await this.acknowledgements?.linksFor(notification)) ?? null;
     let retryable = 0;
 
     for (const target of targets.filter((t) => !done.has(t.label))) {
       const recipient = target.label;
+      // Each recipient's own link: the acknowledgement records who it was.
+      const ackUrl = ackLink ? ackLink(recipient) : null;
+      const delivery = { notificationId, content: notification.content, message: this.renderer.render(notification.content, ackUrl), ackUrl };
       let status: DeliveryStatus;
       let response: string;
       try {

@@ -7,6 +7,8 @@ import type { NotificationRepository } from '../store/notifications';
 import type { OrderRepository } from '../store/orders';
 import type { RestSyncRepository } from '../store/rest-sync';
 import type { StoreRecord } from '../store/stores';
+import { windowState } from '../domain/maintenance';
+import { windowView, type MaintenanceWindows } from './maintenance-windows';
 
 export type DetectorState = 'ok' | 'alerting' | 'learning' | 'off';
 
@@ -17,6 +19,10 @@ export interface StoreStatus {
   last_order: { order_id: number; status: string; created_at: string } | null;
   last_check: { ran_at: string; trigger: string; decision: string; held_by: string | null; results: unknown } | null;
   open_alert: ReturnType<typeof alertView> | null;
+  /** Every open alert: the order alert and the store's own problems, each acknowledgeable. */
+  open_alerts: Array<ReturnType<typeof alertView>>;
+  /** The maintenance window in force now, if any, and those planned after it. */
+  maintenance: { current: ReturnType<typeof windowView> | null; upcoming: Array<ReturnType<typeof windowView>> };
   last_contact_at: string | null;
   health: { at: string | null; snapshot: HealthSnapshot | null; problems: string[] };
   rest_recovery: {
@@ -43,6 +49,9 @@ export function alertView(alert: AlertRecord) {
     opened_at: alert.openedAt.toISOString(),
     resolved_at: alert.resolvedAt?.toISOString() ?? null,
     last_notified_at: alert.lastNotifiedAt?.toISOString() ?? null,
+    acknowledged_at: alert.acknowledgedAt?.toISOString() ?? null,
+    acknowledged_by: alert.acknowledgedBy,
+    escalated_at: alert.escalatedAt?.toISOString() ?? null,
     findings: (alert.details.findings ?? []) as unknown[],
   };
 }
@@ -54,9 +63,12 @@ export class StatusService {
     private readonly alerts: AlertRepository,
     private readonly notifications: NotificationRepository,
     private readonly restSync: RestSyncRepository,
+    private readonly maintenance: MaintenanceWindows,
   ) {}
 
   async status(store: StoreRecord, settings: Settings): Promise<StoreStatus> {
+    const now = new Date();
+    const [openAlerts, windows] = await Promise.all([this.alerts.openAlerts(store.id), this.maintenance.currentAndUpcoming(store.id, now)]);
     const [lastOrder, lastCheck, openAlert, sync, blind] = await Promise.all([
       this.orders.latest(store.id),
       this.alerts.lastCheckRun(store.id),
@@ -104,6 +116,11 @@ export class StatusService {
           }
         : null,
       open_alert: openAlert ? alertView(openAlert) : null,
+      open_alerts: openAlerts.map(alertView),
+      maintenance: {
+        current: windows.filter((w) => windowState(w, now) === 'active').map((w) => windowView(w, now))[0] ?? null,
+        upcoming: windows.filter((w) => windowState(w, now) === 'upcoming').map((w) => windowView(w, now)),
+      },
       last_contact_at: store.lastContactAt?.toISOString() ?? null,
       health: healthView(store),
       rest_recovery: {

@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { decideStoreProblem } from '../domain/alert-policy';
+import { inMaintenance } from '../domain/maintenance';
 import type { AnyNotificationContent } from '../notify/renderer';
 import type { AlertRecord, AlertRepository } from '../store/alerts';
+import type { MaintenanceRepository } from '../store/maintenance';
 import type { NotificationKind, NotificationRepository } from '../store/notifications';
 
 type StoreDetector = Parameters<AlertRepository['openStoreAlert']>[1];
@@ -25,6 +28,7 @@ export class StoreProblemAlerts {
       db: Knex;
       alerts: AlertRepository;
       notifications: NotificationRepository;
+      maintenance: MaintenanceRepository;
       dispatch: (notificationIds: number[]) => Promise<void>;
       log: Logger;
     },
@@ -32,30 +36,63 @@ export class StoreProblemAlerts {
 
   /** Opens or resolves the alert to match `change.present`; true when it did either. */
   async apply(storeId: string, change: StoreProblemChange, now = new Date()): Promise<boolean> {
-    const { db, alerts, notifications, log } = this.deps;
-    const ids = await db.transaction(async (trx) => {
-      if (!(await alerts.lockStore(trx, storeId))) return [];
+    const { db, alerts, notifications, maintenance, log } = this.deps;
+    const { changed, ids } = await db.transaction(async (trx) => {
+      if (!(await alerts.lockStore(trx, storeId))) return { changed: false, ids: [] };
       const current = await alerts.openStoreAlert(storeId, change.detector, trx);
-      if (change.present && !current) {
+      const windows = await maintenance.currentAndUpcoming(storeId, now, trx);
+      const decision = decideStoreProblem({ present: change.present, open: current, inMaintenance: inMaintenance(windows, now) });
+      if (decision.action === 'open') {
         const alertId = await alerts.insert(trx, {
           storeId,
           detector: change.detector,
           severity: 'critical',
           openedAt: now,
-          notifiedAt: now,
+          notifiedAt: decision.held ? null : now,
           details: change.opened.details,
         });
         const content = change.opened.content(alertId);
-        return [await notifications.create(trx, { storeId, alertId, kind: change.opened.kind, content, createdAt: now })];
+        const status = decision.held ? 'held' : 'pending';
+        const id = await notifications.create(trx, { storeId, alertId, kind: change.opened.kind, content, createdAt: now, status });
+        return { changed: true, ids: decision.held ? [] : [id] };
       }
-      if (!change.present && current && (await alerts.resolve(trx, current.id, now))) {
+      if (decision.action === 'resolve' && current && (await alerts.resolve(trx, current.id, now))) {
+        if (!decision.notify) return { changed: true, ids: [] };
         const { kind, content } = change.resolved(current);
-        return [await notifications.create(trx, { storeId, alertId: current.id, kind, content, createdAt: now })];
+        return { changed: true, ids: [await notifications.create(trx, { storeId, alertId: current.id, kind, content, createdAt: now })] };
       }
-      return [];
+      return { changed: false, ids: [] };
     });
-    if (ids.length === 0) return false;
+    if (ids.length === 0) return changed;
     await this.deps.dispatch(ids).catch((error: Error) => log.warn({ storeId, err: error.message }, 'could not queue notifications; the pending sweep will'));
     return true;
+  }
+
+  /**
+   * After a maintenance window: each notice it held is sent if its alert is still open (the problem
+   * outlived the window), or suppressed if the problem ended inside it. Run by the upkeep job.
+   */
+  async releaseHeld(now = new Date()): Promise<number> {
+    const { db, alerts, notifications, maintenance, log } = this.deps;
+    const released: number[] = [];
+    for (const notice of await notifications.held()) {
+      await db.transaction(async (trx) => {
+        if (!(await alerts.lockStore(trx, notice.storeId))) return;
+        if (inMaintenance(await maintenance.currentAndUpcoming(notice.storeId, now, trx), now)) return;
+        const alert = notice.alertId === null ? null : await alerts.find(notice.alertId, trx);
+        if (alert?.state !== 'open') {
+          await notifications.releaseHeld(trx, notice.id, 'suppressed', now);
+          return;
+        }
+        if (await notifications.releaseHeld(trx, notice.id, 'pending', now)) {
+          await alerts.markNotified(trx, alert.id, now, alert.severity);
+          released.push(notice.id);
+        }
+      });
+    }
+    if (released.length > 0) {
+      await this.deps.dispatch(released).catch((error: Error) => log.warn({ err: error.message }, 'could not queue notifications; the pending sweep will'));
+    }
+    return released.length;
   }
 }

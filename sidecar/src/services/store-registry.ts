@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { checkCadenceMinutes, defaultSettings, type Settings, type SettingsResult } from '../domain/settings';
 import { isKnownTimeZone } from '../domain/time';
 import type { CheckScheduler, ScheduledStore } from '../queue/check-scheduler';
+import type { ProbeSchedule, ProbeScheduler } from '../queue/probe-scheduler';
 import type { SettingsRepository } from '../store/settings';
 import type { StoreRecord, StoreRepository } from '../store/stores';
 
@@ -11,6 +12,15 @@ const scheduledStore = (id: string, settings: Settings): ScheduledStore => ({
   id,
   enabled: settings.enabled,
   intervalMinutes: checkCadenceMinutes(settings),
+});
+
+/** Settings saved before a setting existed take its default, as SettingsRepository reads them. */
+const withDefaults = (stored: Settings): Settings => ({ ...defaultSettings(stored.timezone), ...stored });
+
+const probeSchedule = (id: string, settings: Settings): ProbeSchedule => ({
+  id,
+  enabled: settings.enabled && settings.probe_enabled,
+  intervalMinutes: settings.probe_interval_minutes,
 });
 
 /** Suffixed with the database name: sidecars of one deployment share it, other deployments do not. */
@@ -30,6 +40,8 @@ export class StoreRegistry {
     private readonly stores: StoreRepository,
     private readonly settings: SettingsRepository,
     private readonly scheduler: CheckScheduler,
+    /** The store probe's schedules follow the same settings, under the same lock. */
+    private readonly probeScheduler: ProbeScheduler | null = null,
   ) {}
 
   async add(input: { name: string; url: string; timezone: string }): Promise<StoreRecord> {
@@ -69,14 +81,17 @@ export class StoreRegistry {
       const settings = await this.settings.get(storeId, trx);
       if (settings) await this.scheduler.apply(scheduledStore(storeId, settings));
       else await this.scheduler.remove(storeId);
+      await this.probeScheduler?.apply(settings ? probeSchedule(storeId, settings) : { id: storeId, enabled: false, intervalMinutes: 1 });
     });
   }
 
   async reconcileSchedules(): Promise<{ scheduled: number; removed: number }> {
     return this.withScheduleLock(async (trx) => {
       const rows = await trx('store_settings').select('store_id', 'settings');
-      const wanted = rows.map((row) => scheduledStore(row.store_id as string, JSON.parse(row.settings as string) as Settings));
-      return this.scheduler.reconcile(wanted);
+      const stored = rows.map((row) => ({ id: row.store_id as string, settings: withDefaults(JSON.parse(row.settings as string) as Settings) }));
+      const checks = await this.scheduler.reconcile(stored.map((s) => scheduledStore(s.id, s.settings)));
+      await this.probeScheduler?.reconcile(stored.map((s) => probeSchedule(s.id, s.settings)));
+      return checks;
     });
   }
 

@@ -3,8 +3,10 @@ import type { OpenAlertFacts } from '../domain/alert-policy';
 
 export const REPORTING_DETECTOR = 'reporting';
 export const HEALTH_DETECTOR = 'health';
+/** The store probe's alert: the store's own pages fail when requested (README: "Store probe"). */
+export const PROBE_DETECTOR = 'probe';
 /** Problems of the store itself, each an alert of its own beside the (one) order alert. */
-const STORE_DETECTORS = [REPORTING_DETECTOR, HEALTH_DETECTOR];
+const STORE_DETECTORS = [REPORTING_DETECTOR, HEALTH_DETECTOR, PROBE_DETECTOR];
 
 export interface AlertRecord {
   id: number;
@@ -15,6 +17,10 @@ export interface AlertRecord {
   openedAt: Date;
   resolvedAt: Date | null;
   lastNotifiedAt: Date | null;
+  firstNotifiedAt: Date | null;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  escalatedAt: Date | null;
   details: Record<string, unknown>;
 }
 
@@ -27,6 +33,10 @@ interface AlertRow {
   opened_at: Date;
   resolved_at: Date | null;
   last_notified_at: Date | null;
+  first_notified_at?: Date | null;
+  acknowledged_at?: Date | null;
+  acknowledged_by?: string | null;
+  escalated_at?: Date | null;
   details: string;
 }
 
@@ -39,8 +49,18 @@ const toRecord = (row: AlertRow): AlertRecord => ({
   openedAt: row.opened_at,
   resolvedAt: row.resolved_at,
   lastNotifiedAt: row.last_notified_at,
+  firstNotifiedAt: row.first_notified_at ?? null,
+  acknowledgedAt: row.acknowledged_at ?? null,
+  acknowledgedBy: row.acknowledged_by ?? null,
+  escalatedAt: row.escalated_at ?? null,
   details: JSON.parse(row.details) as Record<string, unknown>,
 });
+
+export type AcknowledgeResult =
+  | { result: 'acknowledged'; alert: AlertRecord }
+  | { result: 'already_acknowledged'; alert: AlertRecord }
+  | { result: 'resolved'; alert: AlertRecord }
+  | { result: 'not_found' };
 
 export interface CheckRunRecord {
   id: number;
@@ -84,8 +104,23 @@ export class AlertRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** Every open alert of the store: the order alert and the store's own problems. */
+  async openAlerts(storeId: string): Promise<AlertRecord[]> {
+    const rows = await this.db<AlertRow>('alerts').where({ store_id: storeId, state: 'open' }).orderBy('id', 'desc');
+    return rows.map(toRecord);
+  }
+
   static openAlertFacts(alert: AlertRecord | null): OpenAlertFacts | null {
-    return alert ? { id: alert.id, openedAt: alert.openedAt, lastNotifiedAt: alert.lastNotifiedAt } : null;
+    if (!alert) return null;
+    return {
+      id: alert.id,
+      openedAt: alert.openedAt,
+      lastNotifiedAt: alert.lastNotifiedAt,
+      severity: alert.severity === 'critical' ? 'critical' : 'warning',
+      firstNotifiedAt: alert.firstNotifiedAt,
+      acknowledgedAt: alert.acknowledgedAt,
+      escalatedAt: alert.escalatedAt,
+    };
   }
 
   async insert(
@@ -100,13 +135,54 @@ export class AlertRepository {
       opened_at: alert.openedAt,
       resolved_at: null,
       last_notified_at: alert.notifiedAt,
+      first_notified_at: alert.notifiedAt,
       details: JSON.stringify(alert.details),
     });
     return Number(id);
   }
 
-  async markNotified(trx: Knex, alertId: number, at: Date, severity: string): Promise<void> {
-    await trx('alerts').where({ id: alertId }).update({ last_notified_at: at, severity });
+  /**
+   * The admin was told now. The alert's severity is the worst it was told, so a warning that became
+   * critical is news once (domain/alert-policy), not each time the numbers swing back and forth. The
+   * first notice of an alert held until now (`firstNotice`) sets it as told.
+   */
+  async markNotified(trx: Knex, alertId: number, at: Date, severity: string, firstNotice = false): Promise<void> {
+    await trx('alerts')
+      .where({ id: alertId })
+      .update({
+        last_notified_at: at,
+        first_notified_at: trx.raw('COALESCE(first_notified_at, ?)', [at]),
+        severity: severity === 'critical' || firstNotice ? severity : trx.raw('severity'),
+      });
+  }
+
+  /** Compare-and-set: only the first caller escalates an open, unacknowledged, never escalated alert. */
+  async markEscalated(trx: Knex, alertId: number, at: Date): Promise<boolean> {
+    const changed = await trx('alerts')
+      .where({ id: alertId, state: 'open' })
+      .whereNull('escalated_at')
+      .whereNull('acknowledged_at')
+      .update({ escalated_at: at });
+    return changed > 0;
+  }
+
+  /**
+   * Compare-and-set, under the store's row lock so it is ordered with the alert decisions: a check that
+   * runs after it sees the acknowledgement, one that ran before has committed its notices.
+   */
+  async acknowledge(alertId: number, by: string, at: Date, storeId?: string): Promise<AcknowledgeResult> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx<AlertRow>('alerts').where({ id: alertId }).first();
+      if (!row || (storeId !== undefined && row.store_id !== storeId)) return { result: 'not_found' };
+      await this.lockStore(trx, row.store_id);
+      const changed = await trx('alerts')
+        .where({ id: alertId, state: 'open' })
+        .whereNull('acknowledged_at')
+        .update({ acknowledged_at: at, acknowledged_by: by.slice(0, 320) });
+      const alert = toRecord((await trx<AlertRow>('alerts').where({ id: alertId }).first())!);
+      if (changed > 0) return { result: 'acknowledged', alert };
+      return alert.state === 'resolved' && !alert.acknowledgedAt ? { result: 'resolved', alert } : { result: 'already_acknowledged', alert };
+    });
   }
 
   /** Compare-and-set: only an open alert resolves, so a second resolver changes nothing. */
@@ -114,8 +190,8 @@ export class AlertRepository {
     return (await trx('alerts').where({ id: alertId, state: 'open' }).update({ state: 'resolved', resolved_at: at })) > 0;
   }
 
-  async find(alertId: number): Promise<AlertRecord | null> {
-    const row = await this.db<AlertRow>('alerts').where({ id: alertId }).first();
+  async find(alertId: number, trx: Knex = this.db): Promise<AlertRecord | null> {
+    const row = await trx<AlertRow>('alerts').where({ id: alertId }).first();
     return row ? toRecord(row) : null;
   }
 

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 
-export type NotificationKind = 'alert' | 'reminder' | 'resolved' | 'test' | 'blind' | 'blind_resolved' | 'health' | 'health_resolved';
-export type NotificationStatus = 'pending' | 'sent' | 'failed' | 'partial' | 'no_recipients';
+export type NotificationKind = 'alert' | 'reminder' | 'escalation' | 'resolved' | 'test' | 'blind' | 'blind_resolved' | 'health' | 'health_resolved' | 'probe' | 'probe_resolved';
+/** `held`: decided during a maintenance window, sent when it is over if its problem still is (or `suppressed`). */
+export type NotificationStatus = 'pending' | 'held' | 'suppressed' | 'sent' | 'failed' | 'partial' | 'no_recipients';
 export type DeliveryStatus = 'sent' | 'retrying' | 'failed';
 
 export interface NotificationRecord<Content = unknown> {
@@ -47,13 +48,13 @@ export class NotificationRepository {
 
   async create<Content>(
     trx: Knex,
-    n: { storeId: string; alertId: number | null; kind: NotificationKind; content: Content; createdAt: Date },
+    n: { storeId: string; alertId: number | null; kind: NotificationKind; content: Content; createdAt: Date; status?: 'pending' | 'held' },
   ): Promise<number> {
     const [id] = await trx('notifications').insert({
       store_id: n.storeId,
       alert_id: n.alertId,
       kind: n.kind,
-      status: 'pending',
+      status: n.status ?? 'pending',
       content: JSON.stringify(n.content),
       created_at: n.createdAt,
       completed_at: null,
@@ -78,6 +79,20 @@ export class NotificationRepository {
       .select(trx.raw('MAX(created_at) AS last'), trx.raw('SUM(created_at > ?) AS recent', [since]))
       .first();
     return { lastNotifiedAt: row?.last ?? null, last24h: Number(row?.recent ?? 0) };
+  }
+
+  /** Notices held back by a maintenance window, oldest first. */
+  async held(limit = 200): Promise<Array<{ id: number; storeId: string; alertId: number | null }>> {
+    const rows = await this.db('notifications').where('status', 'held').orderBy('id').limit(limit).select('id', 'store_id', 'alert_id');
+    return rows.map((r) => ({ id: Number(r.id), storeId: r.store_id as string, alertId: r.alert_id === null ? null : Number(r.alert_id) }));
+  }
+
+  /** Compare-and-set: a held notice is released or suppressed once. */
+  async releaseHeld(trx: Knex, id: number, to: 'pending' | 'suppressed', at: Date): Promise<boolean> {
+    const changed = await trx('notifications')
+      .where({ id, status: 'held' })
+      .update(to === 'pending' ? { status: 'pending', created_at: at } : { status: 'suppressed', completed_at: at });
+    return changed > 0;
   }
 
   /** Notifications still waiting to be sent, e.g. because Redis was down when they were created. */

@@ -3,7 +3,7 @@ import { LOOKBACK_HOURS, type HourlyHistory } from '../domain/baseline';
 import { NON_CUSTOMER_CHANNELS } from '../domain/checks';
 import type { OrderFact } from '../domain/detectors';
 import type { OrderDetail } from '../domain/diagnosis';
-import { FAILURE_LOOKBACK_ORDERS } from '../domain/failure-rate';
+import { FAILURE_LOOKBACK_ORDERS, RETRY_WINDOW_MINUTES } from '../domain/failure-rate';
 import { DROP_SPAN_MINUTES } from '../domain/order-flow';
 import { HOUR_MS, hourIndex } from '../domain/time';
 
@@ -84,6 +84,7 @@ interface HourRow {
   h: number | string;
   s: number | string | null;
   f: number | string | null;
+  fr: number | string | null;
   rev: number | string | null;
   revn: number | string | null;
 }
@@ -105,6 +106,7 @@ export class AdaptiveOrderQueries {
     const firstHour = asOfHour - LOOKBACK_HOURS;
     const success = [...successStatuses];
     const failure = [...failureStatuses];
+    const classifiedStatuses = [...success, ...failure];
     // TIMESTAMPDIFF works on the stored UTC datetimes without any session time-zone conversion.
     const rows: HourRow[] = await customerOnly(
       this.db('orders')
@@ -112,6 +114,20 @@ export class AdaptiveOrderQueries {
           this.db.raw("TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', created_at) AS h"),
           this.db.raw(`SUM(status IN (${success.map(() => '?').join(',')})) AS s`, success),
           this.db.raw(`SUM(status IN (${failure.map(() => '?').join(',')})) AS f`, failure),
+          // Failures whose cart was tried again, as domain/failure-rate `retriedFailures` counts them.
+          this.db.raw(
+            `SUM(status IN (${failure.map(() => '?').join(',')}) AND total > 0 AND EXISTS (
+              SELECT 1 FROM orders AS retry
+              WHERE retry.store_id = orders.store_id
+                AND retry.created_at > orders.created_at
+                AND retry.created_at <= orders.created_at + INTERVAL ${RETRY_WINDOW_MINUTES} MINUTE
+                AND retry.total = orders.total
+                AND COALESCE(retry.payment_method, '') = COALESCE(orders.payment_method, '')
+                AND retry.status IN (${classifiedStatuses.map(() => '?').join(',')})
+                AND (retry.created_via IS NULL OR retry.created_via NOT IN (${NON_CUSTOMER_CHANNELS.map(() => '?').join(',')}))
+            )) AS fr`,
+            [...failure, ...classifiedStatuses, ...NON_CUSTOMER_CHANNELS],
+          ),
           this.db.raw(`SUM(CASE WHEN status IN (${success.map(() => '?').join(',')}) AND total IS NOT NULL THEN total ELSE 0 END) AS rev`, success),
           this.db.raw(`SUM(status IN (${success.map(() => '?').join(',')}) AND total IS NOT NULL) AS revn`, success),
         )
@@ -123,6 +139,7 @@ export class AdaptiveOrderQueries {
       firstHour,
       success: new Float64Array(LOOKBACK_HOURS),
       failure: new Float64Array(LOOKBACK_HOURS),
+      retriedFailure: new Float64Array(LOOKBACK_HOURS),
       revenue: new Float64Array(LOOKBACK_HOURS),
       revenueOrders: new Float64Array(LOOKBACK_HOURS),
     };
@@ -131,6 +148,7 @@ export class AdaptiveOrderQueries {
       if (i < 0 || i >= LOOKBACK_HOURS) continue;
       (hourly.success as Float64Array)[i] = Number(row.s ?? 0);
       (hourly.failure as Float64Array)[i] = Number(row.f ?? 0);
+      (hourly.retriedFailure as Float64Array)[i] = Number(row.fr ?? 0);
       (hourly.revenue as Float64Array)[i] = Number(row.rev ?? 0);
       (hourly.revenueOrders as Float64Array)[i] = Number(row.revn ?? 0);
     }
@@ -150,7 +168,7 @@ export class AdaptiveOrderQueries {
       this.db('orders')
         .select(COLUMNS)
         .where('store_id', storeId)
-        .whereIn('status', [...success, ...failure])
+        .whereIn('status', classifiedStatuses)
         .andWhere('created_at', '<=', now),
     )
       .orderBy('created_at', 'desc')

@@ -196,4 +196,23 @@ describe('the Order Monitor tab', () => {
     expect(kept.trim()).toBe('0');
     await shot('08-rest-keys');
   }, 60_000);
+
+  it('starts and ends maintenance from the embedded status page, as the admin', async () => {
+    await page.goto(`${wp.url}${TAB_PATH}`);
+    const start = page.locator('#woom-status-page form.woom-maintenance-start');
+    expect(await start.getAttribute('action')).toBe(`${wp.url}/wp-admin/admin-post.php`);
+    expect(await start.locator('input[name=action]').inputValue()).toBe('woom_status_page');
+    await start.locator('input[name=minutes]').fill('30');
+    await submit(page, start.locator('button[type=submit]'));
+    await expect(page.locator('#woom-status-page .woom-outcome').innerText()).resolves.toContain('Maintenance started');
+    const [window] = await sidecar.db('maintenance_windows').where({ store_id: store.id });
+    expect(window).toMatchObject({ created_by: wp.admin.login, ended_at: null });
+    await shot('09-maintenance');
+
+    await submit(page, page.locator('#woom-status-page form.woom-maintenance-end button[type=submit]'));
+    await expect(page.locator('#woom-status-page .woom-outcome').innerText()).resolves.toContain('Maintenance ended');
+    expect((await sidecar.db('maintenance_windows').where({ id: window.id }).first()).ended_by).toBe(wp.admin.login);
+    // The CSV link of the page WordPress shows after the post still leads through WordPress.
+    expect(await page.locator('#woom-status-page a:has-text("Download the alert history")').getAttribute('href')).toContain('action=woom_page_download');
+  }, 60_000);
 });

@@ -25,6 +25,7 @@ final class AdminActions {
 	/** admin-post action => method. */
 	public const ACTIONS = array(
 		'woom_settings_page'     => 'post_settings_page',
+		'woom_status_page'       => 'post_status_page',
 		'woom_test_connection'   => 'test_connection',
 		'woom_test_notification' => 'test_notification',
 		'woom_run_check'         => 'run_check',
@@ -67,6 +68,22 @@ final class AdminActions {
 			$this->flash->fragment( $result->status, $result->body );
 		} else {
 			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'The settings were not saved: the sidecar answered %s.', 'woom' ), $result->describe() ) ) );
+		}
+		$this->back();
+	}
+
+	/**
+	 * The embedded status page's buttons (acknowledge an alert, start or end maintenance), forwarded
+	 * signed to `POST /v1/stores/:id/pages/status`; the page the sidecar answers is shown in its place.
+	 */
+	public function post_status_page(): void {
+		$this->guard( 'woom_status_page' );
+		$user   = wp_get_current_user();
+		$result = $this->client->store_request( 'POST', '/pages/status', self::forwarded_body(), 'application/x-www-form-urlencoded', $user->user_login, 15, array( 'X-Woom-Page-Url' => TabView::download_base() ) );
+		if ( in_array( $result->status, array( 200, 400, 404 ), true ) ) {
+			$this->flash->fragment( $result->status, $result->body, 'status' );
+		} else {
+			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'The status page action failed: the sidecar answered %s.', 'woom' ), $result->describe() ) ) );
 		}
 		$this->back();
 	}

@@ -16,7 +16,7 @@ final class Flash {
 	}
 
 	/**
-	 * @return array{notices: list<array{type:string, html:string}>, fragment: ?array{status:int, html:string}}
+	 * @return array{notices: list<array{type:string, html:string}>, fragment: ?array{status:int, html:string, slot?:string}}
 	 */
 	private function read(): array {
 		$stored = get_transient( $this->key() );
@@ -28,7 +28,7 @@ final class Flash {
 	}
 
 	/**
-	 * @param array{notices: list<array{type:string, html:string}>, fragment: ?array{status:int, html:string}} $data
+	 * @param array{notices: list<array{type:string, html:string}>, fragment: ?array{status:int, html:string, slot?:string}} $data
 	 */
 	private function write( array $data ): void {
 		set_transient( $this->key(), $data, 5 * MINUTE_IN_SECONDS );
@@ -44,11 +44,13 @@ final class Flash {
 		$this->write( $data );
 	}
 
-	public function fragment( int $status, string $html ): void {
+	/** $slot: which embedded page the fragment replaces (`settings` or `status`). */
+	public function fragment( int $status, string $html, string $slot = 'settings' ): void {
 		$data             = $this->read();
 		$data['fragment'] = array(
 			'status' => $status,
 			'html'   => $html,
+			'slot'   => $slot,
 		);
 		$this->write( $data );
 	}
@@ -70,9 +72,9 @@ final class Flash {
 	/**
 	 * @return array{status:int, html:string}|null
 	 */
-	public function take_fragment(): ?array {
+	public function take_fragment( string $slot = 'settings' ): ?array {
 		$data = $this->read();
-		if ( null === $data['fragment'] ) {
+		if ( null === $data['fragment'] || ( $data['fragment']['slot'] ?? 'settings' ) !== $slot ) {
 			return null;
 		}
 		$fragment         = $data['fragment'];

@@ -106,9 +106,18 @@ final class TabView {
 			$this->render_fragment( $this->client->store_request( 'GET', '/pages/settings', '', 'application/json', null, self::PAGE_TIMEOUT ), 'woom_settings_page' );
 		}
 		echo '</div><h2>' . esc_html__( 'Status', 'woom' ) . '</h2><div id="woom-status-page">';
-		$downloads = admin_url( 'admin-post.php' ) . '?action=woom_page_download&_wpnonce=' . wp_create_nonce( 'woom_page_download' ) . '&path=';
-		$this->render_fragment( $this->client->store_request( 'GET', '/pages/status', '', 'application/json', null, self::PAGE_TIMEOUT, array( 'X-Woom-Page-Url' => $downloads ) ), null );
+		$posted_status = $this->flash->take_fragment( 'status' );
+		if ( null !== $posted_status ) {
+			echo self::embed( $posted_status['html'], 'woom_status_page' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- the sidecar's page, fetched signed from the configured sidecar.
+		} else {
+			$this->render_fragment( $this->client->store_request( 'GET', '/pages/status', '', 'application/json', null, self::PAGE_TIMEOUT, array( 'X-Woom-Page-Url' => self::download_base() ) ), 'woom_status_page' );
+		}
 		echo '</div></div>';
+	}
+
+	/** Where the status page's CSV links and forms lead: admin-post.php, nonce checked, `path=` last. */
+	public static function download_base(): string {
+		return admin_url( 'admin-post.php' ) . '?action=woom_page_download&_wpnonce=' . wp_create_nonce( 'woom_page_download' ) . '&path=';
 	}
 
 	private function render_fragment( HttpResult $result, ?string $form_action ): void {

@@ -1,0 +1,64 @@
+import { TARGET_LABELS, type ProbeAssessment } from '../domain/probe';
+import type { Settings } from '../domain/settings';
+import { formatLocal } from '../domain/time';
+import { audience, formatDuration, type NotificationContent, type storeFacts, type storeLinks, type StoreIdentity } from './content';
+
+/** What the store probe's notices say: which page fails, what it returned, since when. */
+export type ProbeContent =
+  | {
+      kind: 'probe';
+      store: ReturnType<typeof storeFacts>;
+      recipients: string[];
+      alertId: number;
+      headline: string;
+      failures: Array<{ label: string; message: string; returned: string; url: string; since: string }>;
+      links: ReturnType<typeof storeLinks>;
+    }
+  | {
+      kind: 'probe_resolved';
+      store: ReturnType<typeof storeFacts>;
+      recipients: string[];
+      alertId: number;
+      headline: string;
+      openedAt: string;
+      resolvedAt: string;
+      duration: string;
+      links: ReturnType<typeof storeLinks>;
+    };
+
+export function probeContent(store: StoreIdentity, settings: Settings, alertId: number, assessment: ProbeAssessment): ProbeContent {
+  return {
+    kind: 'probe',
+    ...audience(store, settings),
+    alertId,
+    headline: assessment.headline ?? 'store probe failing',
+    failures: assessment.failing.map((p) => ({
+      label: TARGET_LABELS[p.target],
+      message: p.message,
+      returned: p.detail,
+      url: p.url,
+      since: formatLocal(p.since, settings.timezone),
+    })),
+  };
+}
+
+export function probeResolvedContent(store: StoreIdentity, settings: Settings, alertId: number, headline: string, openedAt: Date, now: Date): ProbeContent {
+  return {
+    kind: 'probe_resolved',
+    ...audience(store, settings),
+    alertId,
+    headline,
+    openedAt: formatLocal(openedAt, settings.timezone),
+    resolvedAt: formatLocal(now, settings.timezone),
+    duration: formatDuration(now.getTime() - openedAt.getTime()),
+  };
+}
+
+/**
+ * An order alert (or its reminder or escalation) sent while the probe alert is open says what the probe
+ * sees: "No orders where about 6 were expected, and the checkout page has returned 500 since ...".
+ */
+export function withProbeExplanation(content: NotificationContent, note: string | null): NotificationContent {
+  if (!note || (content.kind !== 'alert' && content.kind !== 'reminder' && content.kind !== 'escalation')) return content;
+  return { ...content, headline: `${content.headline}, and ${note}`, probe: note };
+}

@@ -1,0 +1,117 @@
+import type { Logger } from 'pino';
+import {
+  assessProbes,
+  classifyProbe,
+  explainOrderDrop,
+  PROBE_TARGETS,
+  PROBE_TIMEOUT_MS,
+  probeProblemPresent,
+  probeUrls,
+  type ProbeAssessment,
+  type ProbeResult,
+  type StoredProbeProblem,
+} from '../domain/probe';
+import { healthSnapshotSchema } from '../domain/store-health';
+import { formatLocal } from '../domain/time';
+import { probeContent, probeResolvedContent } from '../notify/probe-content';
+import { PROBE_DETECTOR, type AlertRepository } from '../store/alerts';
+import type { ProbeRepository } from '../store/probes';
+import type { SettingsRepository } from '../store/settings';
+import type { StoreRecord, StoreRepository } from '../store/stores';
+import { observe } from './probe-http';
+import type { StoreProblemAlerts } from './store-problem-alerts';
+
+export interface ProbeDeps {
+  stores: StoreRepository;
+  settings: SettingsRepository;
+  alerts: AlertRepository;
+  probes: ProbeRepository;
+  problems: StoreProblemAlerts;
+  log: Logger;
+  /** Length of one "minute" of probe_interval_minutes; tests shorten it. */
+  minuteMs?: number;
+  timeoutMs?: number;
+}
+
+export type ProbeRunOutcome = { skipped: string } | { results: ProbeResult[]; assessment: ProbeAssessment };
+
+/**
+ * Runs one store's probe: requests its home page, one product from the Store API, the cart and the
+ * checkout page as a visitor with an empty cart (GET only, no cookies), records each answer, and keeps
+ * one alert open while a page fails `probe_failures_to_alert` times in a row, with a notice when every
+ * page passes again.
+ */
+export class ProbeMonitor {
+  constructor(private readonly deps: ProbeDeps) {}
+
+  async run(storeId: string, now = new Date()): Promise<ProbeRunOutcome> {
+    const { stores, settings: settingsRepo, probes, alerts, log } = this.deps;
+    const store = await stores.find(storeId);
+    const settings = store ? await settingsRepo.get(storeId) : null;
+    if (!store || !settings) return { skipped: 'unknown store' };
+    if (!settings.enabled || !settings.probe_enabled) return { skipped: 'probe off' };
+    // A store still being set up (the bridge never reported) is not probed: its URL may not be live yet.
+    if (!store.firstContactAt) return { skipped: 'WordPress has not reported yet' };
+    // However the schedule moved (a settings change, two sidecars), a URL is requested at most once a minute.
+    const minuteMs = this.deps.minuteMs ?? 60_000;
+    const last = await probes.lastRunAt(storeId);
+    if (last && now.getTime() - last.getTime() < 0.9 * minuteMs) return { skipped: 'probed less than a minute ago' };
+
+    const urls = probeUrls(store.url, reportedUrls(store));
+    const results: ProbeResult[] = [];
+    // One after the other: a probe is one visitor, not a burst.
+    for (const target of PROBE_TARGETS) {
+      const observation = await observe(target, urls[target], this.deps.timeoutMs ?? PROBE_TIMEOUT_MS);
+      results.push(classifyProbe(observation, new Date()));
+    }
+    await probes.insertRun(storeId, now, results);
+
+    const recent = await probes.recent(storeId, settings.probe_failures_to_alert + 1);
+    const assessment = assessProbes(recent, settings.probe_failures_to_alert);
+    const open = await alerts.openStoreAlert(storeId, PROBE_DETECTOR);
+    const present = probeProblemPresent(assessment, Boolean(open));
+    log.info({ event: 'probe', storeId, results: results.map((r) => ({ target: r.target, ok: r.ok, status: r.status, ttfbMs: r.ttfbMs, detail: r.detail })) }, 'store probed');
+    if (present === Boolean(open)) return { results, assessment };
+
+    const changed = await this.deps.problems.apply(
+      storeId,
+      {
+        detector: PROBE_DETECTOR,
+        present,
+        opened: {
+          details: {
+            headline: assessment.headline,
+            findings: assessment.failing.map((p) => ({ summary: `${p.message}: ${p.detail} since ${formatLocal(p.since, settings.timezone)}` })),
+            failures: assessment.failing.map((p): StoredProbeProblem => ({ target: p.target, failure: p.failure, status: p.status, detail: p.detail, since: p.since.toISOString() })),
+          },
+          kind: 'probe',
+          content: (alertId) => probeContent(store, settings, alertId, assessment),
+        },
+        resolved: (alert) => {
+          const headline = typeof alert.details.headline === 'string' ? alert.details.headline : 'store probe failing';
+          return { kind: 'probe_resolved', content: probeResolvedContent(store, settings, alert.id, headline, alert.openedAt, now) };
+        },
+      },
+      now,
+    );
+    if (changed) log.info({ event: 'probe_alert', storeId, present, headline: assessment.headline }, 'store probe alert changed');
+    return { results, assessment };
+  }
+
+  /**
+   * The clause an order alert adds while the probe alert is open ("the checkout page has returned 500
+   * since ..."); null when nothing explains the drop.
+   */
+  async explainOrderDrop(storeId: string, firedDetectors: readonly string[], timezone: string): Promise<string | null> {
+    const open = await this.deps.alerts.openStoreAlert(storeId, PROBE_DETECTOR);
+    const failures = open && Array.isArray(open.details.failures) ? (open.details.failures as StoredProbeProblem[]) : [];
+    return explainOrderDrop(firedDetectors, failures, timezone);
+  }
+}
+
+/** The cart, checkout and REST URLs the store itself reported in its last heartbeat, if any. */
+function reportedUrls(store: StoreRecord): { cart?: string | null; checkout?: string | null; restUrl?: string | null } {
+  const parsed = healthSnapshotSchema.safeParse(store.health);
+  if (!parsed.success) return {};
+  return { cart: parsed.data.pages?.cart?.url, checkout: parsed.data.pages?.checkout?.url, restUrl: parsed.data.rest_url };
+}
