@@ -189,6 +189,7 @@ export class Container {
     });
     this.health = new HealthMonitor({ stores: this.stores, settings: this.settings, alerts: this.alerts, problems, log: this.log });
     this.probeMonitor = new ProbeMonitor({
+      db: this.db,
       stores: this.stores,
       settings: this.settings,
       alerts: this.alerts,
@@ -255,7 +256,8 @@ export class Container {
 
   /**
    * Queues notifications that never reached Redis, sends the store-problem notices a maintenance window
-   * held if their problem outlived it, and repairs schedules changed behind our back.
+   * held if their problem outlived it, repairs schedules changed behind our back and closes the probe
+   * alerts of stores no longer probed.
    */
   async maintenance(): Promise<void> {
     await this.storeProblems.releaseHeld();
@@ -266,6 +268,7 @@ export class Container {
       await this.notificationQueue.dispatch(pending);
     }
     await this.registry.reconcileSchedules();
+    await this.probeMonitor.closeWhereProbeOff();
     // The status page shows 30 days of probes; a little more is kept so its figures never thin out.
     await this.probes.prune(new Date(Date.now() - PROBE_RETENTION_DAYS * 86_400_000));
   }

@@ -185,6 +185,24 @@ describe('store probe', () => {
     await mail('[WOOM] Resolved: the store probe passes again at Probe shop (store unreachable)');
   });
 
+  it('closes an open probe alert without a notice when the admin turns the probe off', async () => {
+    server.mode = 'checkout500';
+    await probe();
+    await probe();
+    await mail('[WOOM CRITICAL] Store probe: checkout page returns 500 at Probe shop');
+    const resolvedNotices = async () =>
+      Number((await sidecar.db('notifications').where({ store_id: store.id, kind: 'probe_resolved' }).count({ n: '*' }).first())?.n);
+    const before = await resolvedNotices();
+    expect((await probeAlerts(store.id)).at(-1)).toMatchObject({ state: 'open' });
+    const path = `/v1/stores/${store.id}/settings`;
+    await signed(sidecar.app, store, 'PUT', path, { probe_enabled: false }).expect(200);
+    await sidecar.container.maintenance();
+    expect((await probeAlerts(store.id)).at(-1)).toMatchObject({ state: 'resolved' });
+    expect(await resolvedNotices()).toBe(before);
+    server.mode = 'ok';
+    await signed(sidecar.app, store, 'PUT', path, { probe_enabled: true }).expect(200);
+  });
+
   it('refuses bad probe settings with the field named, and changes nothing', async () => {
     const path = `/v1/stores/${store.id}/settings`;
     const before = (await signed(sidecar.app, store, 'GET', path).expect(200)).body.settings;

@@ -46,6 +46,20 @@ export const DETECTOR_LABELS: Record<AnyDetectorName, string> = {
   failure_rate: 'Failure rate (adaptive)',
 };
 
+/** The store's own problems, each an alert of its own beside the order alert. */
+export const STORE_PROBLEM_LABELS: Record<string, string> = {
+  reporting: 'WordPress stopped reporting',
+  health: 'Checkout cannot work',
+  probe: 'Store probe failing',
+};
+
+/** "Time-based + Rolling average (RAD)" for an alert's detector column (comma-separated detectors). */
+export const alertLabel = (detector: string): string =>
+  detector
+    .split(',')
+    .map((d) => (DETECTOR_LABELS as Record<string, string>)[d] ?? STORE_PROBLEM_LABELS[d] ?? d)
+    .join(' + ');
+
 /** The window the time-based detector counts in: the last check interval, ending now. */
 export function timeBasedWindow(now: Date, settings: Settings): { start: Date; end: Date } {
   return { start: new Date(now.getTime() - settings.check_interval_minutes * 60_000), end: now };

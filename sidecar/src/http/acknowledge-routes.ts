@@ -1,5 +1,5 @@
 import { Router, type Response } from 'express';
-import { DETECTOR_LABELS } from '../domain/detectors';
+import { alertLabel } from '../domain/detectors';
 import { formatLocal } from '../domain/time';
 import type { Acknowledgements } from '../services/acknowledgements';
 import type { AlertRecord } from '../store/alerts';
@@ -12,8 +12,6 @@ export interface AcknowledgeRouteDeps {
   settings: SettingsRepository;
   pages: TemplateSet;
 }
-
-const NAMES: Record<string, string> = { ...DETECTOR_LABELS, reporting: 'WordPress stopped reporting', health: 'Checkout cannot work' };
 
 /**
  * The acknowledge link of an alert e-mail, mounted at /acknowledge (no API signature: the signed token
@@ -35,7 +33,7 @@ export function acknowledgeRoutes(deps: AcknowledgeRouteDeps): Router {
     const findings = Array.isArray(alert.details.findings) ? (alert.details.findings as Array<{ summary?: unknown }>) : [];
     return {
       store: store.name,
-      detector: alert.detector.split(',').map((d) => NAMES[d] ?? d).join(' + '),
+      detector: alertLabel(alert.detector),
       severity: alert.severity,
       openedAt: local(alert.openedAt),
       summaries: findings.map((f) => (typeof f.summary === 'string' ? f.summary : '')).filter(Boolean),

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { FieldError, Settings } from '../domain/settings';
-import { DETECTOR_LABELS } from '../domain/detectors';
+import { alertLabel, DETECTOR_LABELS } from '../domain/detectors';
 import { formatLocal, localDate } from '../domain/time';
 import type { StatusService } from '../services/status-service';
 import type { Acknowledgements } from '../services/acknowledgements';
@@ -171,10 +171,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       openAlertList: status.open_alerts.map((a) => ({
         id: a.id,
         at: local(a.opened_at),
-        detector: a.detector
-          .split(',')
-          .map((d) => DETECTOR_NAMES[d] ?? d)
-          .join(' + '),
+        detector: alertLabel(a.detector),
         severity: a.severity,
         acknowledgedAt: a.acknowledged_at ? local(a.acknowledged_at) : null,
         acknowledgedBy: a.acknowledged_by,
@@ -196,7 +193,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       healthAt: local(status.health.at),
       restSyncedUntil: local(status.rest_recovery.synced_until),
       openAlertAt: local(status.open_alert?.opened_at),
-      openAlertDetector: status.open_alert?.detector.split(',').map((d) => DETECTOR_NAMES[d] ?? d).join(' + '),
+      openAlertDetector: status.open_alert ? alertLabel(status.open_alert.detector) : undefined,
       chart: hourlyChart(counts, settings, now),
       probe,
       failedOrders: failed.map((o) => ({
@@ -208,10 +205,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       })),
       alerts: alerts.map((a) => ({
         at: local(a.opened_at),
-        detector: a.detector
-          .split(',')
-          .map((d) => DETECTOR_NAMES[d] ?? d)
-          .join(' + '),
+        detector: alertLabel(a.detector),
         severity: a.severity,
         numbers: (a.findings as Array<{ summary?: string }>).map((f) => f.summary ?? '').filter(Boolean),
         deliveries: latestDeliveries(a.notifications),

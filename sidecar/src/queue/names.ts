@@ -10,9 +10,8 @@ export interface NotifyJobData {
   notificationId: number;
 }
 
-const CHECK_SCHEDULER_PREFIX = 'check-';
+export const CHECK_SCHEDULER_PREFIX = 'check-';
 export const schedulerIdFor = (storeId: string): string => `${CHECK_SCHEDULER_PREFIX}${storeId}`;
-export const isCheckSchedulerId = (id: string): boolean => id.startsWith(CHECK_SCHEDULER_PREFIX);
 export const notifyJobIdFor = (notificationId: number): string => `notification-${notificationId}`;
 
 export const MAINTENANCE_JOB = 'maintenance';
@@ -23,6 +22,4 @@ export const PROBE_QUEUE = 'woom-probes';
 export interface ProbeJobData {
   storeId: string;
 }
-const PROBE_SCHEDULER_PREFIX = 'probe-';
-export const probeSchedulerIdFor = (storeId: string): string => `${PROBE_SCHEDULER_PREFIX}${storeId}`;
-export const isProbeSchedulerId = (id: string): boolean => id.startsWith(PROBE_SCHEDULER_PREFIX);
+export const PROBE_SCHEDULER_PREFIX = 'probe-';

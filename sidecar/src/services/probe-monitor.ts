@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import {
   assessProbes,
@@ -22,6 +23,7 @@ import { observe } from './probe-http';
 import type { StoreProblemAlerts } from './store-problem-alerts';
 
 export interface ProbeDeps {
+  db: Knex;
   stores: StoreRepository;
   settings: SettingsRepository;
   alerts: AlertRepository;
@@ -96,6 +98,25 @@ export class ProbeMonitor {
     );
     if (changed) log.info({ event: 'probe_alert', storeId, present, headline: assessment.headline }, 'store probe alert changed');
     return { results, assessment };
+  }
+
+  /**
+   * A probe alert whose store no longer has the probe (switched off, monitoring off, store removed)
+   * would stay open for ever: nothing probes it again. It is closed without a notice; the admin turned
+   * the probe off and was not told the problem went away. Run by the sidecar's upkeep job.
+   */
+  async closeWhereProbeOff(now = new Date()): Promise<number> {
+    const { alerts, settings: settingsRepo, db, log } = this.deps;
+    let closed = 0;
+    for (const alert of await alerts.openStoreAlertsOfKind(PROBE_DETECTOR)) {
+      const settings = await settingsRepo.get(alert.storeId);
+      if (settings?.enabled && settings.probe_enabled) continue;
+      if (await alerts.resolve(db, alert.id, now)) {
+        closed += 1;
+        log.info({ event: 'probe_alert', storeId: alert.storeId, alertId: alert.id }, 'probe alert closed: the probe is off');
+      }
+    }
+    return closed;
   }
 
   /**

@@ -190,6 +190,12 @@ export class AlertRepository {
     return (await trx('alerts').where({ id: alertId, state: 'open' }).update({ state: 'resolved', resolved_at: at })) > 0;
   }
 
+  /** Every store's open alert of one store-problem kind, for upkeep across stores. */
+  async openStoreAlertsOfKind(detector: (typeof STORE_DETECTORS)[number]): Promise<AlertRecord[]> {
+    const rows = await this.db<AlertRow>('alerts').where({ state: 'open', detector }).orderBy('id');
+    return rows.map(toRecord);
+  }
+
   async find(alertId: number, trx: Knex = this.db): Promise<AlertRecord | null> {
     const row = await trx<AlertRow>('alerts').where({ id: alertId }).first();
     return row ? toRecord(row) : null;

@@ -1,0 +1,74 @@
+import type { JobsOptions, Queue } from 'bullmq';
+
+/** Whether, and how often, one store's recurring job runs (from its settings in MariaDB). */
+export interface StoreSchedule {
+  id: string;
+  enabled: boolean;
+  intervalMinutes: number;
+}
+
+/** One kind of recurring per-store job: its scheduler ids are `<prefix><store id>`. */
+export interface RecurringStoreJob<Data> {
+  prefix: string;
+  name: string;
+  data: (storeId: string) => Data;
+  opts: JobsOptions;
+}
+
+/**
+ * One BullMQ job scheduler per store and kind of job, with a stable id, so upserting it again (every
+ * restart, every settings change) replaces it instead of adding a second one; reconcile() makes Redis
+ * match MariaDB after a restart or a Redis that lost its keys.
+ */
+export class StoreJobSchedules<Data> {
+  constructor(
+    protected readonly queue: Queue<Data>,
+    private readonly job: RecurringStoreJob<Data>,
+    /** How long a "minute" of the interval is; tests shorten it. */
+    private readonly minuteMs = 60_000,
+  ) {}
+
+  idFor(storeId: string): string {
+    return `${this.job.prefix}${storeId}`;
+  }
+
+  async apply(schedule: StoreSchedule): Promise<void> {
+    if (!schedule.enabled) {
+      await this.remove(schedule.id);
+      return;
+    }
+    // BullMQ types the job template by the queue's data and name types; ours are plain.
+    const queue = this.queue as unknown as Queue;
+    await queue.upsertJobScheduler(
+      this.idFor(schedule.id),
+      { every: schedule.intervalMinutes * this.minuteMs },
+      { name: this.job.name, data: this.job.data(schedule.id), opts: this.job.opts },
+    );
+  }
+
+  async remove(storeId: string): Promise<void> {
+    await this.queue.removeJobScheduler(this.idFor(storeId));
+  }
+
+  /** Every enabled store scheduled once, no scheduler of this kind for any other store. */
+  async reconcile(schedules: readonly StoreSchedule[]): Promise<{ scheduled: number; removed: number }> {
+    const wanted = new Set(schedules.filter((s) => s.enabled).map((s) => this.idFor(s.id)));
+    let removed = 0;
+    for (const scheduler of await this.queue.getJobSchedulers(0, -1)) {
+      const id = scheduler.id ?? scheduler.key;
+      if (id && id.startsWith(this.job.prefix) && !wanted.has(id)) {
+        await this.queue.removeJobScheduler(id);
+        removed += 1;
+      }
+    }
+    for (const schedule of schedules) await this.apply(schedule);
+    return { scheduled: wanted.size, removed };
+  }
+
+  async list(): Promise<Array<{ id: string; every: number | null; next: number | null }>> {
+    const schedulers = await this.queue.getJobSchedulers(0, -1);
+    return schedulers
+      .map((s) => ({ id: String(s.id ?? s.key), every: s.every ? Number(s.every) : null, next: s.next ?? null }))
+      .filter((s) => s.id.startsWith(this.job.prefix));
+  }
+}
