@@ -294,6 +294,26 @@ describe('maintenance windows', () => {
     expect((await signed(sidecar.app, shop, 'DELETE', `/v1/stores/${shop.id}/maintenance/${window.id}`)).status).toBe(404);
   });
 
+  it('plans a window from the status page in the store\'s own time, and refuses a bad one beside its field', async () => {
+    const shop = await store('Planshop', { timezone: 'Europe/Berlin' });
+    const bad = await postStatusForm(shop, { op: 'maintenance_plan', starts_at: '2030-07-01T22:00', ends_at: '2030-07-01T21:00', reason: 'upgrade' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('<p class="woom-field-error" id="woom-plan-ends-error">End must be after starts_at</p>');
+    expect(bad.text).toContain('value="2030-07-01T22:00"');
+    const missing = await postStatusForm(shop, { op: 'maintenance_plan', starts_at: '', ends_at: 'tonight' });
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain('Start is required');
+    expect(missing.text).toContain('End must be a date and time');
+    expect(await sidecar.db('maintenance_windows').where({ store_id: shop.id })).toHaveLength(0);
+
+    // 22:00 to 23:30 in Berlin's summer time is 20:00 to 21:30 UTC.
+    const ok = await postStatusForm(shop, { op: 'maintenance_plan', starts_at: '2030-07-01T22:00', ends_at: '2030-07-01T23:30', reason: 'upgrade' });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('Maintenance planned from 2030-07-01 22:00');
+    const [window] = (await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/maintenance`)).body.windows;
+    expect(window).toMatchObject({ state: 'upcoming', starts_at: '2030-07-01T20:00:00.000Z', ends_at: '2030-07-01T21:30:00.000Z', reason: 'upgrade', created_by: 'shopadmin' });
+  });
+
   it('refuses bad windows with the field named, and stores nothing', async () => {
     const shop = await store('Badmaintshop', {});
     const cases: Array<[unknown, string]> = [

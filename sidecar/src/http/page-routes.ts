@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { FieldError, Settings } from '../domain/settings';
 import { alertLabel, DETECTOR_LABELS } from '../domain/detectors';
-import { formatLocal, localDate } from '../domain/time';
+import { formatLocal, localDate, zonedToUtc } from '../domain/time';
 import type { StatusService } from '../services/status-service';
 import type { Acknowledgements } from '../services/acknowledgements';
 import type { MaintenanceWindows } from '../services/maintenance-windows';
@@ -38,6 +38,7 @@ interface StatusFormOutcome {
   errors?: Record<string, string>;
   /** What the admin typed, kept when it was refused. */
   minutes?: string;
+  planned?: { starts_at: string; ends_at: string; reason: string };
 }
 
 const DETECTOR_NAMES: Record<string, string> = { ...DETECTOR_LABELS, reporting: 'WordPress reporting', health: 'Store health', probe: 'Store probe' };
@@ -250,6 +251,28 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
         : await deps.maintenanceService.start(storeId, body, actor);
       if (!started.ok) return renderStatus(req, res, 400, { errors: Object.fromEntries(started.errors.map((e) => [e.field, e.message])), minutes });
       return renderStatus(req, res, 200, { notice: 'Maintenance started: alerts are recorded but nothing is sent until it ends.' });
+    }
+    if (op === 'maintenance_plan') {
+      // datetime-local fields: wall-clock times in the store's own zone, as the page shows every time.
+      const { timezone } = (await deps.settings.get(storeId))!;
+      const typed = {
+        starts_at: typeof form.starts_at === 'string' ? form.starts_at.trim() : '',
+        ends_at: typeof form.ends_at === 'string' ? form.ends_at.trim() : '',
+        reason: typeof form.reason === 'string' ? form.reason : '',
+      };
+      const errors: Record<string, string> = {};
+      const instant = (field: 'starts_at' | 'ends_at') => {
+        if (typed[field] === '') errors[field] = 'is required: a date and time in the store\'s time zone';
+        else if (!zonedToUtc(typed[field], timezone)) errors[field] = 'must be a date and time, e.g. 2026-12-01T22:00';
+        return zonedToUtc(typed[field], timezone)?.toISOString();
+      };
+      const body = { starts_at: instant('starts_at'), ends_at: instant('ends_at'), ...(typed.reason.trim() ? { reason: typed.reason } : {}) };
+      const planned = Object.keys(errors).length ? null : await deps.maintenanceService.start(storeId, body, actor);
+      if (!planned?.ok) {
+        for (const e of planned?.errors ?? []) errors[e.field] = e.message;
+        return renderStatus(req, res, 400, { errors: Object.fromEntries(Object.entries(errors).map(([f, m]) => [`plan_${f}`, m])), planned: typed });
+      }
+      return renderStatus(req, res, 200, { notice: `Maintenance planned from ${formatLocal(planned.window.startsAt, timezone)} to ${formatLocal(planned.window.endsAt, timezone)}.` });
     }
     if (op === 'maintenance_end') {
       const ended = await deps.maintenanceService.end(storeId, Number(form.window_id), actor);
