@@ -63,8 +63,8 @@ export function mergeRetries(chronological: readonly OrderDetail[], isFailure: (
 
 /**
  * For the baseline's usual failure share: which failures of a chronological run of classified customer
- * orders were tried again (another order of the same cart within the retry window). The store's SQL
- * counts the same (store/orders `AdaptiveOrderQueries`).
+ * orders were tried again (a later order of the same cart, at most the retry window after it). The
+ * store's SQL counts the same (store/orders `AdaptiveOrderQueries`), with ties in time broken by order id.
  */
 export function retriedFailures(chronological: readonly OrderDetail[], isFailure: (o: OrderDetail) => boolean): boolean[] {
   return chronological.map((order, i) => {
@@ -72,7 +72,7 @@ export function retriedFailures(chronological: readonly OrderDetail[], isFailure
     for (let j = i + 1; j < chronological.length; j++) {
       const later = chronological[j]!;
       if (later.createdAt.getTime() - order.createdAt.getTime() > RETRY_WINDOW_MS) return false;
-      if (later.createdAt.getTime() > order.createdAt.getTime() && sameCart(order, later)) return true;
+      if (sameCart(order, later)) return true;
     }
     return false;
   });

@@ -84,7 +84,6 @@ interface HourRow {
   h: number | string;
   s: number | string | null;
   f: number | string | null;
-  fr: number | string | null;
   rev: number | string | null;
   revn: number | string | null;
 }
@@ -114,20 +113,6 @@ export class AdaptiveOrderQueries {
           this.db.raw("TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', created_at) AS h"),
           this.db.raw(`SUM(status IN (${success.map(() => '?').join(',')})) AS s`, success),
           this.db.raw(`SUM(status IN (${failure.map(() => '?').join(',')})) AS f`, failure),
-          // Failures whose cart was tried again, as domain/failure-rate `retriedFailures` counts them.
-          this.db.raw(
-            `SUM(status IN (${failure.map(() => '?').join(',')}) AND total > 0 AND EXISTS (
-              SELECT 1 FROM orders AS retry
-              WHERE retry.store_id = orders.store_id
-                AND retry.created_at > orders.created_at
-                AND retry.created_at <= orders.created_at + INTERVAL ${RETRY_WINDOW_MINUTES} MINUTE
-                AND retry.total = orders.total
-                AND COALESCE(retry.payment_method, '') = COALESCE(orders.payment_method, '')
-                AND retry.status IN (${classifiedStatuses.map(() => '?').join(',')})
-                AND (retry.created_via IS NULL OR retry.created_via NOT IN (${NON_CUSTOMER_CHANNELS.map(() => '?').join(',')}))
-            )) AS fr`,
-            [...failure, ...classifiedStatuses, ...NON_CUSTOMER_CHANNELS],
-          ),
           this.db.raw(`SUM(CASE WHEN status IN (${success.map(() => '?').join(',')}) AND total IS NOT NULL THEN total ELSE 0 END) AS rev`, success),
           this.db.raw(`SUM(status IN (${success.map(() => '?').join(',')}) AND total IS NOT NULL) AS revn`, success),
         )
@@ -148,9 +133,13 @@ export class AdaptiveOrderQueries {
       if (i < 0 || i >= LOOKBACK_HOURS) continue;
       (hourly.success as Float64Array)[i] = Number(row.s ?? 0);
       (hourly.failure as Float64Array)[i] = Number(row.f ?? 0);
-      (hourly.retriedFailure as Float64Array)[i] = Number(row.fr ?? 0);
       (hourly.revenue as Float64Array)[i] = Number(row.rev ?? 0);
       (hourly.revenueOrders as Float64Array)[i] = Number(row.revn ?? 0);
+    }
+
+    for (const row of await this.retriedFailuresPerHour(storeId, success, failure, firstHour, asOfHour, now)) {
+      const i = Number(row.h) - firstHour;
+      if (i >= 0 && i < LOOKBACK_HOURS) (hourly.retriedFailure as Float64Array)[i] = Number(row.n ?? 0);
     }
 
     const last: { created_at: Date | null } | undefined = await customerOnly(
@@ -185,6 +174,43 @@ export class AdaptiveOrderQueries {
   }
 
   /** Successful customer orders created in (from, to): what came after the problem began (`from` is often the last good order). */
+  /**
+   * Failures whose cart was tried again, per hour, as domain/failure-rate `retriedFailures` counts them:
+   * the next customer order of the same cart (same total and payment method) came within the retry
+   * window. A window function, because MariaDB reads a correlated "a later order within 10 minutes"
+   * subquery by store alone, once per failure: a second per check on a store of 10,000 orders.
+   */
+  private retriedFailuresPerHour(
+    storeId: string,
+    success: readonly string[],
+    failure: readonly string[],
+    firstHour: number,
+    asOfHour: number,
+    now: Date,
+  ): Promise<Array<{ h: number | string; n: number | string | null }>> {
+    const carts = customerOnly(
+      this.db('orders')
+        .select(
+          this.db.raw("TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', created_at) AS h"),
+          this.db.raw(
+            `status IN (${failure.map(() => '?').join(',')}) AND LEAD(created_at) OVER (PARTITION BY total, COALESCE(payment_method, '') ORDER BY created_at, order_id) <= created_at + INTERVAL ${RETRY_WINDOW_MINUTES} MINUTE AS retried`,
+            [...failure],
+          ),
+        )
+        .where('store_id', storeId)
+        .andWhere('total', '>', 0)
+        .whereIn('status', [...success, ...failure])
+        .andWhere('created_at', '>=', new Date(firstHour * HOUR_MS))
+        // A retry just after the last whole hour still counts for it, once it has come.
+        .andWhere('created_at', '<=', now),
+    ).as('carts');
+    return this.db
+      .from(carts)
+      .select('h', this.db.raw('SUM(retried) AS n'))
+      .where('h', '<', asOfHour)
+      .groupBy('h') as unknown as Promise<Array<{ h: number | string; n: number | string | null }>>;
+  }
+
   async successfulBetween(storeId: string, successStatuses: readonly string[], from: Date, to: Date): Promise<number> {
     const row: { n: number | string } | undefined = await customerOnly(
       this.db('orders')
