@@ -59,6 +59,19 @@ describe('woom store commands', () => {
     expect(await schedulerIds()).toEqual([`check-${id}`]);
   });
 
+  it('store add --probe off registers a store the probe leaves alone; a bad --probe registers nothing', async () => {
+    const out = await woom('store', 'add', '--name', 'Docker shop', '--url', 'http://localhost:8000', '--timezone', 'UTC', '--probe', 'off');
+    expect(out.code).toBe(0);
+    const added = /id:\s+(st_[0-9a-f]{16})/.exec(out.stdout)?.[1] ?? '';
+    const settings = JSON.parse((await database.db('store_settings').where({ store_id: added }).first()).settings);
+    expect(settings).toMatchObject({ probe_enabled: false, enabled: true });
+    const bad = await woom('store', 'add', '--name', 'Maybe', '--url', 'https://maybe.example', '--timezone', 'UTC', '--probe', 'sometimes');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--probe must be on or off (got "sometimes")');
+    expect(await database.db('stores').where({ name: 'Maybe' }).first()).toBeUndefined();
+    await woom('store', 'remove', added);
+  });
+
   it('refuses an unknown time zone with a clear message and registers nothing', async () => {
     const out = await woom('store', 'add', '--name', 'Moon', '--url', 'https://moon.example', '--timezone', 'Moon/Tranquility');
     expect(out.code).toBe(2);

@@ -9,8 +9,10 @@ import { ensureDatabase, migrateLatest } from '../store/database';
 
 const USAGE = `Usage: npm run woom -- <command>
 
-  store add --name "Shop" --url https://shop.example --timezone Europe/Berlin
-                          register a store; prints its id and secret (the secret only this once)
+  store add --name "Shop" --url https://shop.example --timezone Europe/Berlin [--probe off]
+                          register a store; prints its id and secret (the secret only this once);
+                          --probe off when the sidecar cannot reach the store's own address (the
+                          store probe requests the home, cart and checkout pages every 5 minutes)
   store list              every store with its time zone, mode and last contact
   store rotate-secret ID  issue a new secret (the old one stops working at once)
   store remove ID         remove a store with all its orders, alerts and its schedule
@@ -32,6 +34,7 @@ async function main(argv: string[]): Promise<void> {
       name: { type: 'string' },
       url: { type: 'string' },
       timezone: { type: 'string' },
+      probe: { type: 'string' },
       key: { type: 'string' },
       secret: { type: 'string' },
       orders: { type: 'string' },
@@ -69,7 +72,9 @@ async function main(argv: string[]): Promise<void> {
     switch (command) {
       case 'add': {
         if (!values.name || !values.url || !values.timezone) throw new UsageError('store add needs --name, --url and --timezone\n\n' + USAGE);
+        if (values.probe !== undefined && values.probe !== 'on' && values.probe !== 'off') throw new UsageError(`--probe must be on or off (got "${values.probe}")`);
         const store = await container.registry.add({ name: values.name, url: values.url, timezone: values.timezone });
+        if (values.probe === 'off') await container.registry.updateSettings(store.id, { probe_enabled: false }, 'cli');
         console.log(`Store registered: ${store.name} (${store.url})`);
         console.log(`  id:     ${store.id}`);
         console.log(`  secret: ${store.secret}`);
