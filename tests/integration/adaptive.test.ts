@@ -59,7 +59,11 @@ describe('adaptive mode, live: the check service reads MariaDB and asks the same
     const recovered = await sidecar.container.checks.run(shop.id, 'manual', later);
     expect(recovered?.decision.action).toBe('resolve');
     const resolved = await sidecar.db('notifications').where({ store_id: shop.id, kind: 'resolved' }).first();
-    const impact = JSON.parse(resolved.content).impact;
+    const resolvedContent = JSON.parse(resolved.content);
+    const impact = resolvedContent.impact;
+    // The problem lasted from the last successful order (about 53 minutes), not from the alert (12 minutes).
+    expect(resolvedContent.startedAt).toBe(impact.startedAt);
+    expect(resolvedContent.duration).toMatch(/^5\d min$/);
     // About 53 minutes from the last successful order at about 40 an hour (the baseline has learnt
     // the silent hour too): 30 or so expected, 8 came.
     expect(impact.came).toBe(8);

@@ -3,7 +3,7 @@ import { buildBaseline, expectedBetween, probabilityOfNone, rateAt, type HourlyH
 import { detectorsToRun, isCustomerOrder } from '../../sidecar/src/domain/checks';
 import { severityOf } from '../../sidecar/src/domain/detectors';
 import { diagnose, type OrderDetail } from '../../sidecar/src/domain/diagnosis';
-import { evaluateFailureRate, mergeRetries } from '../../sidecar/src/domain/failure-rate';
+import { evaluateFailureRate, failureRunLimit, mergeRetries } from '../../sidecar/src/domain/failure-rate';
 import { impactOf } from '../../sidecar/src/domain/impact';
 import { evaluateOrderFlow } from '../../sidecar/src/domain/order-flow';
 import { checkCadenceMinutes, defaultSettings, enabledDetectors, mergeSettings, type Settings } from '../../sidecar/src/domain/settings';
@@ -56,6 +56,29 @@ describe('adaptive baseline', () => {
     expect(expectedBetween(baseline, now.getTime() - 30 * MIN, now)).toBeCloseTo(60, 0);
   });
 
+  it('weighs recent weeks more: a store that doubled four weeks ago expects more than the 8-week average', () => {
+    const asOf = hourIndex(now);
+    const base = history(56, (slot) => (slot % 24 >= 8 && slot % 24 < 22 ? 10 : 0));
+    const success = Float64Array.from(base.success, (n, i) => (base.firstHour + i >= asOf - 28 * 24 ? 2 * n : n));
+    const grown: HourlyHistory = { ...base, success, revenueOrders: success };
+    const baseline = buildBaseline(grown, since(56), now, settings.timezone);
+    // Unweighted the 8 weeks average 15 an hour; each older week weighing 0.8 of the next pulls it towards 20.
+    expect(rateAt(baseline, now)).toBeGreaterThan(16.5);
+    expect(rateAt(baseline, now)).toBeLessThan(20);
+  });
+
+  it("reads the hours in the store's own time zone", () => {
+    // Orders only 09:00-10:00 Tokyo time, which is 00:00-01:00 UTC: the expectation follows Tokyo's clock.
+    const tokyo = 'Asia/Tokyo';
+    const asOf = hourIndex(now);
+    const firstHour = asOf - 56 * 24;
+    const success = new Float64Array(56 * 24);
+    for (let i = 0; i < success.length; i++) success[i] = hourOfWeek(firstHour + i, tokyo) % 24 === 9 ? 30 : 0;
+    const baseline = buildBaseline({ firstHour, success, failure: new Float64Array(success.length), revenue: success, revenueOrders: success }, since(56), now, tokyo);
+    expect(rateAt(baseline, new Date('2026-11-24T00:30:00Z'))).toBeCloseTo(30, 0); // 09:30 in Tokyo
+    expect(rateAt(baseline, new Date('2026-11-24T09:30:00Z'))).toBeCloseTo(0, 0); // 18:30 in Tokyo, 09:30 UTC
+  });
+
   it('lets a sparse hour borrow from its day profile instead of calling it dead', () => {
     // Orders only every other day at 14:00: the hour is not zero on the days in between.
     const sparse = history(28, (slot) => (slot % 24 === 14 && Math.floor(slot / 24) % 2 === 0 ? 2 : 0));
@@ -96,7 +119,9 @@ describe('order-flow test', () => {
     const strict = evaluateOrderFlow(now, { ...settings, false_alarms_per_month: 0.1 }, baseline, facts);
     const loose = evaluateOrderFlow(now, { ...settings, false_alarms_per_month: 100 }, baseline, facts);
     expect(loose.limit).toBeGreaterThan(strict.limit);
-    expect(loose.breached || !strict.breached).toBe(true);
+    // 6 silent minutes at 120 an hour (12 expected orders): enough for 100 false alarms a month, not for 0.1.
+    expect(loose.breached).toBe(true);
+    expect(strict.breached).toBe(false);
   });
 
   it('catches a partial drop with the CUSUM', () => {
@@ -127,10 +152,44 @@ describe('order-flow test', () => {
     const fresh = evaluateOrderFlow(now, settings, baseline, facts);
     const bar = fresh.limit;
     // Find a silence just short of the opening bar: it does not open, but it holds an open alert.
-    const minutes = Array.from({ length: 12 }, (_, i) => i + 1).find((m) => probabilityOfNone(expectedBetween(baseline, now.getTime() - m * MIN, now), baseline.dispersion) < Math.sqrt(bar))!;
-    const short = flow(now, minutes);
-    if (evaluateOrderFlow(now, settings, baseline, short).breached) return; // the bars coincide at this rate
+    const chance = (m: number) => probabilityOfNone(expectedBetween(baseline, now.getTime() - m * MIN, now), baseline.dispersion);
+    const minutes = Array.from({ length: 12 }, (_, i) => i + 1).find((m) => chance(m) < Math.sqrt(bar) && chance(m) >= bar);
+    expect(minutes).toBeDefined();
+    const short = flow(now, minutes!);
+    expect(evaluateOrderFlow(now, settings, baseline, short).breached).toBe(false);
     expect(evaluateOrderFlow(now, settings, baseline, { ...short, alertOpen: true }).breached).toBe(true);
+  });
+
+  it('while learning, calls no silence or slow stretch an outage that the history already lived through', () => {
+    // Ten days of a store that sells 20 an hour in the daytime, but once went quiet for a whole afternoon.
+    const days = 10;
+    const quietDay = Math.floor(hourIndex(now) / 24) - 3;
+    const daily = history(days, (slot) => (slot % 24 >= 8 && slot % 24 < 22 ? 20 : 0));
+    const success = Float64Array.from(daily.success, (n, i) => {
+      const h = daily.firstHour + i;
+      return Math.floor(h / 24) === quietDay && h % 24 >= 12 && h % 24 < 18 ? 0 : n;
+    });
+    const young: HourlyHistory = { ...daily, success, revenueOrders: success };
+    const baseline = buildBaseline(young, since(days), now, settings.timezone);
+    expect(baseline.longestQuietExpected).toBeGreaterThan(35); // more than 90 minutes at 20 an hour
+    // 90 silent minutes at 20 an hour: alarming for a store that never paused, normal for this one.
+    expect(evaluateOrderFlow(now, settings, baseline, flow(now, 90, days)).breached).toBe(false);
+    // An order every 3 minutes until 90 minutes ago, then 3 in 90 minutes: a slow stretch, not a silence.
+    const slow = [...Array.from({ length: 90 }, (_, i) => 360 - 3 * i), 80, 40, 1].map((m) => new Date(now.getTime() - m * MIN));
+    const slowFacts = { since: since(days), lastSuccessAt: slow[slow.length - 1]!, recentSuccessTimes: slow };
+    expect(evaluateOrderFlow(now, settings, baseline, slowFacts).breached).toBe(false);
+    const steady = buildBaseline(history(days, (slot) => (slot % 24 >= 8 && slot % 24 < 22 ? 20 : 0)), since(days), now, settings.timezone);
+    expect(evaluateOrderFlow(now, settings, steady, flow(now, 90, days)).breached).toBe(true);
+    expect(evaluateOrderFlow(now, settings, steady, slowFacts)).toMatchObject({ breached: true, kind: 'drop' });
+  });
+
+  it("is a warning for a small store's silent day and critical for two", () => {
+    // 15 orders a day, 09:00-18:00 Berlin.
+    const small = buildBaseline(history(56, (slot) => (slot % 24 >= 9 && slot % 24 < 18 ? 15 / 9 : 0)), since(56), now, settings.timezone);
+    const silent = (hours: number) =>
+      evaluateOrderFlow(now, settings, small, { since: since(56), lastSuccessAt: new Date(now.getTime() - hours * HOUR_MS), recentSuccessTimes: [] });
+    expect(silent(26)).toMatchObject({ breached: true, severity: 'warning' });
+    expect(silent(50)).toMatchObject({ breached: true, severity: 'critical' });
   });
 });
 
@@ -162,12 +221,52 @@ describe('failure-rate test and diagnosis', () => {
       if (evaluateFailureRate(settings, baseline, newestFirst([...healthy(), ...failures])).breached) breachedAfter = n;
     }
     expect(breachedAfter).toBeGreaterThan(0);
-    expect(breachedAfter).toBeLessThanOrEqual(4);
+    expect(breachedAfter).toBeLessThanOrEqual(3);
     const many = Array.from({ length: 10 }, (_, i) => order('failed', 10 - i, { paymentMethod: i % 2 ? 'stripe' : 'paypal' }));
     const result = evaluateFailureRate(settings, baseline, newestFirst([...healthy(), ...many]));
     expect(result).toMatchObject({ breached: true, severity: 'critical' });
     expect(result.diagnosis?.kind).toBe('checkout_broken');
     expect(severityOf([result])).toBe('critical');
+  });
+
+  it('needs the third failed order in a row on a busy store with ordinary declines, and more where declines are common', () => {
+    // The synthetic benchmark store: about 2% of 54,500 carts a month fail.
+    expect(failureRunLimit(0.0195, 54_500, 0.45)).toMatchObject({ length: 3 });
+    expect(failureRunLimit(0.0195, 54_500, 0.45).perMonth).toBeCloseTo(54_500 * 0.9805 * 0.0195 ** 3, 6);
+    // Where a tenth of carts fail, three in a row happen 50 times a month: the run must be longer.
+    expect(failureRunLimit(0.1, 54_500, 0.45).length).toBe(6);
+    // A store that almost never fails still needs three: one or two declined cards say nothing.
+    expect(failureRunLimit(0.005, 450, 0.45).length).toBe(3);
+    // Less budget, a longer run.
+    expect(failureRunLimit(0.0195, 54_500, 0.045).length).toBe(4);
+  });
+
+  it('three failed carts in a row alert on a store with 2% declines, saying so', () => {
+    const declining = buildBaseline(history(56, busyDays, 0.02), since(56), now, settings.timezone);
+    const failures = [3, 2, 1].map((m, i) => order('failed', m, { paymentMethod: i % 2 ? 'stripe' : 'paypal' }));
+    const two = evaluateFailureRate(settings, declining, newestFirst([...healthy(), ...failures.slice(0, 2)]));
+    expect(two.breached).toBe(false);
+    const three = evaluateFailureRate(settings, declining, newestFirst([...healthy(), ...failures]));
+    expect(three).toMatchObject({ breached: true, failedInARow: 3, runLimit: 3, severity: 'warning' });
+    expect(three.summary).toMatch(/3 orders in a row failed where about [\d.]+% usually fail/);
+    // One success after them ends the run; the CUSUM alone then decides (and holds an open alert).
+    const after = evaluateFailureRate(settings, declining, newestFirst([...healthy(), ...failures, order('processing', 0)]), true);
+    expect(after.failedInARow).toBe(0);
+  });
+
+  it('recognises card testing although its attempts look like retried carts', () => {
+    // Nine $1 attempts with one gateway in four minutes: merged as retries they are three carts.
+    const testing = Array.from({ length: 9 }, (_, i) => order('failed', 4 - i * 0.4, { total: 1, paymentMethod: 'stripe' }));
+    const result = evaluateFailureRate(settings, baseline, newestFirst([...healthy(), ...testing]));
+    expect(result.breached).toBe(true);
+    expect(result.diagnosis?.kind).toBe('card_testing');
+    expect(result.startedAt).toEqual(testing[0]!.createdAt);
+  });
+
+  it('follows the reference severities: 5 failures in a row a warning, 10 critical', () => {
+    const run = (n: number) => Array.from({ length: n }, (_, i) => order('failed', n - i, { paymentMethod: i % 2 ? 'stripe' : 'paypal' }));
+    expect(evaluateFailureRate(settings, baseline, newestFirst([...healthy(), ...run(5)]))).toMatchObject({ breached: true, severity: 'warning' });
+    expect(evaluateFailureRate(settings, baseline, newestFirst([...healthy(), ...run(10)]))).toMatchObject({ breached: true, severity: 'critical' });
   });
 
   it('half the orders failing alerts within about ten orders', () => {

@@ -125,7 +125,7 @@ export function parseOrdersJsonLines(text: string, timezone: string): ReplayOrde
     if (total !== null && !Number.isFinite(total)) throw lineError(line, `total "${order.data.total}" is not a number`);
     orders.set(`line:${line}`, {
       orderId: order.data.order_id ?? line,
-      status: order.data.status,
+      status: order.data.status.replace(/^wc-/, ''),
       createdAt,
       total,
       paymentMethod: order.data.payment_method ?? null,
@@ -188,15 +188,21 @@ export interface BacktestReport {
 export function runBacktest(args: BacktestArgs): BacktestReport {
   const settings = loadSettings(args);
   const orders = readOrders(args.orders, settings.timezone);
-  const times = orders.map((o) => o.createdAt.getTime());
+  // A loop rather than Math.min(...times): spreading a few hundred thousand orders overflows the stack.
+  let first = Infinity;
+  let last = -Infinity;
+  for (const order of orders) {
+    first = Math.min(first, order.createdAt.getTime());
+    last = Math.max(last, order.createdAt.getTime());
+  }
   const bound = (value: string | undefined, name: string, fallback: number): Date => {
     if (!value) return new Date(fallback);
     const date = parseInstant(value, settings.timezone);
     if (!date) throw new BacktestInputError(`--${name} "${value}" is not a date such as 2018-01-01 or 2018-01-01T00:00:00Z`);
     return date;
   };
-  const from = bound(args.from && /^\d{4}-\d{2}-\d{2}$/.test(args.from) ? `${args.from}T00:00` : args.from, 'from', Math.min(...times));
-  const to = bound(args.to && /^\d{4}-\d{2}-\d{2}$/.test(args.to) ? `${args.to}T00:00` : args.to, 'to', Math.max(...times) + 3_600_000);
+  const from = bound(args.from && /^\d{4}-\d{2}-\d{2}$/.test(args.from) ? `${args.from}T00:00` : args.from, 'from', first);
+  const to = bound(args.to && /^\d{4}-\d{2}-\d{2}$/.test(args.to) ? `${args.to}T00:00` : args.to, 'to', last + 3_600_000);
   if (to <= from) throw new BacktestInputError('--to must be after --from');
   const result = replay(orders, settings, { from, to });
   return { settings, from, to, orders: orders.length, result };

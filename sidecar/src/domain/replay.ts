@@ -216,11 +216,13 @@ export class ReplayStream {
   ) {
     const inOrder = orders.every((o, i) => i === 0 || orders[i - 1]!.createdAt.getTime() <= o.createdAt.getTime());
     const sorted = inOrder ? orders : [...orders].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-    this.all = sorted.map((o) => ({ orderId: typeof o.orderId === 'number' ? o.orderId : 0, status: o.status, createdAt: o.createdAt }));
-    this.allMs = sorted.map((o) => o.createdAt.getTime());
+    // The fixed modes count customer checkouts too: an admin's order or a renewal is no sign of a working checkout.
+    const customerOrders = sorted.filter(isCustomerOrder);
+    this.all = customerOrders.map((o) => ({ orderId: typeof o.orderId === 'number' ? o.orderId : 0, status: o.status, createdAt: o.createdAt }));
+    this.allMs = customerOrders.map((o) => o.createdAt.getTime());
     const isSuccess = (o: ReplayOrder) => settings.success_statuses.includes(o.status);
     const isFailure = (o: ReplayOrder) => settings.failure_statuses.includes(o.status);
-    const customer = sorted.filter(isCustomerOrder);
+    const customer = customerOrders;
     this.customerClassified = customer
       .filter((o) => isSuccess(o) || isFailure(o))
       .map((o) => ({ orderId: o.orderId, status: o.status, createdAt: o.createdAt, total: o.total ?? null, paymentMethod: o.paymentMethod ?? null }));

@@ -64,6 +64,8 @@ export type NotificationContent =
       store: StoreFacts;
       recipients: string[];
       alertId: number;
+      /** When the problem began (the detectors' start, else the alert's opening) and when it was alerted. */
+      startedAt: string;
       openedAt: string;
       resolvedAt: string;
       duration: string;
@@ -227,9 +229,12 @@ export function resolvedContent(
     kind: 'resolved',
     ...audience(store, settings),
     alertId: alert.id,
+    // The problem began before the alert opened (a silence is only provable after a while): its length
+    // is counted from the detectors' start where they know it.
+    startedAt: formatLocal(impact?.startedAt ?? alert.openedAt, settings.timezone),
     openedAt: formatLocal(alert.openedAt, settings.timezone),
     resolvedAt: formatLocal(now, settings.timezone),
-    duration: formatDuration(now.getTime() - alert.openedAt.getTime()),
+    duration: formatDuration(now.getTime() - (impact?.startedAt ?? alert.openedAt).getTime()),
     detector: alert.detector
       .split(',')
       .map((name) => DETECTOR_LABELS[name as keyof typeof DETECTOR_LABELS] ?? name)

@@ -37,23 +37,19 @@ const COLUMNS = ['order_id', 'status', 'created_at', 'total', 'currency', 'payme
 export class OrderRepository {
   constructor(private readonly db: Knex) {}
 
+  /** Customer orders created in [start, end): what the time-based detector counts. */
   async createdBetween(storeId: string, start: Date, end: Date): Promise<OrderSummary[]> {
-    const rows: OrderRow[] = await this.db('orders')
-      .select(COLUMNS)
-      .where('store_id', storeId)
-      .andWhere('created_at', '>=', start)
-      .andWhere('created_at', '<', end);
+    const rows: OrderRow[] = await customerOnly(
+      this.db('orders').select(COLUMNS).where('store_id', storeId).andWhere('created_at', '>=', start).andWhere('created_at', '<', end),
+    );
     return rows.map(toSummary);
   }
 
-  /** The newest orders whose status is one of `statuses`, newest first. */
+  /** The newest customer orders whose status is one of `statuses`, newest first: RAD's window. */
   async latestWithStatus(storeId: string, statuses: readonly string[], limit: number): Promise<OrderSummary[]> {
-    const rows: OrderRow[] = await this.db('orders')
-      .select(COLUMNS)
-      .where('store_id', storeId)
-      .whereIn('status', statuses)
-      .orderBy('created_at', 'desc')
-      .limit(limit);
+    const rows: OrderRow[] = await customerOnly(
+      this.db('orders').select(COLUMNS).where('store_id', storeId).whereIn('status', statuses).orderBy('created_at', 'desc').limit(limit),
+    );
     return rows.map(toSummary);
   }
 
