@@ -7,6 +7,7 @@ import * as notificationChannels from './20261123_005_notification_channels';
 import * as storeHealth from './20261123_006_store_health';
 import * as alertLifecycle from './20261124_007_alert_lifecycle';
 import * as storeProbes from './20261124_008_store_probes';
+import * as deliveryClaims from './20261202_009_delivery_claims';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261123_006_store_health', storeHealth],
   ['20261124_007_alert_lifecycle', alertLifecycle],
   ['20261124_008_store_probes', storeProbes],
+  ['20261202_009_delivery_claims', deliveryClaims],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

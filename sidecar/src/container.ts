@@ -50,6 +50,8 @@ export interface ContainerOptions {
   maintenanceEveryMs?: number;
   /** Pending notifications older than this are queued again by maintenance. */
   pendingAfterMs?: number;
+  /** How long the test-notification button waits for every target (services/test-notification.ts). */
+  testNotificationBudgetMs?: number;
   log?: Logger;
 }
 
@@ -201,7 +203,14 @@ export class Container {
     this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler, this.probeScheduler);
     this.maintenanceService = new MaintenanceWindows(this.maintenanceWindows);
     this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync, this.maintenanceService);
-    this.testNotifications = new TestNotificationService(this.db, this.notifications, this.channels, this.notificationQueue);
+    this.testNotifications = new TestNotificationService(
+      this.db,
+      this.notifications,
+      this.channels,
+      this.notificationQueue,
+      this.notificationService,
+      options.testNotificationBudgetMs,
+    );
     this.pages = new TemplateSet(TEMPLATES_DIR, 'pages');
   }
 

@@ -12,6 +12,8 @@ export interface HttpReceiver {
   requests: ReceivedRequest[];
   /** How the next requests are answered, in order: an HTTP status, or never ('timeout'); then 200. */
   plan: Array<number | 'timeout'>;
+  /** Answers every request left hanging ('timeout') with this status now. */
+  release(status?: number): void;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,13 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
     url: '',
     requests: [],
     plan: [],
+    release: (status = 200) => {
+      for (const res of hanging.splice(0)) {
+        if (res.destroyed) continue;
+        res.writeHead(status, { 'Content-Type': 'text/plain' });
+        res.end(status < 300 ? 'ok' : 'error');
+      }
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of hanging) res.destroy();

@@ -17,6 +17,8 @@ export interface SidecarOptions extends ContainerOptions {
   /** Listen here instead of a free port. */
   port?: number;
   metricsToken?: string;
+  /** WEBHOOK_TIMEOUT_MS (1000 here unless set). */
+  webhookTimeoutMs?: number;
 }
 
 export interface SidecarHandle {
@@ -52,7 +54,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     WOOM_DEV_PAGES: opts.devPages ? '1' : '0',
     REST_TIMEOUT_MS: '1500',
-    WEBHOOK_TIMEOUT_MS: '1000',
+    WEBHOOK_TIMEOUT_MS: String(opts.webhookTimeoutMs ?? 1000),
     ...(opts.metricsToken ? { METRICS_TOKEN: opts.metricsToken } : {}),
   });
   const containerOptions: ContainerOptions = { maintenanceEveryMs: 1_000, pendingAfterMs: 500, ...opts };

@@ -8,6 +8,8 @@ export interface TestSmtp {
   messages: ParsedMail[];
   /** Answer every RCPT TO with this SMTP error (e.g. 550 for a permanent refusal, 451 for a temporary one); null accepts. */
   refuseWith(code: number | null): void;
+  /** Holds every message this long before accepting it, so senders that run at once overlap; 0 answers at once. */
+  holdMessages(ms: number): void;
   waitForMessage(pred: (m: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
   /** Stops listening (connections are refused) while keeping the port and the messages. */
   stop(): Promise<void>;
@@ -19,6 +21,7 @@ export interface TestSmtp {
 export async function startTestSmtp(): Promise<TestSmtp> {
   const messages: ParsedMail[] = [];
   let refusal: number | null = null;
+  let holdMs = 0;
   const createServer = () =>
     new SMTPServer({
       authOptional: true,
@@ -31,7 +34,8 @@ export async function startTestSmtp(): Promise<TestSmtp> {
       },
       onData(stream, _session, callback) {
         simpleParser(stream)
-          .then((mail) => {
+          .then(async (mail) => {
+            if (holdMs > 0) await new Promise((r) => setTimeout(r, holdMs));
             messages.push(mail);
             callback();
           })
@@ -53,6 +57,9 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     messages,
     refuseWith(code) {
       refusal = code;
+    },
+    holdMessages(ms) {
+      holdMs = ms;
     },
     async waitForMessage(pred, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,10 @@
 import type { ParsedMail } from 'mailparser';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Container } from '../../sidecar/src/container';
 import { signedHeaders } from '../../sidecar/src/http/signature';
+import { testContent } from '../../sidecar/src/notify/content';
+import { RetryLaterError } from '../../sidecar/src/services/notification-service';
 import { schedulerIdFor } from '../../sidecar/src/queue/names';
 import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
@@ -390,5 +393,90 @@ describe('escalation', () => {
     await settled(shop);
     expect(mailsFor('Calmescalshop')).toHaveLength(1);
     expect((await alertRow(shop)).escalated_at).toBeNull();
+  });
+});
+
+describe('worse is news', () => {
+  it('a warning that becomes critical is e-mailed at once as "Now critical", once, inside the reminder interval', async () => {
+    const shop = await store('Worseshop', { reminder_interval_minutes: 120 });
+    await orders(shop, mostlyFailing);
+    expect((await check(shop, 0))?.decision).toMatchObject({ action: 'open', notify: true });
+    await smtp.waitForMessage((m) => m.subject === '[WOOM WARNING] 3 of the last 4 orders failed at Worseshop');
+    // Every order of the RAD window (10) fails now: critical, though the reminder interval has not passed.
+    await orders(shop, Array.from({ length: 10 }, () => 'failed'));
+    expect((await check(shop, 5))?.decision).toMatchObject({ action: 'notify', reason: 'upgrade' });
+    const critical = await smtp.waitForMessage((m) => m.subject?.includes('Now critical') ?? false);
+    expect(critical.subject).toBe('[WOOM CRITICAL] Now critical: 10 of the last 10 orders failed at Worseshop');
+    expect(critical.text).toContain('NOW CRITICAL (was warning)');
+    // Still critical a few minutes later: nothing new to say until the reminder is due.
+    expect((await check(shop, 10))?.decision).toMatchObject({ action: 'hold', heldBy: 'reminder_interval' });
+    await settled(shop);
+    expect(mailsFor('Worseshop').map((m) => m.subject)).toEqual([
+      '[WOOM WARNING] 3 of the last 4 orders failed at Worseshop',
+      '[WOOM CRITICAL] Now critical: 10 of the last 10 orders failed at Worseshop',
+    ]);
+    expect((await alertRow(shop)).severity).toBe('critical');
+  });
+
+  it('a notice decided from a stale view of the alert marks nothing (compare-and-set on last_notified_at)', async () => {
+    const shop = await store('Staleshop', {});
+    await orders(shop, allFailing);
+    await check(shop, 0);
+    const alert = await alertRow(shop);
+    const { alerts } = sidecar.container;
+    expect(await alerts.markNotified(sidecar.container.db, alert.id, at(30), 'critical', false, at(-5))).toBe(false);
+    expect((await alertRow(shop)).last_notified_at.getTime()).toBe(alert.last_notified_at.getTime());
+    expect(await alerts.markNotified(sidecar.container.db, alert.id, at(30), 'critical', false, alert.last_notified_at)).toBe(true);
+    expect((await alertRow(shop)).last_notified_at.getTime()).toBe(at(30).getTime());
+  });
+});
+
+describe('each recipient at most once', () => {
+  async function testNotification(name: string): Promise<{ shop: StoreCredentials; id: number }> {
+    const shop = await store(name, {});
+    const { container } = sidecar;
+    const settings = (await container.settings.get(shop.id))!;
+    const record = (await container.stores.find(shop.id))!;
+    // Stored without queueing it: the test itself plays the two senders.
+    const id = await container.notifications.create(container.db, { storeId: shop.id, alertId: null, kind: 'test', content: testContent(record, settings, new Date()), createdAt: new Date() });
+    return { shop, id };
+  }
+  const subjectOf = (name: string) => `[WOOM] Test notification for ${name}`;
+
+  it('two sidecars delivering one notification at once send the recipient one e-mail', async () => {
+    const { id } = await testNotification('Twiceshop');
+    // A second sidecar on the same database and Redis (a stalled job picked up by another worker).
+    const other = new Container(sidecar.container.config, { log: sidecar.container.log });
+    // The SMTP server takes its time, so both senders are inside their send at once.
+    smtp.holdMessages(400);
+    try {
+      const outcomes = await Promise.allSettled([sidecar.container.notificationService.deliver(id, 1, false), other.notificationService.deliver(id, 1, false)]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.find((o) => o.status === 'rejected');
+      expect(refused?.reason).toBeInstanceOf(RetryLaterError);
+      // The retry of the one that stood aside finds the notification done.
+      expect((await other.notificationService.deliver(id, 2, false)).ok).toBe(true);
+    } finally {
+      smtp.holdMessages(0);
+      await other.close();
+    }
+    expect(smtp.messages.filter((m) => m.subject === subjectOf('Twiceshop'))).toHaveLength(1);
+    const rows = await sidecar.db('deliveries').where({ notification_id: id });
+    expect(rows.map((r: { status: string }) => r.status)).toEqual(['sent']);
+    expect((await sidecar.db('notifications').where({ id }).first()).status).toBe('sent');
+  });
+
+  it("leaves a target to a live sender's claim, and takes over one whose sender died once its lease ran out", async () => {
+    const { id } = await testNotification('Leaseshop');
+    const claim = { notification_id: id, recipient: 'owner@shop.example', claimed_by: 'another-sender', updated_at: new Date() };
+    await sidecar.db('delivery_claims').insert({ ...claim, state: 'sending', lease_until: new Date(Date.now() + 60_000) });
+    await expect(sidecar.container.notificationService.deliver(id, 1, false)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(smtp.messages.filter((m) => m.subject === subjectOf('Leaseshop'))).toHaveLength(0);
+
+    // The other sender died mid-send: its lease passes and the next try sends.
+    await sidecar.db('delivery_claims').where({ notification_id: id }).update({ lease_until: new Date(Date.now() - 1_000) });
+    expect((await sidecar.container.notificationService.deliver(id, 2, false)).ok).toBe(true);
+    expect(smtp.messages.filter((m) => m.subject === subjectOf('Leaseshop'))).toHaveLength(1);
+    expect(await sidecar.db('delivery_claims').where({ notification_id: id }).first()).toMatchObject({ state: 'sent', lease_until: null });
   });
 });

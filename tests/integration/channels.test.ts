@@ -87,6 +87,44 @@ describe('Slack and webhook channels', () => {
     expect(JSON.parse(hook.requests.at(-1)!.body).event).toBe('woom.test');
   });
 
+  it('the test notification answers within its budget with each target\'s own result: one failing, one still answering', async () => {
+    // Receivers of its own, and a webhook time-out far beyond the budget: the hanging receiver answers
+    // only when the test releases it, so "still trying" does not depend on how fast this machine is.
+    const failing = await startHttpReceiver();
+    const hanging = await startHttpReceiver();
+    const patient = await startSidecar({ smtpPort: smtp.port, webhookTimeoutMs: 60_000, testNotificationBudgetMs: 2_000 });
+    try {
+      const store = await patient.addStore({ name: 'Budgetshop', url: 'https://budgetshop.example', timezone: 'UTC', settings: { mode: 'rolling_average', check_interval_minutes: 1440, alert_emails: ['owner@budget.example'] } });
+      const slackChannel = (await signed(patient.app, store, 'POST', `/v1/stores/${store.id}/channels`, { type: 'slack', url: failing.url }).expect(201)).body.channel;
+      const hookChannel = (await signed(patient.app, store, 'POST', `/v1/stores/${store.id}/channels`, { type: 'webhook', url: hanging.url }).expect(201)).body.channel;
+      failing.plan.push(500);
+      hanging.plan.push('timeout');
+
+      const res = await signed(patient.app, store, 'POST', `/v1/stores/${store.id}/test-notification`);
+      expect(res.status).toBe(200);
+      expect(res.body.ok).toBe(false);
+      const hookLabel = `webhook #${hookChannel.id} (${new URL(hanging.url).host})`;
+      expect(res.body.message).toContain('owner@budget.example: 250');
+      expect(res.body.message).toContain(`slack #${slackChannel.id}: ${new URL(failing.url).host} answered HTTP 500`);
+      expect(res.body.message).toContain(`${hookLabel}: no answer yet after 2 s, still trying`);
+      // Answered while the webhook was still waiting: the targets were tried side by side.
+      expect(hanging.requests.map((r) => r.answered)).toEqual(['timeout']);
+
+      hanging.release(200);
+      const notification = await eventually(async () => patient.db('notifications').where({ store_id: store.id, kind: 'test' }).whereNot({ status: 'pending' }).first(), 15_000);
+      expect(notification.status).toBe('partial');
+      const rows = await patient.db('deliveries').where({ notification_id: notification.id }).orderBy('id');
+      expect(Object.fromEntries(rows.map((r: { recipient: string; status: string }) => [r.recipient, r.status]))).toEqual({
+        'owner@budget.example': 'sent',
+        [`slack #${slackChannel.id}`]: 'failed',
+        [hookLabel]: 'sent',
+      });
+    } finally {
+      await patient.close();
+      await Promise.all([failing.close(), hanging.close()]);
+    }
+  });
+
   it('lists channels without their secrets, refuses bad ones naming the field, and removes them', async () => {
     const { store, secret, hookId } = await storeWithChannels('Listshop');
     const list = await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/channels`);

@@ -56,6 +56,7 @@ describe('replay: the live sidecar on a simulated clock', () => {
     const alert = result.alerts[0]!;
     expect(alert.detectors).toContain('failure_rate');
     const failedBefore = failing.filter((o) => o.status === 'failed' && o.createdAt <= alert.at).length;
+    expect(alert.numbers.failure_rate).toMatchObject({ failed: failedBefore, failedInARow: failedBefore });
     expect(failedBefore).toBeLessThanOrEqual(3);
     expect(alert.severity).toBe('warning');
   });

@@ -44,6 +44,8 @@ export interface ReplayAlert {
   /** When the problem began by the detectors' reckoning (last successful order, first failure). */
   startedAt: Date | null;
   problemId: number;
+  /** Each fired detector's figures (expected, came, failed, limit, ...), for programs reading the backtest. */
+  numbers: Record<string, Record<string, number>>;
 }
 
 export interface ReplayProblem {
@@ -136,6 +138,7 @@ class PolicyState {
         summary: fired.map((r) => r.summary).join('; '),
         startedAt: startOf(fired),
         problemId: problem.id,
+        numbers: numbersOf(fired),
       });
     };
     switch (decision.action) {
@@ -172,6 +175,12 @@ class PolicyState {
         return;
     }
   }
+}
+
+function numbersOf(fired: readonly DetectorResult[]): Record<string, Record<string, number>> {
+  return Object.fromEntries(
+    fired.map((r) => [r.detector, Object.fromEntries(Object.entries(r).filter((entry): entry is [string, number] => typeof entry[1] === 'number'))]),
+  );
 }
 
 function startOf(fired: readonly DetectorResult[]): Date | null {

@@ -40,13 +40,17 @@ export class NotificationQueue {
     );
   }
 
-  /** A test notification: one attempt through the same worker, and the caller waits for its answer. */
-  async dispatchAndWait(notificationId: number, timeoutMs: number): Promise<DeliveryOutcome> {
+  /**
+   * A test notification: one attempt through the same worker. Resolves once the job is queued (so a
+   * Redis that is down fails here, before anything could be sent); `finished` then waits up to
+   * `timeoutMs` for the worker's answer.
+   */
+  async dispatchOnce(notificationId: number): Promise<{ finished: (timeoutMs: number) => Promise<DeliveryOutcome> }> {
     const job = await this.queue.add(
       'deliver',
       { notificationId },
       { jobId: notifyJobIdFor(notificationId), attempts: 1, removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } },
     );
-    return (await job.waitUntilFinished(this.events, timeoutMs)) as DeliveryOutcome;
+    return { finished: async (timeoutMs) => (await job.waitUntilFinished(this.events, timeoutMs)) as DeliveryOutcome };
   }
 }

@@ -218,7 +218,9 @@ export class CheckService {
       case 'notify':
       case 'remind': {
         const severity = severityOf(decision.fired);
-        await alerts.markNotified(trx, decision.alertId, now, severity, decision.action === 'notify' && decision.reason === 'released');
+        // Compare-and-set on the alert as this check saw it: a stale decision sends nothing.
+        const marked = await alerts.markNotified(trx, decision.alertId, now, severity, decision.action === 'notify' && decision.reason === 'released', open?.lastNotifiedAt ?? null);
+        if (!marked) return { alertId: decision.alertId, notificationIds: [] };
         const kind = decision.action === 'remind' ? 'reminder' : 'alert';
         const content = alertContent(kind, store, settings, { id: decision.alertId, openedAt }, decision.fired, now);
         if (decision.action === 'notify' && decision.reason === 'upgrade') content.upgradedFrom = 'warning';

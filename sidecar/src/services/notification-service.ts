@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { AnyNotificationContent } from '../notify/renderer';
 import { DeliveryError, type Notifier, type Target } from '../notify/notifier';
 import type { EmailRenderer } from '../notify/renderer';
 import type { ChannelRepository } from '../store/channels';
-import type { DeliveryRecord, DeliveryStatus, NotificationRepository } from '../store/notifications';
+import type { DeliveryRecord, DeliveryStatus, NotificationRecord, NotificationRepository } from '../store/notifications';
 import type { Acknowledgements } from './acknowledgements';
 
 export interface DeliveryOutcome {
@@ -17,8 +18,10 @@ export class RetryLaterError extends Error {}
 
 /**
  * Sends one stored notification to each target (e-mail address, Slack or webhook channel) that has not
- * received it yet, through that channel's notifier, recording every attempt as a delivery row. Safe to run again after a crash or a retry: a recipient with a "sent"
- * delivery is never sent to twice, and a permanently refused one is not tried again.
+ * received it yet, through that channel's notifier, recording every attempt as a delivery row. Safe to
+ * run again after a crash or a retry, and twice at once: each target is claimed compare-and-set before
+ * it is sent (delivery_claims), a recipient with a "sent" delivery is never sent to twice, and a
+ * permanently refused one is not tried again.
  */
 export class NotificationService {
   constructor(
@@ -30,6 +33,12 @@ export class NotificationService {
     private readonly metrics: Metrics,
     /** Puts each recipient's signed acknowledge link in the notices that can be acknowledged. */
     private readonly acknowledgements: Acknowledgements | null = null,
+    /**
+     * How long a sender's claim on a target holds: longer than any one send can take (the SMTP
+     * transport's time-outs add up to 40 s, a webhook's WEBHOOK_TIMEOUT_MS is 10 s by default), so a
+     * claim only runs out when its sender died, and then another sender retries the target.
+     */
+    private readonly claimLeaseMs = 120_000,
   ) {
     this.notifiers = new Map(notifiers.map((n) => [n.channel, n]));
   }
@@ -62,48 +71,88 @@ export class NotificationService {
     const previous = await this.notifications.deliveries([notificationId]);
     const done = new Set(previous.filter((d) => d.status !== 'retrying').map((d) => d.recipient));
     const ackLink = (await this.acknowledgements?.linksFor(notification)) ?? null;
-    let retryable = 0;
-
-    for (const target of targets.filter((t) => !done.has(t.label))) {
-      const recipient = target.label;
-      // Each recipient's own link: the acknowledgement records who it was.
-      const ackUrl = ackLink ? ackLink(recipient) : null;
-      const delivery = { notificationId, content: notification.content, message: this.renderer.render(notification.content, ackUrl), ackUrl };
-      let status: DeliveryStatus;
-      let response: string;
-      try {
-        const notifier = this.notifiers.get(target.channel);
-        if (!notifier) throw new DeliveryError(`No notifier for channel ${target.channel}`, true);
-        response = (await notifier.send(delivery, target)).response;
-        status = 'sent';
-      } catch (error) {
-        const permanent = error instanceof DeliveryError ? error.permanent : false;
-        response = error instanceof Error ? error.message : String(error);
-        status = permanent || finalAttempt ? 'failed' : 'retrying';
-        if (status === 'retrying') retryable += 1;
-      }
-      await this.notifications.recordDelivery({
-        notificationId,
-        channel: target.channel,
-        recipient,
-        attempt,
-        status,
-        response,
-        attemptedAt: now(),
-      });
-      this.metrics.deliveries.inc({ channel: target.channel, result: status });
-      this.log.info(
-        { event: 'delivery', notificationId, kind: notification.kind, storeId: notification.storeId, channel: target.channel, recipient, attempt, status, response },
-        'notification delivery attempt',
-      );
-    }
-
+    // This run's name on the claims it takes: a second run of the same job (a stalled job picked up
+    // again, a notification queued twice) is another sender, even in this process.
+    const sender = randomUUID();
+    // Targets are tried side by side: one slow receiver (up to WEBHOOK_TIMEOUT_MS) delays no other.
+    const results = await Promise.all(
+      targets.filter((t) => !done.has(t.label)).map((target) => this.deliverTo(notification, target, ackLink, attempt, finalAttempt, sender, now)),
+    );
+    const retryable = results.filter((r) => r === 'retrying').length;
     if (retryable > 0) throw new RetryLaterError(`${retryable} recipient(s) could not be reached yet; will retry`);
+    const elsewhere = results.filter((r) => r === 'claimed_elsewhere').length;
+    if (elsewhere > 0) {
+      // Another sender holds those targets right now and will complete the notification; a later try
+      // finds it done (or takes over a claim whose sender died once its lease has passed).
+      if (!finalAttempt) throw new RetryLaterError(`${elsewhere} recipient(s) are being sent to by another worker; will look again`);
+      return this.summarise(notificationId);
+    }
     const deliveries = await this.notifications.deliveries([notificationId]);
     const sent = new Set(deliveries.filter((d) => d.status === 'sent').map((d) => d.recipient));
     const status = targets.every((t) => sent.has(t.label)) ? 'sent' : sent.size === 0 ? 'failed' : 'partial';
     await this.notifications.complete(notificationId, status, now());
     return summarise(deliveries);
+  }
+
+  /**
+   * One target: claim it (compare-and-set, so no two senders ever send it at once), send, record the
+   * attempt, release the claim with the result. A target claimed by another live sender is left to it.
+   */
+  private async deliverTo(
+    notification: NotificationRecord<AnyNotificationContent>,
+    target: Target,
+    ackLink: ((recipient: string) => string) | null,
+    attempt: number,
+    finalAttempt: boolean,
+    sender: string,
+    now: () => Date,
+  ): Promise<DeliveryStatus | 'claimed_elsewhere'> {
+    const notificationId = notification.id;
+    const recipient = target.label;
+    const logged = { event: 'delivery', notificationId, kind: notification.kind, storeId: notification.storeId, channel: target.channel, recipient, attempt };
+    if (!(await this.notifications.claimTarget(notificationId, recipient, sender, now(), this.claimLeaseMs))) {
+      this.log.info({ ...logged, status: 'claimed_elsewhere' }, 'notification delivery left to the sender that holds it');
+      return 'claimed_elsewhere';
+    }
+    // Each recipient's own link: the acknowledgement records who it was.
+    const ackUrl = ackLink ? ackLink(recipient) : null;
+    const delivery = { notificationId, content: notification.content, message: this.renderer.render(notification.content, ackUrl), ackUrl };
+    let status: DeliveryStatus;
+    let response: string;
+    try {
+      const notifier = this.notifiers.get(target.channel);
+      if (!notifier) throw new DeliveryError(`No notifier for channel ${target.channel}`, true);
+      response = (await notifier.send(delivery, target)).response;
+      status = 'sent';
+    } catch (error) {
+      const permanent = error instanceof DeliveryError ? error.permanent : false;
+      response = error instanceof Error ? error.message : String(error);
+      status = permanent || finalAttempt ? 'failed' : 'retrying';
+    }
+    // The attempt's row first: a sender that dies between the two leaves a "sent" row, which keeps the
+    // target done even after its claim's lease runs out.
+    await this.notifications.recordDelivery({ notificationId, channel: target.channel, recipient, attempt, status, response, attemptedAt: now() });
+    await this.notifications.settleClaim(notificationId, recipient, sender, status, now());
+    this.metrics.deliveries.inc({ channel: target.channel, result: status });
+    this.log.info({ ...logged, status, response }, 'notification delivery attempt');
+    return status;
+  }
+
+  /**
+   * Every target of a notification with its latest answer so far, and `notYet` for one that has none:
+   * what the test-notification button reports when its time is up while a receiver is still answering.
+   */
+  async progress(notificationId: number, notYet: string): Promise<DeliveryOutcome> {
+    const notification = await this.notifications.find<AnyNotificationContent>(notificationId);
+    if (!notification) return { ok: false, message: `Notification ${notificationId} no longer exists` };
+    const targets = await this.targets(notification.storeId, notification.content);
+    const last = new Map((await this.notifications.deliveries([notificationId])).map((d) => [d.recipient, d]));
+    const parts = targets.map((t) => {
+      const d = last.get(t.label);
+      return `${t.label}: ${d ? (d.response ?? d.status) : notYet}`;
+    });
+    const ok = targets.length > 0 && targets.every((t) => last.get(t.label)?.status === 'sent');
+    return { ok, message: parts.join('; ') || 'Nothing was sent' };
   }
 
   async summarise(notificationId: number): Promise<DeliveryOutcome> {

@@ -145,15 +145,21 @@ export class AlertRepository {
    * The admin was told now. The alert's severity is the worst it was told, so a warning that became
    * critical is news once (domain/alert-policy), not each time the numbers swing back and forth. The
    * first notice of an alert held until now (`firstNotice`) sets it as told.
+   *
+   * Compare-and-set on what the caller decided from: the alert must still be open and, when
+   * `decidedFrom` is given, still last notified when the caller saw it. The store's row lock already
+   * orders decisions; this makes a notice decided from a stale view of the alert (a second sidecar
+   * whose lock did not hold, a retried job) change nothing and send nothing. False when it did not apply.
    */
-  async markNotified(trx: Knex, alertId: number, at: Date, severity: string, firstNotice = false): Promise<void> {
-    await trx('alerts')
-      .where({ id: alertId })
-      .update({
-        last_notified_at: at,
-        first_notified_at: trx.raw('COALESCE(first_notified_at, ?)', [at]),
-        severity: severity === 'critical' || firstNotice ? severity : trx.raw('severity'),
-      });
+  async markNotified(trx: Knex, alertId: number, at: Date, severity: string, firstNotice = false, decidedFrom?: Date | null): Promise<boolean> {
+    const query = trx('alerts').where({ id: alertId, state: 'open' });
+    if (decidedFrom !== undefined) query.andWhereRaw('last_notified_at <=> ?', [decidedFrom]);
+    const changed = await query.update({
+      last_notified_at: at,
+      first_notified_at: trx.raw('COALESCE(first_notified_at, ?)', [at]),
+      severity: severity === 'critical' || firstNotice ? severity : trx.raw('severity'),
+    });
+    return changed > 0;
   }
 
   /** Compare-and-set: only the first caller escalates an open, unacknowledged, never escalated alert. */

@@ -113,6 +113,33 @@ export class NotificationRepository {
     });
   }
 
+  /**
+   * Compare-and-set: takes the right to send `notificationId` to `recipient` now. Only one sender holds
+   * it at a time: the first to insert the claim, or the one that takes over a claim left `retrying`, or
+   * one whose holder's lease ran out (it died while sending). A claim that ended `sent` or `failed` is
+   * never taken again.
+   */
+  async claimTarget(notificationId: number, recipient: string, by: string, now: Date, leaseMs: number): Promise<boolean> {
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const [inserted] = (await this.db.raw(
+      'INSERT IGNORE INTO delivery_claims (notification_id, recipient, state, claimed_by, lease_until, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [notificationId, recipient, 'sending', by, leaseUntil, now],
+    )) as [{ affectedRows: number }];
+    if (inserted.affectedRows > 0) return true;
+    const taken = await this.db('delivery_claims')
+      .where({ notification_id: notificationId, recipient })
+      .andWhere((q) => q.where('state', 'retrying').orWhere((expired) => expired.where('state', 'sending').andWhere('lease_until', '<', now)))
+      .update({ state: 'sending', claimed_by: by, lease_until: leaseUntil, updated_at: now });
+    return taken > 0;
+  }
+
+  /** Ends the caller's own claim with the attempt's result; a claim taken over by another is left alone. */
+  async settleClaim(notificationId: number, recipient: string, by: string, state: DeliveryStatus, now: Date): Promise<void> {
+    await this.db('delivery_claims')
+      .where({ notification_id: notificationId, recipient, claimed_by: by, state: 'sending' })
+      .update({ state, lease_until: null, updated_at: now });
+  }
+
   async deliveries(notificationIds: readonly number[]): Promise<DeliveryRecord[]> {
     if (notificationIds.length === 0) return [];
     const rows = await this.db('deliveries').whereIn('notification_id', notificationIds).orderBy('id');

@@ -22,6 +22,9 @@ final class AdminActions {
 
 	public const CAPABILITY = 'manage_woocommerce';
 
+	/** Seconds WordPress waits for the test notification; the sidecar's budget is 12 s (services/test-notification.ts). */
+	public const TEST_NOTIFICATION_TIMEOUT = 25;
+
 	/** admin-post action => method. */
 	public const ACTIONS = array(
 		'woom_settings_page'     => 'post_settings_page',
@@ -121,10 +124,14 @@ final class AdminActions {
 		$this->back();
 	}
 
-	/** Goes through the sidecar's real send path; shows its `{ok, message}`. */
+	/**
+	 * Goes through the sidecar's real send path; shows its `{ok, message}`. The sidecar answers within
+	 * 12 s with each target's own result (one still answering says so); waiting longer than the usual
+	 * 15 s leaves that answer room to arrive on a slow network.
+	 */
 	public function test_notification(): void {
 		$this->guard( 'woom_test_notification' );
-		$result = $this->client->store_request( 'POST', '/test-notification', '{}' );
+		$result = $this->client->store_request( 'POST', '/test-notification', '{}', 'application/json', null, self::TEST_NOTIFICATION_TIMEOUT );
 		$json   = $result->json();
 		if ( 200 === $result->status && is_array( $json ) && array_key_exists( 'ok', $json ) ) {
 			$ok      = true === $json['ok'];
