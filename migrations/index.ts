@@ -8,6 +8,7 @@ import * as storeHealth from './20261123_006_store_health';
 import * as alertLifecycle from './20261124_007_alert_lifecycle';
 import * as storeProbes from './20261124_008_store_probes';
 import * as deliveryClaims from './20261202_009_delivery_claims';
+import * as heartbeatHistoryIndex from './20261202_011_heartbeat_history_index';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261124_007_alert_lifecycle', alertLifecycle],
   ['20261124_008_store_probes', storeProbes],
   ['20261202_009_delivery_claims', deliveryClaims],
+  ['20261202_011_heartbeat_history_index', heartbeatHistoryIndex],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

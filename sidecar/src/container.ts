@@ -34,6 +34,7 @@ import { RestSyncRepository } from './store/rest-sync';
 import { OrderRecovery } from './services/order-recovery';
 import { ReportingMonitor } from './services/reporting-monitor';
 import { HealthMonitor } from './services/health-monitor';
+import { HeartbeatRepository } from './store/heartbeats';
 import { StoreProblemAlerts } from './services/store-problem-alerts';
 import { SettingsRepository } from './store/settings';
 import { MaintenanceRepository } from './store/maintenance';
@@ -189,7 +190,7 @@ export class Container {
       log: this.log,
       restTimeoutMs: config.REST_TIMEOUT_MS,
     });
-    this.health = new HealthMonitor({ stores: this.stores, settings: this.settings, alerts: this.alerts, problems, log: this.log });
+    this.health = new HealthMonitor({ stores: this.stores, settings: this.settings, alerts: this.alerts, heartbeats: new HeartbeatRepository(this.db), problems, log: this.log });
     this.probeMonitor = new ProbeMonitor({
       db: this.db,
       stores: this.stores,

@@ -10,8 +10,11 @@ export type HealthContent =
       store: ReturnType<typeof storeFacts>;
       recipients: string[];
       alertId: number;
+      /** Every cause now, the new ones first (the subject names the first). */
       problems: string[];
       seenAt: string;
+      /** Set on an update: causes that appeared while the alert of `openedAt` was open. */
+      update: { newProblems: string[]; openedAt: string } | null;
       links: ReturnType<typeof storeLinks>;
     }
   | {
@@ -25,13 +28,27 @@ export type HealthContent =
       links: ReturnType<typeof storeLinks>;
     };
 
-export function healthContent(store: StoreIdentity, settings: Settings, alertId: number, problems: readonly HealthProblem[], seenAt: Date): HealthContent {
+/**
+ * The alert, or with `update` the notice of causes that appeared while it was open (`untold`: their
+ * keys), which lists the new ones first.
+ */
+export function healthContent(
+  store: StoreIdentity,
+  settings: Settings,
+  alertId: number,
+  problems: readonly HealthProblem[],
+  seenAt: Date,
+  update?: { untold: readonly string[]; openedAt: Date },
+): HealthContent {
+  const fresh = update ? problems.filter((p) => update.untold.includes(p.key)) : [];
+  const ordered = [...fresh, ...problems.filter((p) => !fresh.includes(p))];
   return {
     kind: 'health',
     ...audience(store, settings),
     alertId,
-    problems: problems.map((p) => p.message),
+    problems: ordered.map((p) => p.message),
     seenAt: formatLocal(seenAt, settings.timezone),
+    update: update ? { newProblems: fresh.map((p) => p.message), openedAt: formatLocal(update.openedAt, settings.timezone) } : null,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { decideStoreProblem } from '../domain/alert-policy';
 import { inMaintenance } from '../domain/maintenance';
+import { untoldCauses } from '../domain/store-health';
 import type { AnyNotificationContent } from '../notify/renderer';
 import type { AlertRecord, AlertRepository } from '../store/alerts';
 import type { MaintenanceRepository } from '../store/maintenance';
@@ -15,6 +16,18 @@ export interface StoreProblemChange {
   present: boolean;
   opened: { details: unknown; kind: NotificationKind; content: (alertId: number) => AnyNotificationContent };
   resolved: (alert: AlertRecord) => { kind: NotificationKind; content: AnyNotificationContent };
+}
+
+/**
+ * What an open store-problem alert says now. `causes` are the problems it stands for, in keys that stay
+ * the same while the problem does; `notice` is sent once for causes the admin has not been told of in
+ * this alert (the details keep `told`), so numbers changing, or a cause coming and going, send nothing.
+ */
+export interface StoreProblemUpdate {
+  detector: StoreDetector;
+  details: Record<string, unknown>;
+  causes: string[];
+  notice: (alert: AlertRecord, untold: string[]) => { kind: NotificationKind; content: AnyNotificationContent };
 }
 
 /**
@@ -69,6 +82,33 @@ export class StoreProblemAlerts {
   }
 
   /**
+   * Keeps the open alert's details current (the status page and the order alert's explanation read
+   * them) and tells the admin once of each new cause, under the store's row lock like `apply`: two
+   * checks at once never send one cause twice. A notice in a maintenance window is held like `apply`'s.
+   * True when a notice was created.
+   */
+  async update(storeId: string, change: StoreProblemUpdate, now = new Date()): Promise<boolean> {
+    const { db, alerts, notifications, maintenance, log } = this.deps;
+    const ids = await db.transaction(async (trx) => {
+      if (!(await alerts.lockStore(trx, storeId))) return [];
+      const current = await alerts.openStoreAlert(storeId, change.detector, trx);
+      if (!current) return [];
+      const told = toldCauses(current.details);
+      const untold = untoldCauses(told, change.causes);
+      const details = { ...change.details, causes: change.causes, told: [...told, ...untold] };
+      if (JSON.stringify(details) !== JSON.stringify(current.details)) await alerts.updateDetails(trx, current.id, details);
+      if (untold.length === 0) return [];
+      const held = inMaintenance(await maintenance.currentAndUpcoming(storeId, now, trx), now);
+      const { kind, content } = change.notice(current, untold);
+      const id = await notifications.create(trx, { storeId, alertId: current.id, kind, content, createdAt: now, status: held ? 'held' : 'pending' });
+      return held ? [] : [id];
+    });
+    if (ids.length === 0) return false;
+    await this.deps.dispatch(ids).catch((error: Error) => log.warn({ storeId, err: error.message }, 'could not queue notifications; the pending sweep will'));
+    return true;
+  }
+
+  /**
    * After a maintenance window: each notice it held is sent if its alert is still open (the problem
    * outlived the window), or suppressed if the problem ended inside it. Run by the upkeep job.
    */
@@ -95,4 +135,13 @@ export class StoreProblemAlerts {
     }
     return released.length;
   }
+}
+
+/** The causes an alert's notices named: `told`, or for an alert opened before it was kept, `causes` or `problems`. */
+function toldCauses(details: Record<string, unknown>): string[] {
+  for (const key of ['told', 'causes', 'problems']) {
+    const value = details[key];
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  }
+  return [];
 }

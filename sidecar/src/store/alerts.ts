@@ -196,6 +196,11 @@ export class AlertRepository {
     return (await trx('alerts').where({ id: alertId, state: 'open' }).update({ state: 'resolved', resolved_at: at })) > 0;
   }
 
+  /** What an open alert says now (its findings), while it stays open; a resolved one is left as it ended. */
+  async updateDetails(trx: Knex, alertId: number, details: unknown): Promise<boolean> {
+    return (await trx('alerts').where({ id: alertId, state: 'open' }).update({ details: JSON.stringify(details) })) > 0;
+  }
+
   /** Every store's open alert of one store-problem kind, for upkeep across stores. */
   async openStoreAlertsOfKind(detector: (typeof STORE_DETECTORS)[number]): Promise<AlertRecord[]> {
     const rows = await this.db<AlertRow>('alerts').where({ state: 'open', detector }).orderBy('id');

@@ -71,14 +71,39 @@ describe('health snapshot', () => {
     await eventually(async () => (await sidecar.db('alerts').where({ store_id: store.id, detector: 'health', state: 'open' }).first()) === undefined);
   });
 
-  it('alerts when WooCommerce logs fatal errors where there were none', async () => {
+  it('alerts when fatal errors appear where the last 24 hours had none, keeps the alert while they go on, and resolves after a clean hour', async () => {
+    const fatalSubject = (m: { subject?: string }) => m.subject?.startsWith('[WOOM CRITICAL] Checkout cannot work at Health shop: ') && m.subject.includes('PHP fatal');
+    const resolvedCount = () => smtp.messages.filter((m) => m.subject === '[WOOM] Resolved: checkout can work again at Health shop').length;
+    const resolvedBefore = resolvedCount();
+    const healthAlerts = () => sidecar.db('alerts').where({ store_id: store.id, detector: 'health' }).orderBy('id');
+    const openFindings = async () => ((await status()).open_alerts.find((a: { detector: string }) => a.detector === 'health')?.findings ?? []).map((f: { summary: string }) => f.summary);
+
     await wp.php("trigger_error('The checkout template is broken', E_USER_ERROR);").catch(() => undefined);
     await heartbeat();
-    await mail('[WOOM CRITICAL] Checkout cannot work at Health shop: 1 PHP fatal error was logged since the last heartbeat (WooCommerce → Status → Logs, source fatal-errors)');
-    // The next heartbeat counts none since this one.
+    await mail('[WOOM CRITICAL] Checkout cannot work at Health shop: 1 PHP fatal error logged in the last hour (WooCommerce → Status → Logs, source fatal-errors)');
+
+    // The bridge counts fatal errors since the heartbeat before: the next heartbeat counts none, and
+    // the alert stays open (it resolved here, five minutes later, on its own before).
     await heartbeat();
-    expect((await status()).health.snapshot.fatal_errors).toBe(0);
-    const alerts = await sidecar.db('alerts').where({ store_id: store.id, detector: 'health' }).orderBy('id');
-    expect(alerts.map((a: { state: string }) => a.state)).toEqual(['resolved', 'resolved', 'resolved']);
+    await eventually(async () => (await status()).health.snapshot.fatal_errors === 0);
+    expect((await healthAlerts()).at(-1)).toMatchObject({ state: 'open' });
+
+    // Another fatal error while it is open: the alert's finding counts both, and nobody is mailed again.
+    await wp.php("trigger_error('The checkout template is still broken', E_USER_ERROR);").catch(() => undefined);
+    await heartbeat();
+    await eventually(async () => (await openFindings())[0]?.startsWith('2 PHP fatal errors logged in the last hour') ?? false);
+    expect(smtp.messages.filter(fatalSubject)).toHaveLength(1);
+    expect((await healthAlerts()).filter((a: { state: string }) => a.state === 'open')).toHaveLength(1);
+
+    // An hour of heartbeats without fatal errors ends it. The bridge's own heartbeats carry WordPress's
+    // clock, so the one an hour later is sent as the bridge would send it, dated an hour on.
+    const { snapshot } = (await status()).health;
+    const later = new Date(Date.now() + 61 * 60_000);
+    const beat = { id: crypto.randomUUID(), type: 'heartbeat', occurred_at: later.toISOString(), data: { health: { ...snapshot, fatal_errors: 0 } } };
+    await signed(sidecar.app, store, 'POST', '/v1/events', { store: store.id, events: [beat] }).expect(202);
+    await sidecar.container.health.check(store.id, later);
+    await eventually(async () => resolvedCount() === resolvedBefore + 1, 20_000);
+    expect((await healthAlerts()).at(-1)).toMatchObject({ state: 'resolved' });
+    expect(smtp.messages.filter(fatalSubject)).toHaveLength(1);
   });
 });
