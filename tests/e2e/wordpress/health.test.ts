@@ -62,13 +62,34 @@ describe('health snapshot', () => {
     expect((await status()).health.snapshot.gateways_available).toEqual(['stripe']);
   });
 
-  it('alerts when the checkout page is no longer published', async () => {
+  it('alerts when the checkout page is no longer published, and tells once of a cause that appears while open', async () => {
     await wp.php("wp_update_post(['ID' => wc_get_page_id('checkout'), 'post_status' => 'draft']);");
     await heartbeat();
     await mail('[WOOM CRITICAL] Checkout cannot work at Health shop: The checkout page is not published: customers cannot reach it');
-    await wp.php("wp_update_post(['ID' => wc_get_page_id('checkout'), 'post_status' => 'publish']);");
+
+    // While it is open the last payment method goes too: one update notice, the new cause first.
+    const paymentSubject = '[WOOM CRITICAL] Checkout cannot work at Health shop: No payment method is enabled: customers cannot pay (WooCommerce → Settings → Payments)';
+    const sent = () => smtp.messages.filter((m) => m.subject === paymentSubject);
+    const before = sent().length;
+    await wp.php("update_option('woocommerce_stripe_settings', ['enabled' => 'no']);");
     await heartbeat();
-    await eventually(async () => (await sidecar.db('alerts').where({ store_id: store.id, detector: 'health', state: 'open' }).first()) === undefined);
+    await eventually(async () => sent().length === before + 1, 20_000);
+    const update = sent().at(-1)!;
+    expect(update.text).toMatch(/Still open since .*, with a new problem in the store's report/);
+    expect(update.text).toContain('* No payment method is enabled');
+    expect(update.text).toContain('- The checkout page is not published');
+    const findings = (await status()).open_alerts.find((a: { detector: string }) => a.detector === 'health').findings.map((f: { summary: string }) => f.summary);
+    expect(findings).toEqual([expect.stringMatching(/^No payment method is enabled/), expect.stringMatching(/^The checkout page is not published/)]);
+    // Judged again, nothing new: no second notice.
+    await sidecar.container.health.check(store.id);
+    expect(sent()).toHaveLength(before + 1);
+
+    const resolved = () => smtp.messages.filter((m) => m.subject === '[WOOM] Resolved: checkout can work again at Health shop').length;
+    const resolvedBefore = resolved();
+    await wp.php("update_option('woocommerce_stripe_settings', ['enabled' => 'yes']); wp_update_post(['ID' => wc_get_page_id('checkout'), 'post_status' => 'publish']);");
+    await heartbeat();
+    await eventually(async () => resolved() === resolvedBefore + 1, 20_000);
+    expect(await sidecar.db('alerts').where({ store_id: store.id, detector: 'health', state: 'open' }).first()).toBeUndefined();
   });
 
   it('alerts when fatal errors appear where the last 24 hours had none, keeps the alert while they go on, and resolves after a clean hour', async () => {
