@@ -179,6 +179,7 @@ export class Container {
       maintenance: this.maintenanceWindows,
       dispatch: (ids) => this.notificationQueue.dispatch(ids),
       log: this.log,
+      onOpened: (storeId, detector) => this.metrics.recordStoreAlert(storeId, detector),
     });
     this.storeProblems = problems;
     this.reporting = new ReportingMonitor({

@@ -8,19 +8,19 @@ export class Metrics {
   readonly registry = new Registry();
   readonly eventsIngested = new Counter({
     name: 'woom_events_ingested_total',
-    help: 'Order events and heartbeats received, by result (accepted or duplicate)',
+    help: 'Order events and heartbeats received, by result: accepted or duplicate (from the bridge), recovered (orders read back over REST)',
     labelNames: ['store', 'result'] as const,
     registers: [this.registry],
   });
   readonly checksRun = new Counter({
     name: 'woom_checks_total',
-    help: 'Checks run, by trigger (schedule, event, manual) and decision',
+    help: 'Checks run, by trigger (schedule, event, manual) and decision (skipped: not run while WordPress is silent)',
     labelNames: ['store', 'trigger', 'decision'] as const,
     registers: [this.registry],
   });
   readonly alertsOpened = new Counter({
     name: 'woom_alerts_total',
-    help: 'Alerts opened, by the detectors that fired',
+    help: "Alerts opened, by the detectors that fired, or the store's own problem (reporting, health, probe)",
     labelNames: ['store', 'detector'] as const,
     registers: [this.registry],
   });
@@ -59,6 +59,11 @@ export class Metrics {
     if (decision.action === 'open' && decision.fired) {
       this.alertsOpened.inc({ store: storeId, detector: decision.fired.map((r) => r.detector).join(',') });
     }
+  }
+
+  /** An alert of the store's own (WordPress silent, checkout cannot work, the probe failing) was opened. */
+  recordStoreAlert(storeId: string, detector: string): void {
+    this.alertsOpened.inc({ store: storeId, detector });
   }
 
   /** What a heartbeat says about the bridge's outbox (`data.outbox_size`, `data.oldest_event_at`). */

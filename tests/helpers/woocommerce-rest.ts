@@ -32,13 +32,19 @@ export interface WooCommerceRestStandin {
   addOrder(o: Partial<StandinRestOrder> & { created: Date }): StandinRestOrder;
   /** Changes an order's status now, as WooCommerce would (its modification time moves). */
   setStatus(id: number, status: string, at?: Date): void;
-  /** The next `count` requests fail: with that HTTP status, or never answered ('timeout'). */
-  failNext(count: number, how: number | 'timeout'): void;
+  /**
+   * The next `count` requests fail: with that HTTP status, never answered ('timeout'), or answered 200
+   * with something that is not a list of orders: an object ('not_a_list'), a WordPress error page as
+   * HTML ('html'), or a list holding entries that are not orders ('bad_entries').
+   */
+  failNext(count: number, how: Failure): void;
   /** Runs before each request is answered (after authentication), e.g. to change orders between pages. */
   beforeAnswer: ((query: URLSearchParams) => void) | null;
   requests: URLSearchParams[];
   close(): Promise<void>;
 }
+
+type Failure = number | 'timeout' | 'not_a_list' | 'html' | 'bad_entries';
 
 const KEY = `ck_${'a1b2c3d4e5'.repeat(4)}`;
 const SECRET = `cs_${'f6e7d8c9b0'.repeat(4)}`;
@@ -50,7 +56,7 @@ const wcDate = (instant: Date) => instant.toISOString().slice(0, 19);
 
 export async function startWooCommerceRest(): Promise<WooCommerceRestStandin> {
   const nonces = new Set<string>();
-  const failures: Array<number | 'timeout'> = [];
+  const failures: Failure[] = [];
   const hanging: ServerResponse[] = [];
   let nextId = 1;
   let port = 0;
@@ -195,6 +201,16 @@ export async function startWooCommerceRest(): Promise<WooCommerceRestStandin> {
     const failure = failures.shift();
     if (failure === 'timeout') {
       hanging.push(res);
+      return;
+    }
+    if (failure === 'not_a_list' || failure === 'bad_entries') {
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=UTF-8', 'X-WP-Total': '2', 'X-WP-TotalPages': '1' });
+      res.end(JSON.stringify(failure === 'not_a_list' ? { orders: 'none', code: 'unexpected' } : [null, { id: 'seven', status: 42 }]));
+      return;
+    }
+    if (failure === 'html') {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=UTF-8' });
+      res.end('<html><body><p>There has been a critical error on this website.</p></body></html>');
       return;
     }
     if (failure !== undefined) return error(res, failure, 'internal_server_error', 'There has been a critical error on this website.');

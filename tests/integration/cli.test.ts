@@ -88,6 +88,20 @@ describe('woom store commands', () => {
     expect(unknown.stderr).toContain('Usage: npm run woom');
   });
 
+  it('store rest-credentials refuses keys the API would refuse, with its words, and stores nothing', async () => {
+    const key = `ck_${'a1'.repeat(20)}`;
+    const badKey = await woom('store', 'rest-credentials', id, '--key', 'hello', '--secret', `cs_${'b2'.repeat(20)}`);
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toContain('--key must be a WooCommerce consumer key, ck_ followed by letters and digits');
+    const badSecret = await woom('store', 'rest-credentials', id, '--key', key, '--secret', 'cs_short');
+    expect(badSecret.code).toBe(2);
+    expect(badSecret.stderr).toContain('--secret must be a WooCommerce consumer secret, cs_ followed by letters and digits');
+    expect(await database.db('store_rest_credentials').where({ store_id: id }).first()).toBeUndefined();
+    const ok = await woom('store', 'rest-credentials', id, '--key', key, '--secret', `cs_${'b2'.repeat(20)}`);
+    expect(ok.code).toBe(0);
+    expect(await database.db('store_rest_credentials').where({ store_id: id }).first()).toBeDefined();
+  });
+
   it('store list shows the store without its secret', async () => {
     const out = await woom('store', 'list');
     expect(out.stdout).toContain(`${id}\tShop\thttps://shop.example\tEurope/Berlin\tadaptive`);

@@ -1,5 +1,7 @@
+import pino from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 import { orderEvent, signed, type StoreCredentials } from '../helpers/signing';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp';
@@ -63,6 +65,34 @@ describe('GET /metrics', () => {
       expect((await request(guarded.app).get('/metrics').set('Authorization', 'Bearer a-very-long-metrics-token')).status).toBe(200);
     } finally {
       await guarded.close();
+    }
+  });
+});
+
+describe('JSON logs', () => {
+  it('write one line per check and one per delivery attempt, each with what it was about', async () => {
+    const lines: string[] = [];
+    // The sidecar's own logger, writing its JSON lines here instead of stdout.
+    const log = pino({ level: 'info', base: { service: 'woom-sidecar' } }, { write: (line: string) => void lines.push(line) });
+    const logged = await startSidecar({ smtpPort: smtp.port, log });
+    try {
+      const shop = await logged.addStore({ name: 'Logshop', url: 'https://logshop.example', timezone: 'UTC', settings: { mode: 'rolling_average', check_interval_minutes: 1440, alert_emails: ['a@logshop.example', 'b@logshop.example'] } });
+      await signed(logged.app, shop, 'POST', '/v1/events', { store: shop.id, events: Array.from({ length: 3 }, () => orderEvent({ to: 'failed' })) }).expect(202);
+      await eventually(async () => (await logged.db('notifications').where({ store_id: shop.id, kind: 'alert', status: 'sent' })).length === 1);
+      await signed(logged.app, shop, 'POST', `/v1/stores/${shop.id}/check`).expect(200);
+
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.storeId === shop.id);
+      const runs = await logged.db('check_runs').where({ store_id: shop.id }).orderBy('id');
+      const checks = entries.filter((e) => e.event === 'check');
+      expect(checks.map((e) => `${e.trigger}:${e.decision}`)).toEqual(runs.map((r: { trigger: string; decision: string }) => `${r.trigger}:${r.decision}`));
+      expect(checks.find((e) => e.decision === 'open')).toMatchObject({ service: 'woom-sidecar', mode: 'rolling_average', level: 30, results: [{ detector: 'rolling_average', breached: true }] });
+
+      const deliveries = await logged.db('deliveries').orderBy('id');
+      const sent = entries.filter((e) => e.event === 'delivery');
+      expect(sent.map((e) => `${e.recipient}:${e.status}`).sort()).toEqual(deliveries.map((d: { recipient: string; status: string }) => `${d.recipient}:${d.status}`).sort());
+      expect(sent[0]).toMatchObject({ channel: 'email', kind: 'alert', attempt: 1, status: 'sent', response: expect.stringMatching(/^250 /) });
+    } finally {
+      await logged.close();
     }
   });
 });

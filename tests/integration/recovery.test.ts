@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
@@ -141,6 +142,57 @@ describe('recovering orders over the WooCommerce REST API', () => {
     const outcome = await sidecar.container.recovery.recover(store.id);
     expect(outcome?.error).toMatch(/answered 401.*consumer key and secret/);
     expect(await ordersOf(store.id)).toHaveLength(0);
+  });
+
+  it('records a malformed answer (not a list, an HTML page, entries that are not orders) as an error and invents no order', async () => {
+    rest.orders.length = 0;
+    const store = await storeWithCredentials('Garbled');
+    await eventually(async () => (await sidecar.db('store_rest_sync').where({ store_id: store.id }).first())?.last_success_at);
+    const before = await sidecar.db('store_rest_sync').where({ store_id: store.id }).first();
+    for (const how of ['not_a_list', 'html', 'bad_entries'] as const) {
+      rest.failNext(1, how);
+      const outcome = await sidecar.container.recovery.recover(store.id);
+      expect(outcome?.error, how).toBeTruthy();
+      expect((await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/status`)).body.rest_recovery.last_error, how).toBe(outcome?.error);
+      expect(await ordersOf(store.id)).toHaveLength(0);
+      expect(await sidecar.db('order_events').where({ store_id: store.id })).toHaveLength(0);
+    }
+    // Nothing was read, so the next run asks from where the last good one got to.
+    expect((await sidecar.db('store_rest_sync').where({ store_id: store.id }).first()).synced_until).toEqual(before.synced_until);
+    const order = rest.addOrder({ created: new Date(Math.floor(daysAgo(0, 3).getTime() / 1000) * 1000) });
+    expect((await sidecar.container.recovery.recover(store.id))?.error).toBeNull();
+    expect((await ordersOf(store.id)).map((o: { order_id: number }) => o.order_id)).toEqual([order.id]);
+    // Counted beside the bridge's events: one order the bridge had not delivered.
+    const metrics = (await request(sidecar.app).get('/metrics')).text;
+    expect(metrics).toContain(`woom_events_ingested_total{store="${store.id}",result="recovered"} 1\n`);
+  });
+
+  it('the scheduled check reads missed orders back before it judges them', async () => {
+    rest.orders.length = 0;
+    const store = await storeWithCredentials('Scheduled', { enabled: true, mode: 'time_based', check_interval_minutes: 1440, threshold_peak: 1, threshold_off_peak: 1 });
+    await eventually(async () => (await sidecar.db('store_rest_sync').where({ store_id: store.id }).first())?.last_success_at);
+    // Let the check the new schedule runs at once pass first: the one below is the test's.
+    await eventually(async () => !(await sidecar.container.checkQueue.getJobs(['waiting', 'active', 'delayed', 'prioritized'])).some((j) => j.data.storeId === store.id && j.name !== 'check'));
+    await eventually(async () => !(await sidecar.container.checkQueue.getJobs(['waiting', 'active', 'prioritized'])).some((j) => j.data.storeId === store.id));
+    const order = rest.addOrder({ created: new Date(Math.floor(daysAgo(0, 2).getTime() / 1000) * 1000), status: 'processing' });
+    // The very job the schedule adds, through the real worker.
+    const job = await sidecar.container.checkQueue.add('check', { storeId: store.id, trigger: 'schedule' });
+    await eventually(async () => (await job.getState()) === 'completed');
+    expect((await ordersOf(store.id)).map((o: { order_id: number }) => o.order_id)).toEqual([order.id]);
+    const run = await sidecar.db('check_runs').where({ store_id: store.id, trigger: 'schedule' }).orderBy('id', 'desc').first();
+    expect(JSON.parse(run.results)[0]).toMatchObject({ detector: 'time_based', successful: 1, breached: false });
+  });
+
+  it('reads back, when the sidecar starts, what was modified while it was down', async () => {
+    rest.orders.length = 0;
+    // Monitoring off: no schedule, so only the start itself can read the orders back.
+    const store = await storeWithCredentials('Restarted', { enabled: false });
+    await eventually(async () => (await sidecar.db('store_rest_sync').where({ store_id: store.id }).first())?.last_success_at);
+    await sidecar.stop();
+    const order = rest.addOrder({ created: new Date(Math.floor(daysAgo(0, 1).getTime() / 1000) * 1000) });
+    await sidecar.restart();
+    await eventually(async () => (await ordersOf(store.id)).length === 1);
+    expect((await ordersOf(store.id))[0]).toMatchObject({ order_id: order.id });
   });
 
   it('refuses malformed credentials, naming the field, and never returns them', async () => {

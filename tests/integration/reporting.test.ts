@@ -1,4 +1,6 @@
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 import { signed, type StoreCredentials } from '../helpers/signing';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp';
@@ -52,6 +54,26 @@ describe('knowing when the monitor is blind', () => {
     // Order monitoring resumes: no successful order in the window is an order alert again.
     const orderAlert = await smtp.waitForMessage((m) => /^\[WOOM (WARNING|CRITICAL)\] Only 0 successful orders in 15 minutes at Silentshop$/.test(m.subject ?? ''));
     expect(orderAlert.text).toContain('Time-based detector fired');
+  });
+
+  it('"Run check now" does not judge orders while WordPress is silent either: it answers why; the silence is counted', async () => {
+    const shop = await store('Mutedshop', rest.url);
+    await signed(sidecar.app, shop, 'POST', '/v1/events', { store: shop.id, events: [heartbeat(25)] }).expect(202);
+    const res = await signed(sidecar.app, shop, 'POST', `/v1/stores/${shop.id}/check`);
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: 'wordpress_silent', message: expect.stringMatching(/^Not run: WordPress has not reported for 2\d minutes .*Order checks pause while WordPress is silent/) });
+    expect(await sidecar.db('check_runs').where({ store_id: shop.id, trigger: 'manual' })).toHaveLength(0);
+    const alerts = await sidecar.db('alerts').where({ store_id: shop.id });
+    expect(alerts.map((a: { detector: string }) => a.detector)).toEqual(['reporting']);
+
+    // Skipped checks, manual and scheduled, still count; the store's own alert counts as an alert.
+    const metric = (text: string, labels: string[]) => Number(text.split('\n').find((l) => labels.every((label) => l.includes(label)))?.split(' ').at(-1));
+    const text = await eventually(async () => {
+      const body = (await request(sidecar.app).get('/metrics')).text;
+      return metric(body, ['woom_checks_total{', `store="${shop.id}"`, 'trigger="schedule"', 'decision="skipped"']) >= 1 ? body : null;
+    });
+    expect(metric(text, ['woom_checks_total{', `store="${shop.id}"`, 'trigger="manual"', 'decision="skipped"'])).toBe(1);
+    expect(metric(text, ['woom_alerts_total{', `store="${shop.id}"`, 'detector="reporting"'])).toBe(1);
   });
 
   it('says when the store does not answer at all', async () => {

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { BacktestInputError, formatBacktest, runBacktest } from './backtest';
 import { loadConfig } from '../config';
+import { restCredentialsSchema } from '../domain/rest-credentials';
+import { toFieldErrors } from '../domain/settings';
 import { Container } from '../container';
 import { createLogger } from '../logger';
 import { BACKFILL_DAYS } from '../services/order-recovery';
@@ -116,11 +118,14 @@ async function main(argv: string[]): Promise<void> {
       case 'rest-credentials': {
         if (!id || !values.key || !values.secret) throw new UsageError('store rest-credentials needs the store id, --key and --secret');
         if (!(await container.stores.find(id))) throw new RegistrationError(`No store with id ${id}`);
-        if (!/^ck_[A-Za-z0-9]{8,100}$/.test(values.key) || !/^cs_[A-Za-z0-9]{8,100}$/.test(values.secret)) {
-          throw new RegistrationError('--key must be a WooCommerce consumer key (ck_...) and --secret its secret (cs_...)');
+        // The API's own check, named by this command's options.
+        const valid = restCredentialsSchema.safeParse({ consumer_key: values.key, consumer_secret: values.secret });
+        if (!valid.success) {
+          const option = (field: string) => (field === 'consumer_key' ? '--key' : '--secret');
+          throw new RegistrationError(toFieldErrors(valid.error).map((e) => `${option(e.field)} ${e.message}`).join('; '));
         }
         const from = new Date(Date.now() - BACKFILL_DAYS * 86_400_000);
-        await container.restSync.saveCredentials(id, { consumerKey: values.key, consumerSecret: values.secret }, from);
+        await container.restSync.saveCredentials(id, { consumerKey: valid.data.consumer_key, consumerSecret: valid.data.consumer_secret }, from);
         await container.scheduler.triggerRecovery(id);
         console.log(`Saved. The sidecar reads back orders modified since ${from.toISOString()}, then at every check.`);
         return;

@@ -1,11 +1,13 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { CheckService } from '../services/check-service';
+import type { ReportingMonitor } from '../services/reporting-monitor';
 import type { StatusService } from '../services/status-service';
 import type { StoreRegistry } from '../services/store-registry';
 import type { TestNotificationService } from '../services/test-notification';
 import type { SettingsRepository } from '../store/settings';
 import { z } from 'zod';
+import { restCredentialsSchema } from '../domain/rest-credentials';
 import { toFieldErrors } from '../domain/settings';
 import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
@@ -14,13 +16,6 @@ import type { ChannelRepository } from '../store/channels';
 import type { RestSyncRepository } from '../store/rest-sync';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
-
-const restCredentialsSchema = z
-  .object({
-    consumer_key: z.string().regex(/^ck_[A-Za-z0-9]{8,100}$/, 'must be a WooCommerce consumer key, ck_ followed by letters and digits'),
-    consumer_secret: z.string().regex(/^cs_[A-Za-z0-9]{8,100}$/, 'must be a WooCommerce consumer secret, cs_ followed by letters and digits'),
-  })
-  .strict();
 
 const channelSchema = z
   .object({
@@ -39,6 +34,7 @@ export interface StoreRouteDeps {
   settings: SettingsRepository;
   registry: StoreRegistry;
   checks: CheckService;
+  reporting: ReportingMonitor;
   status: StatusService;
   testNotifications: TestNotificationService;
   restSync: RestSyncRepository;
@@ -90,6 +86,19 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
   router.post('/check', async (req, res) => {
     // A manual check, like a scheduled one, first reads back orders the bridge may not have delivered.
     await deps.recovery.recover(req.store!.id);
+    // And, like a scheduled one, does not judge orders while WordPress is silent: it cannot see them, so
+    // an order alert then would be a false alarm (the silence is an alert of its own).
+    const reporting = await deps.reporting.check(req.store!.id);
+    if (reporting?.breached) {
+      deps.metrics.checksRun.inc({ store: req.store!.id, trigger: 'manual', decision: 'skipped' });
+      deps.log.info({ event: 'check', storeId: req.store!.id, trigger: 'manual', decision: 'skipped', reason: reporting.summary }, 'check skipped: WordPress is silent');
+      return sendError(
+        res,
+        409,
+        'wordpress_silent',
+        `Not run: ${reporting.summary}. Order checks pause while WordPress is silent, because orders cannot be seen; they run again once it reports`,
+      );
+    }
     const outcome = await deps.checks.run(req.store!.id, 'manual');
     if (!outcome) return sendError(res, 404, 'not_found', 'Store not found');
     deps.metrics.recordCheck(outcome.storeId, outcome.trigger, outcome.decision);

@@ -28,6 +28,13 @@ export interface WorkerDeps {
 
 
 
+/** A check not run because WordPress is silent still shows, in the log and the metrics, as one that was due. */
+function skipWhileSilent(deps: Pick<WorkerDeps, 'log' | 'metrics'>, storeId: string, reason: string): { skipped: string } {
+  deps.metrics.checksRun.inc({ store: storeId, trigger: 'schedule', decision: 'skipped' });
+  deps.log.info({ event: 'check', storeId, trigger: 'schedule', decision: 'skipped', reason }, 'check skipped: WordPress is silent');
+  return { skipped: reason };
+}
+
 export function startWorkers(deps: WorkerDeps): Worker[] {
   const backoff = cappedBackoff(deps.retry);
   const checkWorker = new Worker<CheckJobData>(
@@ -43,7 +50,7 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
           .catch((error: Error) => deps.log.warn({ storeId: job.data.storeId, err: error.message }, 'recovery failed'));
         // While WordPress is silent the monitor is blind: that is its own alert, never an order alert.
         const reporting = await deps.reporting.check(job.data.storeId);
-        if (reporting?.breached) return { skipped: reporting.summary };
+        if (reporting?.breached) return skipWhileSilent(deps, job.data.storeId, reporting.summary);
         await deps.health.check(job.data.storeId);
       }
       const outcome = await deps.checks.run(job.data.storeId, job.data.trigger);

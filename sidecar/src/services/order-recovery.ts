@@ -62,7 +62,12 @@ export class OrderRecovery {
         outcome.ordersRead += result.orders.length;
         const newest = newestModification(result.orders);
         const recovered = result.orders.map((order) => toRecoveredEvent(storeId, order)).filter((e) => e !== null);
-        if (recovered.length > 0) outcome.accepted += (await events.ingest(storeId, recovered, now, 'rest')).accepted;
+        if (recovered.length > 0) {
+          const { accepted } = await events.ingest(storeId, recovered, now, 'rest');
+          outcome.accepted += accepted;
+          // Beside the bridge's accepted events: how much the bridge failed to deliver.
+          this.deps.metrics.eventsIngested.inc({ store: storeId, result: 'recovered' }, accepted);
+        }
         if (newest && newest > cursor) {
           await restSync.advance(storeId, newest, result.orders.length);
           cursor = newest;

@@ -44,12 +44,15 @@ export class StoreProblemAlerts {
       maintenance: MaintenanceRepository;
       dispatch: (notificationIds: number[]) => Promise<void>;
       log: Logger;
+      /** Told of each alert opened, once its transaction committed (woom_alerts_total). */
+      onOpened?: (storeId: string, detector: string) => void;
     },
   ) {}
 
   /** Opens or resolves the alert to match `change.present`; true when it did either. */
   async apply(storeId: string, change: StoreProblemChange, now = new Date()): Promise<boolean> {
     const { db, alerts, notifications, maintenance, log } = this.deps;
+    let opened = false;
     const { changed, ids } = await db.transaction(async (trx) => {
       if (!(await alerts.lockStore(trx, storeId))) return { changed: false, ids: [] };
       const current = await alerts.openStoreAlert(storeId, change.detector, trx);
@@ -67,6 +70,7 @@ export class StoreProblemAlerts {
         const content = change.opened.content(alertId);
         const status = decision.held ? 'held' : 'pending';
         const id = await notifications.create(trx, { storeId, alertId, kind: change.opened.kind, content, createdAt: now, status });
+        opened = true;
         return { changed: true, ids: decision.held ? [] : [id] };
       }
       if (decision.action === 'resolve' && current && (await alerts.resolve(trx, current.id, now))) {
@@ -76,6 +80,7 @@ export class StoreProblemAlerts {
       }
       return { changed: false, ids: [] };
     });
+    if (opened) this.deps.onOpened?.(storeId, change.detector);
     if (ids.length === 0) return changed;
     await this.deps.dispatch(ids).catch((error: Error) => log.warn({ storeId, err: error.message }, 'could not queue notifications; the pending sweep will'));
     return true;
