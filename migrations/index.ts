@@ -9,6 +9,7 @@ import * as alertLifecycle from './20261124_007_alert_lifecycle';
 import * as storeProbes from './20261124_008_store_probes';
 import * as deliveryClaims from './20261202_009_delivery_claims';
 import * as heartbeatHistoryIndex from './20261202_011_heartbeat_history_index';
+import * as probeClaim from './20261202_012_probe_claim';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261124_008_store_probes', storeProbes],
   ['20261202_009_delivery_claims', deliveryClaims],
   ['20261202_011_heartbeat_history_index', heartbeatHistoryIndex],
+  ['20261202_012_probe_claim', probeClaim],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -22,6 +22,8 @@ const CHECKOUT_WITHOUT_PAYMENT =
 /** A store's four probed URLs, answering as the test says; counts and keeps each request. */
 class FakeStoreServer {
   mode: Mode = 'ok';
+  /** The cart page's status, apart from the checkout's mode. */
+  cartStatus = 200;
   readonly requests: Array<{ method: string; url: string; headers: IncomingHttpHeaders }> = [];
   private server: Server | null = null;
   port = 0;
@@ -32,7 +34,7 @@ class FakeStoreServer {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><html><body>Shop</body></html>');
       if (path === '/wp-json/wc/store/v1/products') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('[{"id":1,"name":"Mug"}]');
-      if (path === '/cart/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(CART);
+      if (path === '/cart/') return void res.writeHead(this.cartStatus, { 'Content-Type': 'text/html' }).end(CART);
       if (path === '/checkout/') {
         if (this.mode === 'checkout500') return void res.writeHead(500, { 'Content-Type': 'text/html' }).end('<p>There has been a critical error on this website.</p>');
         if (this.mode === 'nopayment') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(CHECKOUT_WITHOUT_PAYMENT);
@@ -118,10 +120,12 @@ describe('store probe', () => {
       ['home', true, 'HTTP 200 in N ms'],
       ['store_api', true, 'HTTP 200 in N ms'],
       ['cart', true, 'HTTP 200 in N ms'],
-      ['checkout', true, 'HTTP 200 in N ms (sent to the cart: the cart is empty)'],
+      ['checkout', true, 'HTTP 302 in N ms (sent to the cart: the cart is empty)'],
     ]);
+    // The checkout's redirect to the cart page, requested a moment before, is judged by the cart's own
+    // answer, not followed: each URL once a run.
     const requests = server.requests.slice(before);
-    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'GET /wp-json/wc/store/v1/products?per_page=1', 'GET /cart/', 'GET /checkout/', 'GET /cart/']);
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /', 'GET /wp-json/wc/store/v1/products?per_page=1', 'GET /cart/', 'GET /checkout/']);
     expect(new Set(requests.map((r) => r.headers['user-agent']))).toEqual(new Set([PROBE_USER_AGENT]));
     expect(PROBE_USER_AGENT).toMatch(/^WOOM-Probe\/\d+\.\d+\.\d+ \(\+WooCommerce Order Monitor\)$/);
     expect(requests.every((r) => r.headers.cookie === undefined)).toBe(true);
@@ -140,6 +144,53 @@ describe('store probe', () => {
     // A third failure sends nothing more.
     await probe();
     expect((await probeAlerts(store.id)).map((a: { state: string }) => a.state)).toEqual(['open']);
+  });
+
+  it('keeps the open alert current, tells a new cause once, and explains an order drop with what fails now', async () => {
+    const openAlert = async () => (await probeAlerts(store.id)).find((a: { state: string }) => a.state === 'open');
+    const findings = async () => (JSON.parse((await openAlert()).details).findings as Array<{ summary: string }>).map((f) => f.summary);
+    const explain = () => sidecar.container.probeMonitor.explainOrderDrop(store.id, ['order_flow'], 'Europe/Berlin');
+    const mails = (subject: string) => smtp.messages.filter((m) => m.subject === subject).length;
+    const cartSubject = '[WOOM CRITICAL] Store probe: cart page returns 500 at Probe shop';
+    expect(await explain()).toMatch(/^the checkout page has returned 500 since [^,]+$/);
+
+    // The cart fails too (and the checkout, whose redirect leads there, returns its 500).
+    server.cartStatus = 500;
+    await probe();
+    expect(await findings()).toEqual([expect.stringMatching(/^checkout page returns 500: HTTP 500 since /), expect.stringMatching(/^cart page returns 500: HTTP 500 since /)]);
+    expect(mails(cartSubject)).toBe(0);
+    await probe();
+    const update = await mail(cartSubject);
+    expect(update.text).toContain('has a new problem:\n* cart page returns 500');
+    expect(await explain()).toMatch(/^the checkout page has returned 500 since .*, and the cart page has returned 500 since /);
+    await probe();
+    expect(mails(cartSubject)).toBe(1);
+
+    // The cart recovers: the findings and the explanation drop it; failing again sends nothing new.
+    server.cartStatus = 200;
+    await probe();
+    expect(await findings()).toEqual([expect.stringMatching(/^checkout page returns 500/)]);
+    expect(await explain()).toMatch(/^the checkout page has returned 500 since [^,]+$/);
+    server.cartStatus = 500;
+    await probe();
+    await probe();
+    server.cartStatus = 200;
+    await probe();
+    expect(mails(cartSubject)).toBe(1);
+    expect((await probeAlerts(store.id)).map((a: { state: string }) => a.state)).toEqual(['open']);
+  });
+
+  it('claims each run in MariaDB first: two runs at once send one set of requests', async () => {
+    const before = server.requests.length;
+    clock += 60_000;
+    const at = new Date(clock);
+    const run = () => sidecar.container.probeMonitor.run(store.id, at);
+    const outcomes = await Promise.all([run(), run()]);
+    expect(outcomes.filter((o) => 'skipped' in o)).toEqual([{ skipped: 'probed less than a minute ago' }]);
+    expect(server.requests.length - before).toBe(4);
+    // Still within the minute (200 ms in this test) of the claim: skipped before any request.
+    expect(await sidecar.container.probeMonitor.run(store.id, new Date(clock + 150))).toEqual({ skipped: 'probed less than a minute ago' });
+    expect(server.requests.length - before).toBe(4);
   });
 
   it('does not count the probe alert as the order alert', async () => {

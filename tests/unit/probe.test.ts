@@ -4,6 +4,7 @@ import {
   classifyProbe,
   explainOrderDrop,
   formatUptime,
+  probeCause,
   probeProblemPresent,
   probeUrls,
   uptimePct,
@@ -44,6 +45,16 @@ describe('classifyProbe', () => {
   it("takes WooCommerce's redirect of an empty cart from the checkout to the cart as a working checkout", () => {
     const result = classifyProbe(seen('checkout', { body: EMPTY_CART, redirected: true, finalUrl: 'https://shop.example/cart/' }), AT);
     expect(result).toMatchObject({ ok: true, detail: 'HTTP 200 in 120 ms (sent to the cart: the cart is empty)' });
+  });
+
+  it('judges a checkout whose redirect to the cart was not followed by the cart page the run requested', () => {
+    const redirect = seen('checkout', { status: 302, redirected: true, finalUrl: 'https://shop.example/cart/', notFollowed: 'https://shop.example/cart/' });
+    const cart = classifyProbe(seen('cart', { body: EMPTY_CART }), AT);
+    expect(classifyProbe(redirect, AT, cart)).toMatchObject({ ok: true, status: 302, detail: 'HTTP 302 in 120 ms (sent to the cart: the cart is empty)' });
+    const brokenCart = classifyProbe(seen('cart', { status: 500 }), AT);
+    expect(classifyProbe(redirect, AT, brokenCart)).toMatchObject({ ok: false, failure: 'http_status', status: 500, detail: 'HTTP 500' });
+    const noCart = classifyProbe(seen('cart', { body: '<html><p>Hello</p></html>' }), AT);
+    expect(classifyProbe(redirect, AT, noCart)).toMatchObject({ ok: false, failure: 'missing_marker', detail: 'no cart' });
   });
 
   it('names each kind of failure', () => {
@@ -125,6 +136,15 @@ describe('assessProbes and probeProblemPresent', () => {
     const lost = { ok: false, failure: 'missing_marker' as const, detail: 'no payment section' };
     const a = assessProbes([...run(0, { checkout: lost }), ...run(5, { checkout: lost })], 2);
     expect(a.headline).toBe('checkout page no longer shows the payment form');
+  });
+});
+
+describe('probeCause', () => {
+  it('keeps one key while a problem stays the same, and a new one when it changes', () => {
+    expect(probeCause({ target: 'home', failure: 'unreachable', status: null, detail: 'connection refused, ECONNREFUSED' })).toBe('home:down');
+    expect(probeCause({ target: 'home', failure: 'timeout', status: null, detail: 'no answer within 10 s' })).toBe('home:down');
+    expect(probeCause({ target: 'checkout', failure: 'http_status', status: 500, detail: 'HTTP 500' })).toBe('checkout:status 500');
+    expect(probeCause({ target: 'checkout', failure: 'missing_marker', status: 200, detail: 'no payment section' })).toBe('checkout:no payment section');
   });
 });
 

@@ -30,6 +30,12 @@ export interface ProbeObservation {
   /** The URL of the last answer (differs from `url` after redirects). */
   finalUrl: string;
   redirected: boolean;
+  /**
+   * A redirect to a URL the same run requested already (the checkout's to the cart page), not followed
+   * so that no URL is requested twice in a run: `status` is the redirect's, the page is judged by that
+   * URL's own result.
+   */
+  notFollowed?: string | null;
 }
 
 export type ProbeFailure = 'unreachable' | 'timeout' | 'http_status' | 'missing_marker';
@@ -69,13 +75,20 @@ export const PROBE_TIMEOUT_MS = 10_000;
  * block, or a store that turned the redirect off with `woocommerce_checkout_redirect_empty_cart`) must
  * show its payment form: the classic form's payment section, or the block's payment step. Which payment
  * methods are offered cannot be seen with an empty cart (WooCommerce lists them only for a cart that
- * needs payment): the bridge's health snapshot reports that.
+ * needs payment): the bridge's health snapshot reports that. `cart`: this run's result for the cart
+ * page, which judges a checkout whose redirect to it was not followed (`notFollowed`).
  */
-export function classifyProbe(observation: ProbeObservation, at: Date): ProbeResult {
+export function classifyProbe(observation: ProbeObservation, at: Date, cart?: ProbeResult): ProbeResult {
   const base = { target: observation.target, url: observation.url, at, status: observation.status, ttfbMs: observation.ttfbMs };
   const fail = (failure: ProbeFailure, detail: string): ProbeResult => ({ ...base, ok: false, failure, detail });
   if (observation.error === 'timeout') return fail('timeout', `no answer within ${Math.round(PROBE_TIMEOUT_MS / 1000)} s`);
   if (observation.error || observation.status === null) return fail('unreachable', observation.errorMessage || 'no answer');
+  // The checkout sent this visitor to the cart page the run has just requested: the checkout works as
+  // the cart it leads to does, and fails as it does (what following the redirect would have seen).
+  if (observation.target === 'checkout' && observation.notFollowed && cart) {
+    if (!cart.ok) return { ...base, ok: false, failure: cart.failure, status: cart.status, detail: cart.detail };
+    return { ...base, ok: true, failure: null, detail: `HTTP ${observation.status} in ${observation.ttfbMs ?? '?'} ms (sent to the cart: the cart is empty)` };
+  }
   if (observation.status < 200 || observation.status >= 300) return fail('http_status', `HTTP ${observation.status}`);
   const missing = missingMarker(observation);
   if (missing) return fail('missing_marker', missing);
@@ -166,8 +179,7 @@ export function assessProbes(results: readonly ProbeResult[], failuresToAlert: n
     });
   }
   const unreachable = failing.length > 0 && failing.length === probed && failing.every((p) => isOutage(p.failure));
-  const byPriority = [...failing].sort((a, b) => priority(a.target) - priority(b.target));
-  return { failing, allPassing, headline: unreachable ? 'store unreachable' : (byPriority[0]?.message ?? null) };
+  return { failing, allPassing, headline: unreachable ? 'store unreachable' : (byPriority(failing)[0]?.message ?? null) };
 }
 
 // The subject names what costs orders most directly.
@@ -180,6 +192,20 @@ const priority = (t: ProbeTarget) => ['checkout', 'cart', 'store_api', 'home'].i
 export function probeProblemPresent(assessment: ProbeAssessment, alertOpen: boolean): boolean {
   return alertOpen ? !assessment.allPassing : assessment.failing.length > 0;
 }
+
+/**
+ * What a failing page's problem is, in a key that stays the same while the problem does: an outage
+ * (refused or timed out alike), a status, or what the page lacks. A new key while the alert is open is
+ * a new cause, told once.
+ */
+export function probeCause(p: Pick<ProbeProblem, 'target' | 'failure' | 'status' | 'detail'>): string {
+  if (isOutage(p.failure)) return `${p.target}:down`;
+  if (p.failure === 'http_status') return `${p.target}:status ${p.status}`;
+  return `${p.target}:${p.detail}`;
+}
+
+/** The problems in the order the subject names them: what costs orders most directly first. */
+export const byPriority = <T extends { target: ProbeTarget }>(problems: readonly T[]): T[] => [...problems].sort((a, b) => priority(a.target) - priority(b.target));
 
 /** The failing part of an open probe alert, as stored in its details and read back. */
 export interface StoredProbeProblem {

@@ -1,4 +1,4 @@
-import { TARGET_LABELS, type ProbeAssessment } from '../domain/probe';
+import { byPriority, probeCause, TARGET_LABELS, type ProbeAssessment } from '../domain/probe';
 import type { Settings } from '../domain/settings';
 import { formatLocal } from '../domain/time';
 import { audience, formatDuration, type NotificationContent, type storeFacts, type storeLinks, type StoreIdentity } from './content';
@@ -12,6 +12,8 @@ export type ProbeContent =
       alertId: number;
       headline: string;
       failures: Array<{ label: string; message: string; returned: string; url: string; since: string }>;
+      /** Set on an update: problems that appeared while the alert of `openedAt` was open. */
+      update: { newProblems: string[]; openedAt: string } | null;
       links: ReturnType<typeof storeLinks>;
     }
   | {
@@ -26,12 +28,23 @@ export type ProbeContent =
       links: ReturnType<typeof storeLinks>;
     };
 
-export function probeContent(store: StoreIdentity, settings: Settings, alertId: number, assessment: ProbeAssessment): ProbeContent {
+/**
+ * The alert, or with `update` the notice of problems that appeared while it was open (`untold`: their
+ * `probeCause` keys), whose headline is the first new one.
+ */
+export function probeContent(
+  store: StoreIdentity,
+  settings: Settings,
+  alertId: number,
+  assessment: ProbeAssessment,
+  update?: { untold: readonly string[]; openedAt: Date },
+): ProbeContent {
+  const fresh = update ? byPriority(assessment.failing.filter((p) => update.untold.includes(probeCause(p)))) : [];
   return {
     kind: 'probe',
     ...audience(store, settings),
     alertId,
-    headline: assessment.headline ?? 'store probe failing',
+    headline: fresh[0]?.message ?? assessment.headline ?? 'store probe failing',
     failures: assessment.failing.map((p) => ({
       label: TARGET_LABELS[p.target],
       message: p.message,
@@ -39,6 +52,7 @@ export function probeContent(store: StoreIdentity, settings: Settings, alertId: 
       url: p.url,
       since: formatLocal(p.since, settings.timezone),
     })),
+    update: update ? { newProblems: fresh.map((p) => p.message), openedAt: formatLocal(update.openedAt, settings.timezone) } : null,
   };
 }
 

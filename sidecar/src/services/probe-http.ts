@@ -13,9 +13,10 @@ const BODY_CAP_BYTES = 1024 * 1024;
 /**
  * One GET, as a visitor with no cookies: redirects followed (at most 5, each a GET), the time to the first
  * byte of the last answer measured, the body read up to 1 MiB, the whole within the time limit. Never
- * throws: a failure is part of what it observed.
+ * throws: a failure is part of what it observed. A redirect to `stopAt` (a URL the run requested
+ * already) is not followed: the observation is the redirect itself, with `notFollowed` set.
  */
-export async function observe(target: ProbeTarget, url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeObservation> {
+export async function observe(target: ProbeTarget, url: string, timeoutMs = PROBE_TIMEOUT_MS, stopAt?: string): Promise<ProbeObservation> {
   const signal = AbortSignal.timeout(timeoutMs);
   let current = url;
   let redirected = false;
@@ -32,8 +33,12 @@ export async function observe(target: ProbeTarget, url: string, timeoutMs = PROB
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
         await res.body?.cancel();
-        current = new URL(location, current).toString();
+        const next = new URL(location, current).toString();
         redirected = true;
+        if (stopAt !== undefined && sameUrl(next, stopAt)) {
+          return { target, url, status: res.status, error: null, ttfbMs, body: '', finalUrl: next, redirected, notFollowed: next };
+        }
+        current = next;
         continue;
       }
       const body = await readCapped(res);
@@ -42,6 +47,14 @@ export async function observe(target: ProbeTarget, url: string, timeoutMs = PROB
   } catch (error) {
     const timedOut = signal.aborted;
     return { target, url, status: null, error: timedOut ? 'timeout' : 'unreachable', errorMessage: timedOut ? null : reason(error), ttfbMs: null, body: '', finalUrl: current, redirected };
+  }
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).toString() === new URL(b).toString();
+  } catch {
+    return false;
   }
 }
 

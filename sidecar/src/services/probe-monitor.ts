@@ -2,20 +2,23 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import {
   assessProbes,
+  byPriority,
   classifyProbe,
   explainOrderDrop,
   PROBE_TARGETS,
   PROBE_TIMEOUT_MS,
+  probeCause,
   probeProblemPresent,
   probeUrls,
   type ProbeAssessment,
+  type ProbeProblem,
   type ProbeResult,
   type StoredProbeProblem,
 } from '../domain/probe';
 import { healthSnapshotSchema } from '../domain/store-health';
 import { formatLocal } from '../domain/time';
 import { probeContent, probeResolvedContent } from '../notify/probe-content';
-import { PROBE_DETECTOR, type AlertRepository } from '../store/alerts';
+import { PROBE_DETECTOR, type AlertRecord, type AlertRepository } from '../store/alerts';
 import type { ProbeRepository } from '../store/probes';
 import type { SettingsRepository } from '../store/settings';
 import type { StoreRecord, StoreRepository } from '../store/stores';
@@ -54,25 +57,46 @@ export class ProbeMonitor {
     if (!settings.enabled || !settings.probe_enabled) return { skipped: 'probe off' };
     // A store still being set up (the bridge never reported) is not probed: its URL may not be live yet.
     if (!store.firstContactAt) return { skipped: 'WordPress has not reported yet' };
-    // However the schedule moved (a settings change, two sidecars), a URL is requested at most once a minute.
+    // However the schedule moved (a settings change, two sidecars, a job retried), a run is claimed in
+    // MariaDB before any request, a compare-and-set on the store's last run: runs begin a minute apart
+    // at least, and of two at once only one requests anything.
     const minuteMs = this.deps.minuteMs ?? 60_000;
-    const last = await probes.lastRunAt(storeId);
-    if (last && now.getTime() - last.getTime() < 0.9 * minuteMs) return { skipped: 'probed less than a minute ago' };
+    if (!(await probes.claimRun(storeId, now, minuteMs))) return { skipped: 'probed less than a minute ago' };
 
     const urls = probeUrls(store.url, reportedUrls(store));
     const results: ProbeResult[] = [];
-    // One after the other: a probe is one visitor, not a burst.
+    // One after the other: a probe is one visitor, not a burst. The checkout's redirect of an empty cart
+    // to the cart page just requested is not followed, so a run requests each URL once.
     for (const target of PROBE_TARGETS) {
-      const observation = await observe(target, urls[target], this.deps.timeoutMs ?? PROBE_TIMEOUT_MS);
-      results.push(classifyProbe(observation, new Date()));
+      const timeoutMs = this.deps.timeoutMs ?? PROBE_TIMEOUT_MS;
+      const observation = await observe(target, urls[target], timeoutMs, target === 'checkout' ? urls.cart : undefined);
+      results.push(classifyProbe(observation, new Date(), results.find((r) => r.target === 'cart')));
     }
     await probes.insertRun(storeId, now, results);
 
-    const recent = await probes.recent(storeId, settings.probe_failures_to_alert + 1);
-    const assessment = assessProbes(recent, settings.probe_failures_to_alert);
     const open = await alerts.openStoreAlert(storeId, PROBE_DETECTOR);
+    const history = await this.history(storeId, settings.probe_failures_to_alert, open);
+    const assessment = assessProbes(history, settings.probe_failures_to_alert);
     const present = probeProblemPresent(assessment, Boolean(open));
     log.info({ event: 'probe', storeId, results: results.map((r) => ({ target: r.target, ok: r.ok, status: r.status, ttfbMs: r.ttfbMs, detail: r.detail })) }, 'store probed');
+
+    if (open && present) {
+      // Every page failing now (once is enough while open) is in the alert's findings, so the status
+      // page and an order alert's explanation say what the probe sees now; a new cause is told once.
+      const failingNow = assessProbes(history, 1).failing;
+      const told = await this.deps.problems.update(
+        storeId,
+        {
+          detector: PROBE_DETECTOR,
+          details: { ...alertDetails(failingNow, settings.timezone), headline: open.details.headline ?? assessment.headline },
+          causes: assessment.failing.map(probeCause),
+          notice: (alert, untold) => ({ kind: 'probe', content: probeContent(store, settings, alert.id, assessment, { untold, openedAt: alert.openedAt }) }),
+        },
+        now,
+      );
+      if (told) log.info({ event: 'probe_alert', storeId, headline: assessment.headline }, 'store probe: a new cause while the alert is open');
+      return { results, assessment };
+    }
     if (present === Boolean(open)) return { results, assessment };
 
     const changed = await this.deps.problems.apply(
@@ -81,11 +105,7 @@ export class ProbeMonitor {
         detector: PROBE_DETECTOR,
         present,
         opened: {
-          details: {
-            headline: assessment.headline,
-            findings: assessment.failing.map((p) => ({ summary: `${p.message}: ${p.detail} since ${formatLocal(p.since, settings.timezone)}` })),
-            failures: assessment.failing.map((p): StoredProbeProblem => ({ target: p.target, failure: p.failure, status: p.status, detail: p.detail, since: p.since.toISOString() })),
-          },
+          details: { ...alertDetails(assessment.failing, settings.timezone), headline: assessment.headline, causes: assessment.failing.map(probeCause), told: assessment.failing.map(probeCause) },
           kind: 'probe',
           content: (alertId) => probeContent(store, settings, alertId, assessment),
         },
@@ -98,6 +118,20 @@ export class ProbeMonitor {
     );
     if (changed) log.info({ event: 'probe_alert', storeId, present, headline: assessment.headline }, 'store probe alert changed');
     return { results, assessment };
+  }
+
+  /**
+   * The results to judge: the last `failuresToAlert + 1` runs, and while the alert is open every run
+   * since its earliest failure began, so a page failing for hours keeps its true "since".
+   */
+  private async history(storeId: string, failuresToAlert: number, open: AlertRecord | null): Promise<ProbeResult[]> {
+    const recent = await this.deps.probes.recent(storeId, failuresToAlert + 1);
+    const stored = open && Array.isArray(open.details.failures) ? (open.details.failures as StoredProbeProblem[]) : [];
+    if (stored.length === 0) return recent;
+    const earliest = new Date(Math.min(...stored.map((p) => new Date(p.since).getTime())));
+    const seen = new Set(recent.map((r) => `${r.target}|${r.at.getTime()}`));
+    const older = (await this.deps.probes.since(storeId, earliest)).filter((r) => !seen.has(`${r.target}|${r.at.getTime()}`));
+    return [...recent, ...older];
   }
 
   /**
@@ -128,6 +162,14 @@ export class ProbeMonitor {
     const failures = open && Array.isArray(open.details.failures) ? (open.details.failures as StoredProbeProblem[]) : [];
     return explainOrderDrop(firedDetectors, failures, timezone);
   }
+}
+
+/** What the alert keeps of its failing pages: the status page's findings and explainOrderDrop's failures. */
+function alertDetails(failing: readonly ProbeProblem[], timezone: string) {
+  return {
+    findings: byPriority(failing).map((p) => ({ summary: `${p.message}: ${p.detail} since ${formatLocal(p.since, timezone)}` })),
+    failures: byPriority(failing).map((p): StoredProbeProblem => ({ target: p.target, failure: p.failure, status: p.status, detail: p.detail, since: p.since.toISOString() })),
+  };
 }
 
 /** The cart, checkout and REST URLs the store itself reported in its last heartbeat, if any. */

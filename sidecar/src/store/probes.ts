@@ -53,9 +53,17 @@ export class ProbeRepository {
     );
   }
 
-  async lastRunAt(storeId: string): Promise<Date | null> {
-    const row = await this.db('store_probes').where({ store_id: storeId }).orderBy('id', 'desc').first('run_at');
-    return row ? (row.run_at as Date) : null;
+  /**
+   * Claims a probe run of the store: moves `stores.probe_claimed_at` to `now` only if the last run
+   * began at least `minMs` before (compare-and-set in one UPDATE, so of two runs at once exactly one
+   * wins). False: a run began less than `minMs` ago, or the store is gone.
+   */
+  async claimRun(storeId: string, now: Date, minMs: number): Promise<boolean> {
+    const changed = await this.db('stores')
+      .where({ id: storeId })
+      .andWhere((q) => q.whereNull('probe_claimed_at').orWhere('probe_claimed_at', '<=', new Date(now.getTime() - minMs)))
+      .update({ probe_claimed_at: now });
+    return changed === 1;
   }
 
   /** The results of the last `runs` runs, newest first. */

@@ -94,6 +94,8 @@ describe('store probe against real WordPress', () => {
     ]);
     const checkout = rows.find((r: { target: string }) => r.target === 'checkout');
     expect(checkout.url).toBe(body.health.snapshot.pages.checkout.url);
+    // WooCommerce's own 302 to the cart page, judged by the cart's answer of the same run, not followed.
+    expect(checkout.status).toBe(302);
     expect(checkout.detail).toContain('sent to the cart: the cart is empty');
     expect(rows.find((r: { target: string }) => r.target === 'store_api').url).toBe(`${restUrl}wc/store/v1/products?per_page=1`);
   });
@@ -136,8 +138,23 @@ describe('store probe against real WordPress', () => {
     const before = await runs();
     await eventually(async () => (await runs()) >= before + 2, 30_000);
     expect((await latestRun()).every((r: { ok: number }) => Boolean(r.ok))).toBe(true);
+    // The same alert names the PHP fatal errors the broken checkout above logged (WooCommerce's
+    // `fatal-errors` source, counted by the bridge): with the gateways back it stays open for them.
+    const findings = async () =>
+      ((await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/status`)).body.open_alerts.find((a: { detector: string }) => a.detector === 'health')?.findings ?? []).map(
+        (f: { summary: string }) => f.summary,
+      );
+    expect(await findings()).toEqual([expect.stringMatching(/^No payment method is enabled/), expect.stringMatching(/^\d+ PHP fatal errors? logged in the last hour/)]);
     await wp.php(GATEWAYS.map((id) => `update_option('woocommerce_${id}_settings', ['enabled' => 'yes']);`).join(''));
     await heartbeat();
+    await eventually(async () => (await findings()).length === 1);
+    expect(await findings()).toEqual([expect.stringMatching(/PHP fatal errors? logged in the last hour/)]);
+    // An hour of heartbeats without fatal errors resolves it (the bridge's heartbeat, dated an hour on).
+    const { snapshot } = (await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/status`)).body.health;
+    const later = new Date(Date.now() + 61 * 60_000);
+    const beat = { id: crypto.randomUUID(), type: 'heartbeat', occurred_at: later.toISOString(), data: { health: { ...snapshot, fatal_errors: 0 } } };
+    await signed(sidecar.app, store, 'POST', '/v1/events', { store: store.id, events: [beat] }).expect(202);
+    await sidecar.container.health.check(store.id, later);
     await mail(`[WOOM] Resolved: checkout can work again at ${SHOP}`);
   });
 });
