@@ -1,10 +1,13 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newLocalPage } from '../helpers/browser';
+import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 import { orderEvent, signed, type StoreCredentials } from '../helpers/signing';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp';
@@ -40,11 +43,14 @@ beforeAll(async () => {
   const burst = Array.from({ length: 8 }, (_, i) => orderEvent({ to: 'failed', created_at: hoursAgo(0, 20 - i), occurred_at: hoursAgo(0, 20 - i), payment_method: 'stripe' }));
   await signed(sidecar.app, shop, 'POST', '/v1/events', { store: shop.id, events: burst }).expect(202);
   eventCount = events.length + burst.length;
-  // A day of store probes every 5 minutes, recorded as the probe records them; the checkout page
-  // answered 500 for three runs (15 minutes) two hours ago.
-  for (let minutes = 24 * 60 - 5; minutes >= 5; minutes -= 5) {
+  // Two days of store probes every 5 minutes, recorded as the probe records them: the checkout page
+  // answered 500 for three runs (15 minutes) two hours ago, and the day before, the home page timed out
+  // for an hour (12 runs), which the 30-day uptime counts and the 24-hour one does not.
+  for (let minutes = 2 * 24 * 60 - 5; minutes >= 5; minutes -= 5) {
+    if (minutes === 24 * 60) continue;
     const at = new Date(Date.now() - minutes * 60_000);
-    const broken = minutes >= 120 && minutes < 135;
+    const failing = (target: string) =>
+      (target === 'checkout' && minutes >= 120 && minutes < 135) || (target === 'home' && minutes >= 30 * 60 && minutes < 31 * 60);
     await sidecar.container.probes.insertRun(
       shop.id,
       at,
@@ -52,11 +58,11 @@ beforeAll(async () => {
         target,
         url: `https://page-shop.example/${target}`,
         at,
-        ok: !(broken && target === 'checkout'),
-        failure: broken && target === 'checkout' ? ('http_status' as const) : null,
-        status: broken && target === 'checkout' ? 500 : 200,
-        ttfbMs: 120 + i * 40 + (minutes % 7) * 10,
-        detail: broken && target === 'checkout' ? 'HTTP 500' : 'HTTP 200',
+        ok: !failing(target),
+        failure: failing(target) ? (target === 'home' ? ('timeout' as const) : ('http_status' as const)) : null,
+        status: failing(target) ? (target === 'home' ? null : 500) : 200,
+        ttfbMs: failing(target) && target === 'home' ? null : 120 + i * 40 + (minutes % 7) * 10,
+        detail: failing(target) ? (target === 'home' ? 'no answer within 10 s' : 'HTTP 500') : 'HTTP 200',
       })),
     );
   }
@@ -194,8 +200,11 @@ describe('status page in Chromium', () => {
       expect(history).toMatch(/\d of the last 10 orders failed/);
       // Store probe: uptime per page over 24 hours and 30 days, the last run, the response-time chart.
       const uptime = await page.locator('.woom-probe-uptime').textContent();
-      expect(uptime).toContain('Whole store (every page passed)');
-      expect(uptime).toMatch(/checkout page\s*98\.9\d%\s*98\.9\d%/);
+      // 287 runs in the last 24 hours, 574 in 30 days: the checkout failed 3 (both), the home page 12
+      // (the day before), so the whole store passed 284 of 287 and 559 of 574.
+      expect(uptime).toMatch(/Whole store \(every page passed\)\s*98\.95%\s*97\.38%/);
+      expect(uptime).toMatch(/home page\s*100\.00%\s*97\.90%/);
+      expect(uptime).toMatch(/checkout page\s*98\.95%\s*99\.47%/);
       expect(uptime).toMatch(/cart page\s*100\.00%\s*100\.00%/);
       expect(await page.locator('.woom-probe-last tbody tr').count()).toBe(4);
       expect(await page.locator('#woom-probe-chart-desc').textContent()).toMatch(/Time to first byte of each probed page over the last 24 hours .*; 3 failed probes marked/);
@@ -251,5 +260,54 @@ describe('status page in Chromium', () => {
     expect(res.status).toBe(400);
     const body = (await res.json()) as { errors: Array<{ field: string }> };
     expect(body.errors.map((e) => e.field)).toEqual(['from', 'to']);
+  });
+});
+
+describe('store probe alerts on the status page', () => {
+  it('lists a probe alert in the alert history as "Store probe", with what failed and when it resolved', async () => {
+    // A store of its own, whose four pages a local server answers; the checkout fails, then works.
+    let checkoutStatus = 500;
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/wp-json/wc/store/v1/products') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]');
+      if (path === '/checkout/' && checkoutStatus === 500) return void res.writeHead(500).end('<p>There has been a critical error on this website.</p>');
+      if (path === '/checkout/') return void res.writeHead(302, { Location: '/cart/' }).end();
+      if (path === '/cart/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body><div class="wc-empty-cart-message"></div></body></html>');
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><html><body>Shop</body></html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const store = await sidecar.addStore({ name: 'Probed Page Shop', url, timezone: 'UTC', settings: { mode: 'rolling_average', probe_enabled: true, probe_interval_minutes: 1440, alert_emails: ['owner@probed-page.example'] } });
+      await signed(sidecar.app, store, 'POST', '/v1/events', { store: store.id, events: [{ id: crypto.randomUUID(), type: 'heartbeat', occurred_at: new Date().toISOString() }] }).expect(202);
+      // Runs a minute apart on a clock of their own, ahead of the schedule's.
+      let clock = Date.now() + 3600_000;
+      const probe = () => sidecar.container.probeMonitor.run(store.id, new Date((clock += 60_000)));
+      await probe();
+      await probe();
+      await smtp.waitForMessage((m) => m.subject === '[WOOM CRITICAL] Store probe: checkout page returns 500 at Probed Page Shop');
+      checkoutStatus = 200;
+      await probe();
+      await smtp.waitForMessage((m) => m.subject === '[WOOM] Resolved: the store probe passes again at Probed Page Shop (checkout page returns 500)');
+
+      // Both notices' deliveries are recorded once the SMTP server has taken them.
+      const sent = () =>
+        sidecar.db('deliveries').join('notifications', 'notifications.id', 'deliveries.notification_id').where({ 'notifications.store_id': store.id, 'deliveries.status': 'sent' }).count({ n: '*' }).first();
+      await eventually(async () => Number((await sent())?.n) === 2);
+      const page = await newLocalPage(browser);
+      await page.goto(`${sidecar.url}/v1/stores/${store.id}/pages/status`);
+      const row = page.locator('table', { has: page.locator('th', { hasText: 'Delivery' }) }).locator('tbody tr', { hasText: 'Store probe' });
+      expect(await row.count()).toBe(1);
+      const text = (await row.textContent()) ?? '';
+      expect(text).toMatch(/checkout page returns 500: HTTP 500 since \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+      expect(text).toContain('owner@probed-page.example: sent');
+      expect(text).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d UTC\s*$/);
+      expect(text).not.toContain('still open');
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.context().close();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
