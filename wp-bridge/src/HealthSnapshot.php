@@ -13,7 +13,10 @@ namespace Woom\Bridge;
 
 final class HealthSnapshot {
 
-	/** Fatal errors WooCommerce reported (woocommerce_shutdown_error) since the last heartbeat. */
+	/**
+	 * Fatal errors WooCommerce reported (woocommerce_shutdown_error) since the last heartbeat. The count
+	 * starts again at every heartbeat: the sidecar keeps each heartbeat's count and judges their history.
+	 */
 	public const FATAL_COUNTER = 'woom_fatal_errors';
 
 	/** `woocommerce_shutdown_error`: WooCommerce logged a fatal error to its `fatal-errors` source. */
@@ -51,6 +54,9 @@ final class HealthSnapshot {
 			return array();
 		}
 		$registry = WC()->payment_gateways();
+		// Asked in the background sender, where WooCommerce has no cart and no customer: a gateway that
+		// hides itself for some carts (by total, country or shipping method) is judged on none, so this
+		// list can differ from what a customer's checkout offers.
 		if ( $available ) {
 			return array_values( array_map( 'strval', array_keys( (array) $registry->get_available_payment_gateways() ) ) );
 		}
