@@ -91,6 +91,12 @@ describe('JSON logs', () => {
       const sent = entries.filter((e) => e.event === 'delivery');
       expect(sent.map((e) => `${e.recipient}:${e.status}`).sort()).toEqual(deliveries.map((d: { recipient: string; status: string }) => `${d.recipient}:${d.status}`).sort());
       expect(sent[0]).toMatchObject({ channel: 'email', kind: 'alert', attempt: 1, status: 'sent', response: expect.stringMatching(/^250 /) });
+
+      // A check not run because WordPress fell silent still writes its line, saying why.
+      await logged.db('stores').where({ id: shop.id }).update({ last_contact_at: new Date(Date.now() - 20 * 60_000) });
+      await signed(logged.app, shop, 'POST', `/v1/stores/${shop.id}/check`).expect(409);
+      const skipped = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.storeId === shop.id && e.event === 'check' && e.decision === 'skipped');
+      expect(skipped).toEqual([expect.objectContaining({ trigger: 'manual', reason: expect.stringMatching(/^WordPress has not reported for 20 minutes/) })]);
     } finally {
       await logged.close();
     }
