@@ -33,31 +33,45 @@ const RETRY_WINDOW_MS = 10 * 60_000;
 /** A customer gives up after a few tries; more "retries" than this are other customers. */
 const MAX_ATTEMPTS = 3;
 
-/** A cart: its last attempt, with when its first attempt was and every attempt (for the diagnosis). */
-export type Cart = OrderDetail & { firstAttemptAt: Date; attempts: readonly OrderDetail[] };
+/** Merged carts, oldest first: each its last attempt, with every attempt beside it (for the diagnosis). */
+interface Carts {
+  carts: OrderDetail[];
+  attempts: OrderDetail[][];
+}
 
 /**
  * A declined customer often tries again two or three times: counted separately, one ordinary decline
  * would look like a burst. Each retried cart counts once, with the outcome of its last attempt.
  */
-export function mergeRetries(chronological: readonly OrderDetail[], isFailure: (o: OrderDetail) => boolean): Cart[] {
-  const out: Cart[] = [];
+export function mergeRetries(chronological: readonly OrderDetail[], isFailure: (o: OrderDetail) => boolean): OrderDetail[] {
+  return mergeCarts(chronological, isFailure).carts;
+}
+
+// The orders themselves are kept (no copies): this runs at every check over up to 300 orders.
+function mergeCarts(chronological: readonly OrderDetail[], isFailure: (o: OrderDetail) => boolean): Carts {
+  const carts: OrderDetail[] = [];
+  const attempts: OrderDetail[][] = [];
   for (const order of chronological) {
     let merged = false;
-    for (let i = out.length - 1; i >= 0 && i >= out.length - 50; i--) {
-      const cart = out[i]!;
+    for (let i = carts.length - 1; i >= 0 && i >= carts.length - 50; i--) {
+      const cart = carts[i]!;
+      const tries = attempts[i]!;
       if (order.createdAt.getTime() - cart.createdAt.getTime() > RETRY_WINDOW_MS) break;
       // A shop selling one product at one price would otherwise fold a whole failing hour into one cart.
-      if (cart.attempts.length >= MAX_ATTEMPTS || order.createdAt.getTime() - cart.firstAttemptAt.getTime() > RETRY_WINDOW_MS) continue;
+      if (tries.length >= MAX_ATTEMPTS || order.createdAt.getTime() - tries[0]!.createdAt.getTime() > RETRY_WINDOW_MS) continue;
       if (isFailure(cart) && sameCart(cart, order)) {
-        out[i] = { ...order, firstAttemptAt: cart.firstAttemptAt, attempts: [...cart.attempts, order] };
+        carts[i] = order;
+        tries.push(order);
         merged = true;
         break;
       }
     }
-    if (!merged) out.push({ ...order, firstAttemptAt: order.createdAt, attempts: [order] });
+    if (!merged) {
+      carts.push(order);
+      attempts.push([order]);
+    }
   }
-  return out;
+  return { carts, attempts };
 }
 
 /**
@@ -125,7 +139,7 @@ export function evaluateFailureRate(
     .filter((o) => isFailure(o) || settings.success_statuses.includes(o.status))
     .slice(0, FAILURE_LOOKBACK_ORDERS)
     .reverse();
-  const classified = mergeRetries(attempts, isFailure);
+  const { carts: classified, attempts: cartAttempts } = mergeCarts(attempts, isFailure);
   const p0 = baseline.failureShare;
   const coverage2 = learning.coverage ** 2;
   const budget = settings.false_alarms_per_month * BUDGET_SAFETY * BUDGET_SHARE.failures * coverage2;
@@ -184,9 +198,9 @@ export function evaluateFailureRate(
   }
   // The spec's reference: 3-5 payment failures are a warning, 10 or more critical.
   const critical = failed >= CRITICAL_FAILURES && sharePct >= 50;
-  const firstAttemptAt = episode[0]?.firstAttemptAt ?? null;
   // Card testers and retrying customers look alike once merged into carts: the diagnosis reads every attempt.
-  const episodeAttempts = episode.flatMap((cart) => cart.attempts);
+  const episodeAttempts = cartAttempts.slice(episodeStart).flat();
+  const firstAttemptAt = episodeAttempts[0]?.createdAt ?? null;
   const inARow = byRun && !byCusum ? `${run} orders in a row failed` : `${failed} of the last ${considered} orders failed (${sharePct}%)`;
   return {
     ...base,
