@@ -152,6 +152,8 @@ describe('store probe', () => {
     const explain = () => sidecar.container.probeMonitor.explainOrderDrop(store.id, ['order_flow'], 'Europe/Berlin');
     const mails = (subject: string) => smtp.messages.filter((m) => m.subject === subject).length;
     const cartSubject = '[WOOM CRITICAL] Store probe: cart page returns 500 at Probe shop';
+    const checkoutSince = async () => (JSON.parse((await openAlert()).details).failures as Array<{ target: string; since: string }>).find((f) => f.target === 'checkout')?.since;
+    const firstFailure = await checkoutSince();
     expect(await explain()).toMatch(/^the checkout page has returned 500 since [^,]+$/);
 
     // The cart fails too (and the checkout, whose redirect leads there, returns its 500).
@@ -178,6 +180,8 @@ describe('store probe', () => {
     await probe();
     expect(mails(cartSubject)).toBe(1);
     expect((await probeAlerts(store.id)).map((a: { state: string }) => a.state)).toEqual(['open']);
+    // Eight runs on, the checkout's failures still date from its first one.
+    expect(await checkoutSince()).toBe(firstFailure);
   });
 
   it('claims each run in MariaDB first: two runs at once send one set of requests', async () => {
