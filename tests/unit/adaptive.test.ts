@@ -79,6 +79,19 @@ describe('adaptive baseline', () => {
     expect(rateAt(baseline, new Date('2026-11-24T09:30:00Z'))).toBeCloseTo(0, 0); // 18:30 in Tokyo, 09:30 UTC
   });
 
+  it('knows the failure share of carts and of attempts apart: a retried decline is one failed cart, two failed attempts', () => {
+    const base = history(56, busyDays, 0.03);
+    const retriedFailure = Float64Array.from(base.failure, (n) => n / 3);
+    const baseline = buildBaseline({ ...base, retriedFailure }, since(56), now, settings.timezone);
+    expect(baseline.failureShare).toBeGreaterThan(0.018);
+    expect(baseline.failureShare).toBeLessThan(0.025);
+    expect(baseline.freshFailureShare).toBeGreaterThan(0.028);
+    expect(baseline.freshFailureShare).toBeLessThan(0.035);
+    // The run test reads the newest carts before their customers retry: with this store's 3% of failing
+    // attempts, three failed carts in a row would come by chance more than once a month.
+    expect(failureRunLimit(baseline.freshFailureShare, baseline.classifiedPerMonth, 0.45).length).toBe(4);
+  });
+
   it('lets a sparse hour borrow from its day profile instead of calling it dead', () => {
     // Orders only every other day at 14:00: the hour is not zero on the days in between.
     const sparse = history(28, (slot) => (slot % 24 === 14 && Math.floor(slot / 24) % 2 === 0 ? 2 : 0));

@@ -49,7 +49,13 @@ export interface Baseline {
   observedSuccesses: number;
   ordersPerMonth: number;
   classifiedPerMonth: number;
+  /** The usual share of carts that end failed, a declined customer's retries counted as one cart. */
   failureShare: number;
+  /**
+   * The usual share of attempts that fail: what the newest carts look like when a check reads them, before
+   * a declined customer has had the time to try again (at least failureShare).
+   */
+  freshFailureShare: number;
   /** Negative-binomial shape of the day-to-day variation: smaller means more variable. */
   dispersion: number;
   averageOrderValue: number | null;
@@ -102,6 +108,10 @@ export function buildBaseline(history: HourlyHistory, since: Date | null, now: D
     ordersPerMonth,
     classifiedPerMonth: ordersPerMonth / (1 - failureShare),
     failureShare,
+    freshFailureShare: Math.min(
+      0.5,
+      Math.max(failureShare, (failures + PRIOR_FAILURE_SHARE * PRIOR_FAILURE_ORDERS) / (successes + failures + PRIOR_FAILURE_ORDERS)),
+    ),
     dispersion: MAX_DISPERSION_K,
     averageOrderValue: revenueOrders > 0 ? revenue / revenueOrders : null,
     longestQuietExpected: 0,

@@ -105,10 +105,11 @@ const MAX_FAILURE_RUN = 50;
 
 /**
  * The run test: how many failed carts in a row, with no success between, the store's usual failure share
- * makes rare enough for the budget. A run of k or more starts at a given cart with chance (1 - p0) p0^k
- * (a success, then k failures), so a store of N carts a month sees N (1 - p0) p0^k such runs by chance:
- * exact under independent carts, where the CUSUMs' Wald bound overstates the risk many times over. This is
- * what lets a busy store with ordinary declines hear of a dead checkout after 3 orders instead of 4.
+ * makes rare enough for the budget. A run of k or more starts at a given cart with chance (1 - p) p^k (a
+ * success, then k failures), so a store of N carts a month sees N (1 - p) p^k such runs by chance: exact
+ * for independent carts, where the CUSUMs' Wald bound is loose. `p` must be the share of attempts that
+ * fail, not of carts: the newest carts of a run are read before their customers have tried again, and
+ * counted with the cart share the run test alerted at 3 on the benchmark's busy store 1.3 times a month.
  */
 export function failureRunLimit(failureShare: number, cartsPerMonth: number, budget: number): { length: number; perMonth: number } {
   const p0 = failureShare;
@@ -144,7 +145,11 @@ export function evaluateFailureRate(
   const coverage2 = learning.coverage ** 2;
   const budget = settings.false_alarms_per_month * BUDGET_SAFETY * BUDGET_SHARE.failures * coverage2;
   const limit = Math.log(Math.max(1, baseline.classifiedPerMonth, 100) / budget);
-  const runLimit = failureRunLimit(p0, baseline.classifiedPerMonth, settings.false_alarms_per_month * BUDGET_SHARE.failureRun * coverage2);
+  const runLimit = failureRunLimit(
+    baseline.freshFailureShare,
+    baseline.classifiedPerMonth,
+    settings.false_alarms_per_month * BUDGET_SHARE.failureRun * coverage2,
+  );
 
   let worst = { statistic: 0, start: -1 };
   for (const p1 of [Math.max(PARTIAL_SHARE, Math.min(0.9, 3 * p0)), TOTAL_SHARE]) {
