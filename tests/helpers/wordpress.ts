@@ -75,6 +75,12 @@ export interface WordPressHandle {
   connectBridge(c: { sidecarUrl: string; storeId: string; secret: string }): Promise<void>;
   /** Rows still in the bridge's outbox, by state. */
   outboxCounts(): Promise<{ pending: number; dead: number }>;
+  /**
+   * The bridge's 5-minute heartbeat, now: it collects the snapshot and sends it through the outbox. On a
+   * busy machine the drain it starts can find another drain running, or a back-off after a slow answer,
+   * and leave the heartbeat waiting for the next drain: drained again until the outbox is empty.
+   */
+  heartbeat(): Promise<void>;
   /** Stops the web server (`php -S`) as a crashed or stopped server would be; the database and files stay. */
   stopServer(): Promise<void>;
   /** Starts the web server again on the same port. */
@@ -415,6 +421,15 @@ ${code}
           if (row.state === 'pending' || row.state === 'dead') counts[row.state] = Number(row.n);
         }
         return counts;
+      },
+      async heartbeat(): Promise<void> {
+        await handle.php("do_action('woom_heartbeat');");
+        const deadline = Date.now() + 30_000;
+        while ((await handle.outboxCounts()).pending > 0) {
+          if (Date.now() > deadline) throw new Error('the heartbeat was still in the outbox after 30 s');
+          await handle.php("do_action('woom_drain_outbox');");
+          await new Promise((r) => setTimeout(r, 100));
+        }
       },
       async logs(): Promise<string> {
         const debug = existsSync(logFile) ? await readFile(logFile, 'utf8') : '';

@@ -31,19 +31,7 @@ describe('health snapshot', () => {
     await smtp?.close();
   });
 
-  /**
-   * The bridge's 5-minute heartbeat, now: it collects the snapshot and sends it through the outbox. On a
-   * busy machine the drain it starts can find another drain running, or a back-off after a slow answer,
-   * and leave the heartbeat waiting for the next drain: drained again until the outbox is empty.
-   */
-  const heartbeat = async () => {
-    await wp.php("do_action('woom_heartbeat');");
-    await eventually(async () => {
-      if ((await wp.outboxCounts()).pending === 0) return true;
-      await wp.php("do_action('woom_drain_outbox');");
-      return false;
-    }, 30_000);
-  };
+  const heartbeat = () => wp.heartbeat();
   const status = async () => (await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/status`)).body;
   const mail = (subject: string) => smtp.waitForMessage((m) => m.subject === subject, 20_000);
 
