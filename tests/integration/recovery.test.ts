@@ -70,6 +70,20 @@ describe('recovering orders over the WooCommerce REST API', () => {
     expect(await sidecar.db('order_events').where({ store_id: store.id }).count({ n: '*' }).first()).toEqual(before);
   });
 
+  it('reads back an order whose save committed after a newer one was read (stamped earlier, visible later)', async () => {
+    rest.orders.length = 0;
+    const store = await storeWithCredentials('Slow save', { enabled: true });
+    await eventually(async () => (await sidecar.db('store_rest_sync').where({ store_id: store.id }).first())?.last_success_at);
+    const whole = (at: Date) => new Date(Math.floor(at.getTime() / 1000) * 1000);
+    const quick = rest.addOrder({ created: whole(daysAgo(0, 1)), status: 'processing' });
+    await sidecar.container.recovery.recover(store.id);
+    expect((await ordersOf(store.id)).map((o: { order_id: number }) => o.order_id)).toEqual([quick.id]);
+    // An order whose save began 20 s before the one just read, and committed only now.
+    const slow = rest.addOrder({ created: new Date(quick.created.getTime() - 20_000), status: 'processing' });
+    await sidecar.container.recovery.recover(store.id);
+    expect((await ordersOf(store.id)).map((o: { order_id: number }) => o.order_id).sort()).toEqual([quick.id, slow.id].sort());
+  });
+
   it('never lets a recovered order undo a newer status the bridge sent', async () => {
     rest.orders.length = 0;
     const store = await storeWithCredentials('Racy');

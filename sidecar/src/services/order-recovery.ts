@@ -19,8 +19,13 @@ export interface RecoveryOutcome {
   error: string | null;
 }
 
-/** WooCommerce dates have whole seconds: asking from one second earlier never skips a same-second change. */
-const OVERLAP_MS = 1000;
+/**
+ * Each read asks from this long before the newest modification already seen. WooCommerce dates have
+ * whole seconds, and an order is stamped when its save begins but visible only once the save commits:
+ * one saved slowly, stamped before the newest order read, would fall behind the cursor for good. What
+ * the overlap reads again stores nothing (recovered event ids are derived from the order).
+ */
+const OVERLAP_MS = 60_000;
 export const BACKFILL_DAYS = 56;
 
 /**
