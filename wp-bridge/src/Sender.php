@@ -56,7 +56,7 @@ final class Sender {
 		if ( ! $ignore_backoff && $delivery['retry_at'] > time() ) {
 			return 'backing off until ' . gmdate( 'H:i:s', $delivery['retry_at'] ) . ' UTC';
 		}
-		$lock = 'woom_drain_' . $this->db->prefix;
+		$lock = self::drain_lock_name( (string) $this->db->dbname, (string) $this->db->prefix );
 		if ( '1' !== (string) $this->db->get_var( $this->db->prepare( 'SELECT GET_LOCK(%s, 0)', $lock ) ) ) {
 			return 'another drain is running';
 		}
@@ -65,6 +65,15 @@ final class Sender {
 		} finally {
 			$this->db->get_var( $this->db->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
 		}
+	}
+
+	/**
+	 * The MariaDB/MySQL named lock one site's drains share. Named locks are server-wide, and sites on one
+	 * shared database server often all use the prefix wp_: the name carries the database too, so one
+	 * site's drain never makes another's wait (under 64 characters, the server's limit).
+	 */
+	public static function drain_lock_name( string $dbname, string $prefix ): string {
+		return 'woom_drain_' . md5( $dbname . '.' . $prefix );
 	}
 
 	private function drain_locked(): string {

@@ -2,6 +2,7 @@
  * Orders made in a real WordPress (through the WooCommerce stand-in's REST routes) reach the real
  * sidecar through the bridge's outbox, and a run of failed orders ends in an alert e-mail.
  */
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSidecar, type SidecarHandle } from '../../helpers/sidecar';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp';
@@ -91,6 +92,22 @@ describe('WordPress -> sidecar: order events', () => {
     }, { poke: () => wp.runQueue() });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ type: 'order.created', to_status: 'pending', payment_method: 'bacs' });
+  }, 60_000);
+
+  it("sends while another site on the same database server, with the same table prefix, is draining", async () => {
+    // Named locks are server-wide: hold the one another site's drain (database wp_other, prefix wp_) takes.
+    const otherLock = (await wp.php("echo \\Woom\\Bridge\\Sender::drain_lock_name('wp_other', $GLOBALS['wpdb']->prefix);")).trim();
+    const other = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+    try {
+      const [[held]] = (await other.query('SELECT GET_LOCK(?, 0) AS got', [otherLock])) as unknown as [[{ got: number }]];
+      expect(held?.got).toBe(1);
+      const [orderId] = await wp.createOrders({ status: 'processing' });
+      await eventually('the order sent past the other site\'s drain', async () => ((await events({ order_id: orderId! })).length > 0 ? true : undefined), {
+        poke: () => wp.runQueue(),
+      });
+    } finally {
+      await other.end();
+    }
   }, 60_000);
 
   it('sends a heartbeat with the outbox backlog through the same path', async () => {
