@@ -111,6 +111,15 @@ describe('assessProbes and probeProblemPresent', () => {
     expect(probeProblemPresent(twice, false)).toBe(true);
   });
 
+  it("keeps the date an open alert recorded for a page that failed in every run in view, and only then", () => {
+    const earlier = [{ target: 'checkout' as const, failure: 'http_status' as const, status: 500, detail: 'HTTP 500', since: '2026-11-20T08:00:00.000Z' }];
+    const stillFailing = assessProbes([...run(0, { checkout: http500 }), ...run(5, { checkout: http500 }), ...run(10, { checkout: http500 })], 2, earlier);
+    expect(stillFailing.failing[0]?.since).toEqual(new Date('2026-11-20T08:00:00.000Z'));
+    // It passed in between: a new streak, dated from its own first failure.
+    const again = assessProbes([...run(0), ...run(5, { checkout: http500 }), ...run(10, { checkout: http500 })], 2, earlier);
+    expect(again.failing[0]?.since).toEqual(new Date(AT.getTime() + 5 * 60_000));
+  });
+
   it('does not count failures that are not in a row', () => {
     const flaky = assessProbes([...run(0, { cart: http500 }), ...run(5), ...run(10, { cart: http500 })], 2);
     expect(flaky.failing).toEqual([]);

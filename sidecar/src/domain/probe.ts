@@ -154,8 +154,11 @@ const isOutage = (f: ProbeFailure) => f === 'unreachable' || f === 'timeout';
 /**
  * Reads the recent results (any order, several targets) and says which targets fail `failuresToAlert`
  * times in a row. One blip is not a problem; every target without an answer is "store unreachable".
+ * `earlier`: the failing pages an open alert recorded. A page that failed in every recent result has
+ * failed since before them, so it keeps the date its alert recorded: the caller reads only a few runs,
+ * however long the store has been down.
  */
-export function assessProbes(results: readonly ProbeResult[], failuresToAlert: number): ProbeAssessment {
+export function assessProbes(results: readonly ProbeResult[], failuresToAlert: number, earlier: readonly StoredProbeProblem[] = []): ProbeAssessment {
   const failing: ProbeProblem[] = [];
   let allPassing = true;
   let probed = 0;
@@ -168,13 +171,16 @@ export function assessProbes(results: readonly ProbeResult[], failuresToAlert: n
     const failures = run === -1 ? newestFirst.length : run;
     if (failures < failuresToAlert) continue;
     const latest = newestFirst[0]!;
+    const oldestInView = newestFirst[failures - 1]!.at;
+    const recorded = run === -1 ? earlier.find((p) => p.target === target) : undefined;
+    const recordedSince = recorded ? new Date(recorded.since) : null;
     failing.push({
       target,
       failure: latest.failure!,
       status: latest.status,
       detail: latest.detail,
       url: latest.url,
-      since: newestFirst[failures - 1]!.at,
+      since: recordedSince && recordedSince < oldestInView ? recordedSince : oldestInView,
       message: problemMessage(target, latest.failure!, latest.status, latest.detail),
     });
   }

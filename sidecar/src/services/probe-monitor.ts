@@ -18,7 +18,7 @@ import {
 import { healthSnapshotSchema } from '../domain/store-health';
 import { formatLocal } from '../domain/time';
 import { probeContent, probeResolvedContent } from '../notify/probe-content';
-import { PROBE_DETECTOR, type AlertRecord, type AlertRepository } from '../store/alerts';
+import { PROBE_DETECTOR, type AlertRepository } from '../store/alerts';
 import type { ProbeRepository } from '../store/probes';
 import type { SettingsRepository } from '../store/settings';
 import type { StoreRecord, StoreRepository } from '../store/stores';
@@ -75,15 +75,16 @@ export class ProbeMonitor {
     await probes.insertRun(storeId, now, results);
 
     const open = await alerts.openStoreAlert(storeId, PROBE_DETECTOR);
-    const history = await this.history(storeId, settings.probe_failures_to_alert, open);
-    const assessment = assessProbes(history, settings.probe_failures_to_alert);
+    const recent = await probes.recent(storeId, settings.probe_failures_to_alert + 1);
+    const earlier = open && Array.isArray(open.details.failures) ? (open.details.failures as StoredProbeProblem[]) : [];
+    const assessment = assessProbes(recent, settings.probe_failures_to_alert, earlier);
     const present = probeProblemPresent(assessment, Boolean(open));
     log.info({ event: 'probe', storeId, results: results.map((r) => ({ target: r.target, ok: r.ok, status: r.status, ttfbMs: r.ttfbMs, detail: r.detail })) }, 'store probed');
 
     if (open && present) {
       // Every page failing now (once is enough while open) is in the alert's findings, so the status
       // page and an order alert's explanation say what the probe sees now; a new cause is told once.
-      const failingNow = assessProbes(history, 1).failing;
+      const failingNow = assessProbes(recent, 1, earlier).failing;
       const told = await this.deps.problems.update(
         storeId,
         {
@@ -118,20 +119,6 @@ export class ProbeMonitor {
     );
     if (changed) log.info({ event: 'probe_alert', storeId, present, headline: assessment.headline }, 'store probe alert changed');
     return { results, assessment };
-  }
-
-  /**
-   * The results to judge: the last `failuresToAlert + 1` runs, and while the alert is open every run
-   * since its earliest failure began, so a page failing for hours keeps its true "since".
-   */
-  private async history(storeId: string, failuresToAlert: number, open: AlertRecord | null): Promise<ProbeResult[]> {
-    const recent = await this.deps.probes.recent(storeId, failuresToAlert + 1);
-    const stored = open && Array.isArray(open.details.failures) ? (open.details.failures as StoredProbeProblem[]) : [];
-    if (stored.length === 0) return recent;
-    const earliest = new Date(Math.min(...stored.map((p) => new Date(p.since).getTime())));
-    const seen = new Set(recent.map((r) => `${r.target}|${r.at.getTime()}`));
-    const older = (await this.deps.probes.since(storeId, earliest)).filter((r) => !seen.has(`${r.target}|${r.at.getTime()}`));
-    return [...recent, ...older];
   }
 
   /**
