@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideAlert, decideStoreProblem, escalationDue, inQuietHours, type AlertPolicyInput, type OpenAlertFacts } from '../../sidecar/src/domain/alert-policy';
+import { decideAlert, decideStoreProblem, escalationDue, inQuietHours, untoldCauses, type AlertPolicyInput, type OpenAlertFacts } from '../../sidecar/src/domain/alert-policy';
 import type { RollingAverageResult, TimeBasedResult } from '../../sidecar/src/domain/detectors';
 import { defaultSettings, type Settings } from '../../sidecar/src/domain/settings';
 
@@ -243,5 +243,12 @@ describe('decideStoreProblem', () => {
     expect(decideStoreProblem({ present: false, open: { lastNotifiedAt: null }, inMaintenance: false })).toEqual({ action: 'resolve', notify: false });
     expect(decideStoreProblem({ present: false, open: { lastNotifiedAt: now }, inMaintenance: true })).toEqual({ action: 'resolve', notify: false });
     expect(decideStoreProblem({ present: false, open: null, inMaintenance: false })).toEqual({ action: 'none' });
+  });
+});
+
+describe('untoldCauses', () => {
+  it('keeps the causes a notice has not named yet, in their order', () => {
+    expect(untoldCauses(['no_payment_method'], ['fatal_errors', 'no_payment_method', 'checkout_page_unset'])).toEqual(['fatal_errors', 'checkout_page_unset']);
+    expect(untoldCauses(['fatal_errors'], ['fatal_errors'])).toEqual([]);
   });
 });

@@ -3,7 +3,6 @@ import {
   FATAL_HISTORY_MS,
   healthProblems,
   judgeFatalErrors,
-  untoldCauses,
   type HealthSnapshot,
   type HeartbeatFatals,
 } from '../../sidecar/src/domain/store-health';
@@ -140,12 +139,5 @@ describe('judgeFatalErrors', () => {
   it('reads heartbeats in any order', () => {
     const history = beats(0, day + 60, (m) => (m === day + 60 ? 1 : 0)).reverse();
     expect(judgeFatalErrors(history, at(day + 60), false).present).toBe(true);
-  });
-});
-
-describe('untoldCauses', () => {
-  it('keeps the causes a notice has not named yet, in their order', () => {
-    expect(untoldCauses(['no_payment_method'], ['fatal_errors', 'no_payment_method', 'checkout_page_unset'])).toEqual(['fatal_errors', 'checkout_page_unset']);
-    expect(untoldCauses(['fatal_errors'], ['fatal_errors'])).toEqual([]);
   });
 });

@@ -166,3 +166,8 @@ export function decideStoreProblem(input: { present: boolean; open: { lastNotifi
   if (!input.open) return { action: 'none' };
   return { action: 'resolve', notify: input.open.lastNotifiedAt !== null && !input.inMaintenance };
 }
+
+/** The causes of an open store-problem alert the admin has not been told of yet: each is told once per alert. */
+export function untoldCauses(told: readonly string[], current: readonly string[]): string[] {
+  return current.filter((cause) => !told.includes(cause));
+}

@@ -122,8 +122,3 @@ function fatalMessage(lastHour: number, lastDay: number): string {
   const day = lastDay > lastHour ? `, ${lastDay} in the last 24 hours` : '';
   return `${errors(lastHour)} logged in the last hour${day} (WooCommerce → Status → Logs, source fatal-errors)`;
 }
-
-/** The causes of an open alert the admin has not been told of yet: each is told once per alert. */
-export function untoldCauses(told: readonly string[], current: readonly string[]): string[] {
-  return current.filter((cause) => !told.includes(cause));
-}

@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { decideStoreProblem } from '../domain/alert-policy';
+import { decideStoreProblem, untoldCauses } from '../domain/alert-policy';
 import { inMaintenance } from '../domain/maintenance';
-import { untoldCauses } from '../domain/store-health';
 import type { AnyNotificationContent } from '../notify/renderer';
 import type { AlertRecord, AlertRepository } from '../store/alerts';
 import type { MaintenanceRepository } from '../store/maintenance';
