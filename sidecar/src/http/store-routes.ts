@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { CheckService } from '../services/check-service';
-import type { ReportingMonitor } from '../services/reporting-monitor';
+import { recordSkippedCheck, type ReportingMonitor } from '../services/reporting-monitor';
 import type { StatusService } from '../services/status-service';
 import type { StoreRegistry } from '../services/store-registry';
 import type { TestNotificationService } from '../services/test-notification';
@@ -90,8 +90,7 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
     // an order alert then would be a false alarm (the silence is an alert of its own).
     const reporting = await deps.reporting.check(req.store!.id);
     if (reporting?.breached) {
-      deps.metrics.checksRun.inc({ store: req.store!.id, trigger: 'manual', decision: 'skipped' });
-      deps.log.info({ event: 'check', storeId: req.store!.id, trigger: 'manual', decision: 'skipped', reason: reporting.summary }, 'check skipped: WordPress is silent');
+      recordSkippedCheck(deps.log, deps.metrics, req.store!.id, 'manual', reporting.summary);
       return sendError(
         res,
         409,

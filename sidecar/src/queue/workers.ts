@@ -5,7 +5,7 @@ import type { CheckService } from '../services/check-service';
 import type { OrderRecovery } from '../services/order-recovery';
 import type { HealthMonitor } from '../services/health-monitor';
 import type { ProbeMonitor } from '../services/probe-monitor';
-import type { ReportingMonitor } from '../services/reporting-monitor';
+import { recordSkippedCheck, type ReportingMonitor } from '../services/reporting-monitor';
 import type { NotificationService } from '../services/notification-service';
 import { CAPPED_BACKOFF, cappedBackoff, type RetryPolicy } from './notification-queue';
 import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, PROBE_QUEUE, RECOVERY_JOB, type CheckJobData, type NotifyJobData, type ProbeJobData } from './names';
@@ -28,13 +28,6 @@ export interface WorkerDeps {
 
 
 
-/** A check not run because WordPress is silent still shows, in the log and the metrics, as one that was due. */
-function skipWhileSilent(deps: Pick<WorkerDeps, 'log' | 'metrics'>, storeId: string, reason: string): { skipped: string } {
-  deps.metrics.checksRun.inc({ store: storeId, trigger: 'schedule', decision: 'skipped' });
-  deps.log.info({ event: 'check', storeId, trigger: 'schedule', decision: 'skipped', reason }, 'check skipped: WordPress is silent');
-  return { skipped: reason };
-}
-
 export function startWorkers(deps: WorkerDeps): Worker[] {
   const backoff = cappedBackoff(deps.retry);
   const checkWorker = new Worker<CheckJobData>(
@@ -50,7 +43,10 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
           .catch((error: Error) => deps.log.warn({ storeId: job.data.storeId, err: error.message }, 'recovery failed'));
         // While WordPress is silent the monitor is blind: that is its own alert, never an order alert.
         const reporting = await deps.reporting.check(job.data.storeId);
-        if (reporting?.breached) return skipWhileSilent(deps, job.data.storeId, reporting.summary);
+        if (reporting?.breached) {
+          recordSkippedCheck(deps.log, deps.metrics, job.data.storeId, 'schedule', reporting.summary);
+          return { skipped: reporting.summary };
+        }
         await deps.health.check(job.data.storeId);
       }
       const outcome = await deps.checks.run(job.data.storeId, job.data.trigger);

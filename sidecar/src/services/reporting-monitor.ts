@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
 import { evaluateReporting, type ReportingResult } from '../domain/reporting';
 import { blindContent, blindResolvedContent } from '../notify/reporting-content';
 import { REPORTING_DETECTOR, type AlertRepository } from '../store/alerts';
@@ -72,4 +73,13 @@ export class ReportingMonitor {
         : `the store does not answer at all: the site may be down (${e.message})`;
     }
   }
+}
+
+/**
+ * A check not run because WordPress is silent (scheduled or "Run check now") still shows as one that was
+ * due: a check line in the log and `decision="skipped"` in the metrics, with the reason.
+ */
+export function recordSkippedCheck(log: Logger, metrics: Metrics, storeId: string, trigger: 'schedule' | 'manual', reason: string): void {
+  metrics.checksRun.inc({ store: storeId, trigger, decision: 'skipped' });
+  log.info({ event: 'check', storeId, trigger, decision: 'skipped', reason }, 'check skipped: WordPress is silent');
 }
