@@ -7,12 +7,17 @@ import type { NotificationRepository } from '../store/notifications';
 import type { OrderRepository } from '../store/orders';
 import type { RestSyncRepository } from '../store/rest-sync';
 import type { StoreRecord } from '../store/stores';
-import { windowState } from '../domain/maintenance';
+import { effectiveEnd, windowState } from '../domain/maintenance';
 import { windowView, type MaintenanceWindows } from './maintenance-windows';
+import { describeStoreState, type StoreState } from '../domain/store-state';
+import { localDate, zonedToUtc } from '../domain/time';
 
 export type DetectorState = 'ok' | 'alerting' | 'learning' | 'off';
 
 export interface StoreStatus {
+  /** "Is my shop OK?": one sentence and a colour, the first thing every screen shows. */
+  state: Omit<StoreState, 'since'> & { since: string | null };
+  orders_today: number;
   store: { id: string; name: string; url: string; timezone: string };
   monitoring: { enabled: boolean; mode: Settings['mode'] };
   detectors: Record<string, { state: DetectorState; summary: string | null }>;
@@ -56,6 +61,11 @@ export function alertView(alert: AlertRecord) {
   };
 }
 
+function firstFinding(alert: AlertRecord): string | null {
+  const first = (alert.details.findings as Array<{ summary?: unknown }> | undefined)?.[0];
+  return typeof first?.summary === 'string' ? first.summary : null;
+}
+
 /** What the status API and page show: read-only views over the tables, no decisions. */
 export class StatusService {
   constructor(
@@ -69,12 +79,14 @@ export class StatusService {
   async status(store: StoreRecord, settings: Settings): Promise<StoreStatus> {
     const now = new Date();
     const [openAlerts, windows] = await Promise.all([this.alerts.openAlerts(store.id), this.maintenance.currentAndUpcoming(store.id, now)]);
-    const [lastOrder, lastCheck, openAlert, sync, blind] = await Promise.all([
+    const dayStart = zonedToUtc(`${localDate(now, settings.timezone)} 00:00`, settings.timezone) ?? now;
+    const [lastOrder, lastCheck, openAlert, sync, blind, ordersToday] = await Promise.all([
       this.orders.latest(store.id),
       this.alerts.lastCheckRun(store.id),
       this.alerts.openAlert(store.id),
       this.restSync.state(store.id),
       this.alerts.openStoreAlert(store.id, REPORTING_DETECTOR),
+      this.orders.countCreatedBetween(store.id, dayStart, now),
     ]);
     const reporting = evaluateReporting(new Date(), store.lastContactAt);
     const enabled = settings.enabled ? enabledDetectors(settings.mode) : [];
@@ -90,7 +102,26 @@ export class StatusService {
             : 'ok';
       return { state, summary: result?.summary ?? null };
     };
+    const current = windows.find((w) => windowState(w, now) === 'active');
+    const learningDaysLeft = enabled.length === 0
+      ? null
+      : Math.max(0, ...results.map((r) => ('learningDaysLeft' in r && r.learning ? r.learningDaysLeft : 0)));
+    const state = describeStoreState(
+      {
+        timezone: settings.timezone,
+        paused: !settings.enabled,
+        maintenanceUntil: current ? effectiveEnd(current) : null,
+        openAlerts: openAlerts.map((a) => ({ detector: a.detector, severity: a.severity, openedAt: a.openedAt, summary: firstFinding(a) })),
+        lastContactAt: store.lastContactAt,
+        learningDaysLeft,
+        ordersToday,
+        lastOrderAt: lastOrder?.createdAt ?? null,
+      },
+      now,
+    );
     return {
+      state: { ...state, since: state.since?.toISOString() ?? null },
+      orders_today: ordersToday,
       store: { id: store.id, name: store.name, url: store.url, timezone: settings.timezone },
       monitoring: { enabled: settings.enabled, mode: settings.mode },
       detectors: {

@@ -62,6 +62,12 @@ export class OrderRepository {
     return new AdaptiveOrderQueries(this.db).successfulBetween(storeId, successStatuses, from, to);
   }
 
+  /** How many customer orders were created in [start, end), whatever their status. */
+  async countCreatedBetween(storeId: string, start: Date, end: Date): Promise<number> {
+    const row = await customerOnly(this.db('orders').count({ n: '*' }).where('store_id', storeId).andWhere('created_at', '>=', start).andWhere('created_at', '<', end)).first();
+    return Number((row as { n?: number | string } | undefined)?.n ?? 0);
+  }
+
   async latest(storeId: string): Promise<OrderSummary | null> {
     const row: OrderRow | undefined = await this.db('orders').select(COLUMNS).where('store_id', storeId).orderBy('created_at', 'desc').first();
     return row ? toSummary(row) : null;
