@@ -419,8 +419,8 @@ export async function startWordPress(options: WordPressOptions = {}): Promise<Wo
  * is made once per machine and dumped; every site after loads the dump into its own database. Bump
  * TEMPLATE_REVISION when what the template holds changes.
  */
-const TEMPLATE_REVISION = 1;
-async function siteTemplate(): Promise<string> {
+const TEMPLATE_REVISION = 2;
+export async function siteTemplate(): Promise<string> {
   const core = await wordPressTree();
   const file = join(dirname(core), `site-template-${TEMPLATE_REVISION}.sql`);
   if (existsSync(file)) return file;
@@ -797,6 +797,9 @@ echo "\\n" . wp_json_encode(['product' => (int) ($products[0] ?? 0)]);
   update_option('woocommerce_currency', 'EUR');
   update_option('woocommerce_default_country', 'DE:BE');
   update_option('woocommerce_allow_tracking', 'no');
+  // Pretty permalinks, as nearly every store has them (/wp-json/, /cart/, /checkout/); soft flush: no .htaccess.
+  update_option('permalink_structure', '/%postname%/');
+  flush_rewrite_rules(false);
   update_option('woocommerce_cod_settings', ['enabled' => 'yes', 'title' => 'Cash on delivery', 'enable_for_methods' => [], 'enable_for_virtual' => 'yes']);
   ${options.hpos === false ? "update_option('woocommerce_custom_orders_table_enabled', 'no'); update_option('woocommerce_custom_orders_table_data_sync_enabled', 'no');" : ''}
   $product = new WC_Product_Simple();

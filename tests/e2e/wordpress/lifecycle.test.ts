@@ -32,7 +32,7 @@ describe('without WooCommerce', () => {
       await wp.php(`echo wp_json_encode([has_action('woocommerce_order_status_changed'), has_action('woocommerce_new_order'), has_filter('woocommerce_get_settings_pages')]);`),
     ) as unknown[];
     expect(hooks).toEqual([false, false, false]);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('with WooCommerce', () => {
@@ -108,7 +108,7 @@ echo wp_json_encode(['tasks' => $h['bridge_tasks'], 'late' => $h['action_schedul
     await wp.php(`update_option('woom_delivery', ['last_ack_at' => time() - 29 * MINUTE_IN_SECONDS]);`);
     await page.goto(`${wp.url}/wp-admin/`);
     expect(await page.locator('#woom-notice-stale').count()).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it('backs off exponentially while the sidecar is unreachable, capped at 15 minutes', async () => {
     const delays = JSON.parse(
