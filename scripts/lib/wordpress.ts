@@ -520,7 +520,8 @@ async function startSite(options: WordPressOptions, mode: InstallMode): Promise<
     await killServer();
     await db.query(`DROP DATABASE IF EXISTS \`${dbName}\``).catch(() => undefined);
     await db.end().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
+    // A PHP worker may still be writing its log as it exits.
+    await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   };
 
   try {

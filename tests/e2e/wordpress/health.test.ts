@@ -25,7 +25,7 @@ describe('health snapshot', () => {
     wp = await startWordPress({ retryBaseSeconds: 1, retryMaxSeconds: 2 });
     store = await sidecar.addStore({ name: 'Health shop', url: wp.url, timezone: 'UTC', settings: { alert_emails: ['owner@health.test'] } });
     await wp.connectBridge({ sidecarUrl: sidecar.url, storeId: store.id, secret: store.secret });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await wp?.stop();

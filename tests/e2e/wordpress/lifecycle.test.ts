@@ -16,7 +16,7 @@ describe('without WooCommerce', () => {
     wp = await startWordPress();
     await wp.php(`require_once ABSPATH . 'wp-admin/includes/plugin.php'; deactivate_plugins('woocommerce/woocommerce.php', true);`);
     browser = await launchChromium();
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -44,7 +44,7 @@ describe('with WooCommerce', () => {
     wp = await startWordPress();
     browser = await launchChromium();
     page = await newLocalPage(browser);
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -51,7 +51,7 @@ describe('WordPress -> sidecar: order events', () => {
     });
     wp = await startWordPress({ retryBaseSeconds: 1, retryMaxSeconds: 2 });
     await wp.connectBridge({ sidecarUrl: sidecar.url, storeId: store.id, secret: store.secret });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await wp?.stop();

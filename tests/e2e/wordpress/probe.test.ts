@@ -54,7 +54,7 @@ describe('store probe against real WordPress', () => {
     await wp.connectBridge({ sidecarUrl: sidecar.url, storeId: store.id, secret: store.secret });
     // The heartbeat's snapshot carries the cart and checkout permalinks and the REST root the probe uses.
     await heartbeat();
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await wp?.stop();

@@ -38,7 +38,7 @@ describe.each([
     receiver.plan = Array.from({ length: 500 }, () => 202);
     wp = await startWordPress({ hpos, retryBaseSeconds: 1, retryMaxSeconds: 2 });
     await wp.connectBridge({ sidecarUrl: receiver.url, storeId: 'st_real_orders', secret: 'a-secret-for-the-receiver-0123456789' });
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await wp?.stop();
