@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# Installs, from Debian's packages, what the WordPress end-to-end tests need: PHP, WordPress,
-# PHPUnit, the MariaDB client and Chromium. Idempotent: does nothing when everything is present.
-# Needs root (CI runs it as root from .ci/run).
+# Installs, from Debian's packages, what the WordPress end-to-end tests, the demo and the hook benchmark
+# need: PHP (with the extensions WordPress 7 and WooCommerce 11 use), the MariaDB client and Chromium.
+# WordPress and WooCommerce themselves come from ../shared/vendor/ (or scripts/fetch-wordpress.sh), not
+# from Debian. Idempotent: does nothing, quickly, when everything is present. Needs root to install.
 set -euo pipefail
 
 missing=()
-command -v php >/dev/null 2>&1 || missing+=(php)
-php -m 2>/dev/null | grep -qi '^mysqli$' || missing+=(php-mysql)
-php -m 2>/dev/null | grep -qi '^curl$' || missing+=(php-curl)
-php -m 2>/dev/null | grep -qi '^mbstring$' || missing+=(php-mbstring)
-php -m 2>/dev/null | grep -qi '^xml$' || missing+=(php-xml)
-[ -d /usr/share/wordpress ] || missing+=(wordpress)
-command -v phpunit >/dev/null 2>&1 || missing+=(phpunit)
+command -v php >/dev/null 2>&1 || missing+=(php-cli)
+modules=$(php -m 2>/dev/null || true)
+for ext in mysqli:php-mysql curl:php-curl mbstring:php-mbstring xml:php-xml zip:php-zip gd:php-gd intl:php-intl; do
+  grep -qi "^${ext%%:*}\$" <<<"$modules" || missing+=("${ext##*:}")
+done
 command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-system-deps: everything present"
@@ -22,32 +22,12 @@ fi
 echo "install-system-deps: missing ${missing[*]}"
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-system-deps: must run as root to install ${missing[*]}" >&2
+  echo "install-system-deps: must run as root to install ${missing[*]} (sudo bash scripts/install-system-deps.sh)" >&2
   exit 1
 fi
 
-# Installing the wordpress package pulls in Apache; keep invoke-rc.d from starting any service.
-policy=/usr/sbin/policy-rc.d
-had_policy=0
-if [ -e "$policy" ]; then
-  had_policy=1
-  cp -p "$policy" "$policy.woom-backup"
-fi
-restore_policy() {
-  if [ "$had_policy" -eq 1 ]; then
-    mv -f "$policy.woom-backup" "$policy"
-  else
-    rm -f "$policy"
-  fi
-}
-trap restore_policy EXIT
-printf '#!/bin/sh\nexit 101\n' >"$policy"
-chmod 755 "$policy"
-
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends \
-  php-cli php-mysql php-curl php-xml php-mbstring php-zip php-gd php-intl \
-  wordpress phpunit mariadb-client chromium ca-certificates
+apt-get install -y --no-install-recommends "${missing[@]}" ca-certificates
 
 echo "install-system-deps: done"

@@ -1,7 +1,8 @@
 <?php
 /**
- * Removes everything the plugin stored: its options, its outbox table, its scheduled actions and its
- * flash messages. Runs only when WordPress uninstalls the plugin.
+ * Removes everything the plugin stored: every option it wrote (all are named `woom_...`, among them the
+ * connection, the delivery state, the fatal-error counter and the schedule check), its transients (flash
+ * messages), its two tables and its scheduled actions. Runs only when WordPress uninstalls the plugin.
  *
  * @package Woom\Bridge
  */
@@ -21,9 +22,12 @@ foreach ( array( 'woom_drain_outbox', 'woom_drain_outbox_async', 'woom_drain_out
 	wp_unschedule_hook( $woom_hook );
 }
 
-foreach ( array( 'woom_sidecar_url', 'woom_store_id', 'woom_secret', 'woom_db_version', 'woom_delivery', 'woom_fatal_errors' ) as $woom_option ) {
-	delete_option( $woom_option );
+// By prefix rather than a list, so an option added later cannot be left behind (woom_fatal_errors once was).
+$woom_options = $wpdb->get_col( "SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE 'woom\\_%'" );
+foreach ( (array) $woom_options as $woom_option ) {
+	delete_option( (string) $woom_option );
 }
 
 $wpdb->query( "DELETE FROM {$wpdb->options} WHERE option_name LIKE '\\_transient\\_woom\\_%' OR option_name LIKE '\\_transient\\_timeout\\_woom\\_%'" );
 $wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}woom_outbox" );
+$wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}woom_reported" );

@@ -16,6 +16,8 @@ export interface SidecarOptions extends ContainerOptions {
   devPages?: boolean;
   /** Listen here instead of a free port. */
   port?: number;
+  /** PUBLIC_URL: the address links in mails and pages point at (the demo passes its real one). */
+  publicUrl?: string;
   metricsToken?: string;
   /** WEBHOOK_TIMEOUT_MS (1000 here unless set). */
   webhookTimeoutMs?: number;
@@ -56,6 +58,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
     REST_TIMEOUT_MS: '1500',
     WEBHOOK_TIMEOUT_MS: String(opts.webhookTimeoutMs ?? 1000),
     ...(opts.metricsToken ? { METRICS_TOKEN: opts.metricsToken } : {}),
+    ...(opts.publicUrl ? { PUBLIC_URL: opts.publicUrl } : {}),
   });
   const containerOptions: ContainerOptions = { maintenanceEveryMs: 1_000, pendingAfterMs: 500, ...opts };
 

@@ -19,6 +19,8 @@ final class HealthSnapshot {
 	 */
 	public const FATAL_COUNTER = 'woom_fatal_errors';
 
+	public function __construct( private readonly ?Scheduler $scheduler = null ) {}
+
 	/** `woocommerce_shutdown_error`: WooCommerce logged a fatal error to its `fatal-errors` source. */
 	public static function count_fatal_error(): void {
 		update_option( self::FATAL_COUNTER, (int) get_option( self::FATAL_COUNTER, 0 ) + 1, false );
@@ -45,6 +47,8 @@ final class HealthSnapshot {
 			'rest_url'             => function_exists( 'get_rest_url' ) ? (string) get_rest_url() : null,
 			'wp_cron_late_seconds' => $this->wp_cron_late( $now ),
 			'action_scheduler_late_seconds' => $this->action_scheduler_late( $now ),
+			// 'nothing scheduled': the bridge's recurring drain is missing, which no lateness figure shows.
+			'bridge_tasks'         => null === $this->scheduler ? null : $this->scheduler->recurring_state(),
 		);
 	}
 
@@ -86,6 +90,10 @@ final class HealthSnapshot {
 			return null;
 		}
 		$next = as_next_scheduled_action( Scheduler::DRAIN_HOOK, array(), Scheduler::GROUP );
+		if ( false === $next ) {
+			return null;
+		}
+		// true: the drain is running right now.
 		return is_int( $next ) ? max( 0, $now - $next ) : 0;
 	}
 }

@@ -17,8 +17,8 @@ final class Options {
 	public const DB_VERSION  = 'woom_db_version';
 	public const DELIVERY    = 'woom_delivery';
 
-	/** Every option the plugin writes; uninstall.php removes the same list. */
-	public const ALL = array( self::SIDECAR_URL, self::STORE_ID, self::SECRET, self::DB_VERSION, self::DELIVERY );
+	/** Every option the plugin writes; uninstall.php removes these and any other `woom_` option. */
+	public const ALL = array( self::SIDECAR_URL, self::STORE_ID, self::SECRET, self::DB_VERSION, self::DELIVERY, HealthSnapshot::FATAL_COUNTER, Scheduler::CHECKED_OPTION );
 
 	public function sidecar_url(): string {
 		return rtrim( (string) get_option( self::SIDECAR_URL, '' ), '/' );

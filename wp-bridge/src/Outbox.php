@@ -12,7 +12,7 @@ namespace Woom\Bridge;
 
 final class Outbox {
 
-	public const SCHEMA_VERSION = '1';
+	public const SCHEMA_VERSION = '2';
 	public const PENDING        = 'pending';
 	public const DEAD           = 'dead';
 
@@ -22,7 +22,7 @@ final class Outbox {
 		return $this->db->prefix . 'woom_outbox';
 	}
 
-	/** Creates or upgrades the table; dbDelta keeps existing rows. */
+	/** Creates or upgrades the plugin's tables (the outbox and Reported's); dbDelta keeps existing rows. */
 	public function install(): void {
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 		$charset = $this->db->get_charset_collate();
@@ -42,6 +42,7 @@ final class Outbox {
   KEY state_id (state,id)
 ) {$charset};"
 		);
+		dbDelta( ( new Reported( $this->db ) )->schema( $charset ) );
 		update_option( Options::DB_VERSION, self::SCHEMA_VERSION, true );
 	}
 
@@ -51,6 +52,7 @@ final class Outbox {
 
 	public function drop(): void {
 		$this->db->query( "DROP TABLE IF EXISTS {$this->table()}" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$this->db->query( 'DROP TABLE IF EXISTS ' . ( new Reported( $this->db ) )->table() ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
 	}
 
 	/**

@@ -29,16 +29,18 @@ final class Plugin {
 	public readonly Sender $sender;
 	public readonly OrderListener $listener;
 	public readonly Heartbeat $heartbeat;
+	public readonly Reported $reported;
 
 	private function __construct( \wpdb $db ) {
 		$events          = new EventFactory();
 		$this->options   = new Options();
 		$this->outbox    = new Outbox( $db );
+		$this->reported  = new Reported( $db );
 		$this->scheduler = new Scheduler();
 		$this->client    = new SidecarClient( $this->options );
-		$this->sender    = new Sender( $this->outbox, $this->client, $this->options, $this->scheduler, $db );
-		$this->listener  = new OrderListener( $this->outbox, $events, $this->scheduler );
-		$this->heartbeat = new Heartbeat( $this->outbox, $events, $this->options, $this->sender, new HealthSnapshot() );
+		$this->sender    = new Sender( $this->outbox, $this->client, $this->options, $this->scheduler, $db, $this->reported );
+		$this->listener  = new OrderListener( $this->outbox, $events, $this->scheduler, $this->reported );
+		$this->heartbeat = new Heartbeat( $this->outbox, $events, $this->options, $this->sender, new HealthSnapshot( $this->scheduler ) );
 	}
 
 	public static function instance(): self {
@@ -55,13 +57,25 @@ final class Plugin {
 		self::instance()->register();
 	}
 
+	/**
+	 * Creates the tables and schedules the recurring drain and heartbeat at once: activation by WP-CLI (as
+	 * the docker-compose setup does) opens no wp-admin page that would schedule them later.
+	 */
 	public static function activate(): void {
 		global $wpdb;
 		( new Outbox( $wpdb ) )->install();
+		if ( ! class_exists( 'WooCommerce' ) ) {
+			return;
+		}
+		delete_option( Scheduler::CHECKED_OPTION );
+		$scheduler = new Scheduler();
+		add_filter( 'cron_schedules', array( $scheduler, 'add_cron_schedule' ) );
+		$scheduler->heal_when_ready();
 	}
 
 	public static function deactivate(): void {
 		( new Scheduler() )->unschedule_all();
+		delete_option( Scheduler::CHECKED_OPTION );
 	}
 
 	private function register(): void {
@@ -71,6 +85,8 @@ final class Plugin {
 
 		add_action( 'woocommerce_new_order', array( $this->listener, 'on_new_order' ), 10, 2 );
 		add_action( 'woocommerce_order_status_changed', array( $this->listener, 'on_status_changed' ), 10, 4 );
+		add_action( 'woocommerce_update_order', array( $this->listener, 'on_update_order' ), 10, 2 );
+		add_action( 'transition_post_status', array( $this->listener, 'on_post_transition' ), 10, 3 );
 
 		add_filter( 'cron_schedules', array( $this->scheduler, 'add_cron_schedule' ) );
 		add_action( Scheduler::DRAIN_HOOK, array( $this->sender, 'drain' ), 10, 0 );
@@ -78,6 +94,7 @@ final class Plugin {
 		add_action( Scheduler::RETRY_HOOK, array( $this->sender, 'drain' ), 10, 0 );
 		add_action( Scheduler::HEARTBEAT_HOOK, array( $this->heartbeat, 'beat' ), 10, 0 );
 		add_action( 'woocommerce_shutdown_error', array( HealthSnapshot::class, 'count_fatal_error' ), 10, 0 );
+		$this->scheduler->heal_when_ready();
 
 		if ( ! is_admin() ) {
 			return;
@@ -87,7 +104,6 @@ final class Plugin {
 		$actions = new AdminActions( $this->options, $this->outbox, $this->client, $this->sender, $this->scheduler, $flash );
 		$notices = new Notices( $this->options, $this->outbox, $flash );
 
-		add_action( 'admin_init', array( $this->scheduler, 'ensure_recurring' ) );
 		add_action( 'admin_notices', array( $notices, 'render' ) );
 		add_filter(
 			'woocommerce_get_settings_pages',

@@ -21,6 +21,10 @@ final class Scheduler {
 	public const DRAIN_INTERVAL   = MINUTE_IN_SECONDS;
 	public const HEARTBEAT_PERIOD = 5 * MINUTE_IN_SECONDS;
 
+	/** When the recurring tasks were last checked (autoloaded: reading it costs no query). */
+	public const CHECKED_OPTION = 'woom_schedule_checked_at';
+	private const CHECK_EVERY   = 10 * MINUTE_IN_SECONDS;
+
 	private bool $drain_requested = false;
 
 	public function uses_action_scheduler(): bool {
@@ -45,7 +49,45 @@ final class Scheduler {
 		return $schedules;
 	}
 
-	/** Makes sure the recurring drain and heartbeat exist; cheap enough for admin requests. */
+	/**
+	 * Every request (front end, admin, cron, CLI): puts back a missing recurring drain or heartbeat, at most
+	 * once per CHECK_EVERY. A store whose admin never opens wp-admin, or whose plugin was activated by
+	 * WP-CLI, heals on its next visitor; otherwise the request pays for one autoloaded option read.
+	 */
+	public function heal(): void {
+		$now     = time();
+		$checked = (int) get_option( self::CHECKED_OPTION, 0 );
+		if ( $checked <= $now && $checked > $now - self::CHECK_EVERY ) {
+			return;
+		}
+		update_option( self::CHECKED_OPTION, $now, true );
+		$this->ensure_recurring();
+	}
+
+	/**
+	 * Hooks heal() where scheduling works: after Action Scheduler's data store is ready, or on `init` for
+	 * WP-Cron. Also used on activation, which may run before or after that point.
+	 */
+	public function heal_when_ready(): void {
+		if ( ! $this->uses_action_scheduler() ) {
+			did_action( 'init' ) ? $this->heal() : add_action( 'init', array( $this, 'heal' ), 20, 0 );
+			return;
+		}
+		did_action( 'action_scheduler_init' ) ? $this->heal() : add_action( 'action_scheduler_init', array( $this, 'heal' ), 10, 0 );
+	}
+
+	/**
+	 * What the bridge has scheduled: 'scheduled', or 'nothing scheduled' when the recurring drain is
+	 * missing (the health snapshot reports it instead of a lateness of 0 s).
+	 */
+	public function recurring_state(): string {
+		if ( $this->uses_action_scheduler() ) {
+			return false === as_next_scheduled_action( self::DRAIN_HOOK, array(), self::GROUP ) ? 'nothing scheduled' : 'scheduled';
+		}
+		return false === wp_next_scheduled( self::DRAIN_HOOK ) ? 'nothing scheduled' : 'scheduled';
+	}
+
+	/** Makes sure the recurring drain and heartbeat exist. */
 	public function ensure_recurring(): void {
 		if ( $this->uses_action_scheduler() ) {
 			if ( ! as_has_scheduled_action( self::DRAIN_HOOK, array(), self::GROUP ) ) {

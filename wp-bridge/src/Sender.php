@@ -25,6 +25,7 @@ final class Sender {
 		private readonly Options $options,
 		private readonly Scheduler $scheduler,
 		private readonly \wpdb $db,
+		private readonly ?Reported $reported = null,
 	) {}
 
 	/**
@@ -86,11 +87,13 @@ final class Sender {
 				break;
 			}
 			$ids    = array_column( $rows, 'id' );
-			$result = $this->client->post_events( $this->batch_body( $rows ) );
+			$batch  = self::with_current_values( $rows );
+			$result = $this->client->post_events( $this->batch_body( $batch['rows'] ) );
 			$this->options->update_delivery( array( 'last_attempt_at' => time() ) );
 
 			if ( 202 === $result->status ) {
 				$this->outbox->delete( $ids );
+				$this->reported?->put( $batch['reported'] );
 				$sent += count( $ids );
 				$this->options->update_delivery(
 					array(
@@ -164,6 +167,33 @@ final class Sender {
 		if ( function_exists( 'wc_get_logger' ) ) {
 			wc_get_logger()->error( 'Order Monitor: sidecar refused ' . count( $bad ) . ' event(s): ' . $result->describe(), array( 'source' => 'woom' ) );
 		}
+	}
+
+	/**
+	 * Order events leave with the order's values as they are now (EventFactory::with_values): an order
+	 * saved empty first has its total and payment method by then. A deleted order's event goes as stored.
+	 *
+	 * @param list<array{id:int, payload:string}> $rows
+	 * @return array{rows: list<array{id:int, payload:string}>, reported: array<int, array{total:?string, currency:string, payment_method:string, created_via:string}>}
+	 */
+	private static function with_current_values( array $rows ): array {
+		$reported = array();
+		foreach ( $rows as $i => $row ) {
+			$event = json_decode( $row['payload'], true );
+			if ( ! is_array( $event ) || ! isset( $event['order_id'] ) || ! str_starts_with( (string) ( $event['type'] ?? '' ), 'order.' ) ) {
+				continue;
+			}
+			$order = function_exists( 'wc_get_order' ) ? wc_get_order( (int) $event['order_id'] ) : null;
+			if ( is_object( $order ) && method_exists( $order, 'get_total' ) ) {
+				$event                    = EventFactory::with_values( $event, $order );
+				$rows[ $i ]['payload']    = (string) wp_json_encode( $event, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE );
+			}
+			$reported[ (int) $event['order_id'] ] = Reported::values_of( $event );
+		}
+		return array(
+			'rows'     => $rows,
+			'reported' => $reported,
+		);
 	}
 
 	/**

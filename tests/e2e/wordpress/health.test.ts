@@ -1,6 +1,6 @@
 /**
  * The health snapshot every heartbeat carries, from real WordPress with the bridge and the WooCommerce
- * stand-in: the sidecar alerts when checkout cannot work, naming the cause, and resolves when undone.
+ * real WooCommerce 11: the sidecar alerts when checkout cannot work, naming the cause, and resolves when undone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually';
@@ -9,7 +9,9 @@ import { signed } from '../../helpers/signing';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp';
 import { startWordPress, type WordPressHandle } from '../../helpers/wordpress';
 
-const GATEWAYS = ['bacs', 'cheque', 'cod', 'stripe'];
+// The payment methods WooCommerce 11 ships (PayPal's comes as a separate plugin); the test store enables cash on delivery.
+const GATEWAYS = ['bacs', 'cheque', 'cod'];
+const COD_ON = "update_option('woocommerce_cod_settings', ['enabled' => 'yes', 'title' => 'Cash on delivery', 'enable_for_methods' => [], 'enable_for_virtual' => 'yes']);";
 
 describe('health snapshot', () => {
   let smtp: TestSmtp;
@@ -23,7 +25,7 @@ describe('health snapshot', () => {
     wp = await startWordPress({ retryBaseSeconds: 1, retryMaxSeconds: 2 });
     store = await sidecar.addStore({ name: 'Health shop', url: wp.url, timezone: 'UTC', settings: { alert_emails: ['owner@health.test'] } });
     await wp.connectBridge({ sidecarUrl: sidecar.url, storeId: store.id, secret: store.secret });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await wp?.stop();
@@ -39,13 +41,13 @@ describe('health snapshot', () => {
     await heartbeat();
     const { health } = await status();
     expect(health.snapshot).toMatchObject({
-      woocommerce_version: '9.4.0',
-      gateways_enabled: GATEWAYS,
-      gateways_available: GATEWAYS,
+      woocommerce_version: '11.0.1',
+      gateways_enabled: ['cod'],
+      gateways_available: ['cod'],
       pages: { checkout: { set: true, published: true }, cart: { set: true, published: true } },
       fatal_errors: 0,
     });
-    expect(health.snapshot.wordpress_version).toMatch(/^6\./);
+    expect(health.snapshot.wordpress_version).toMatch(/^7\.0/);
     expect(health.snapshot.wp_cron_late_seconds).toBeGreaterThanOrEqual(0);
     expect(health.problems).toEqual([]);
   });
@@ -55,10 +57,10 @@ describe('health snapshot', () => {
     await heartbeat();
     const alert = await mail('[WOOM CRITICAL] Checkout cannot work at Health shop: No payment method is enabled: customers cannot pay (WooCommerce → Settings → Payments)');
     expect(alert.text).toContain('- No payment method is enabled');
-    await wp.php("update_option('woocommerce_stripe_settings', ['enabled' => 'yes']);");
+    await wp.php(COD_ON);
     await heartbeat();
     await mail('[WOOM] Resolved: checkout can work again at Health shop');
-    expect((await status()).health.snapshot.gateways_available).toEqual(['stripe']);
+    expect((await status()).health.snapshot.gateways_available).toEqual(['cod']);
   });
 
   it('alerts when the checkout page is no longer published, and tells once of a cause that appears while open', async () => {
@@ -70,7 +72,7 @@ describe('health snapshot', () => {
     const paymentSubject = '[WOOM CRITICAL] Checkout cannot work at Health shop: No payment method is enabled: customers cannot pay (WooCommerce → Settings → Payments)';
     const sent = () => smtp.messages.filter((m) => m.subject === paymentSubject);
     const before = sent().length;
-    await wp.php("update_option('woocommerce_stripe_settings', ['enabled' => 'no']);");
+    await wp.php("update_option('woocommerce_cod_settings', ['enabled' => 'no']);");
     await heartbeat();
     await eventually(async () => sent().length === before + 1, 20_000);
     const update = sent().at(-1)!;
@@ -85,7 +87,7 @@ describe('health snapshot', () => {
 
     const resolved = () => smtp.messages.filter((m) => m.subject === '[WOOM] Resolved: checkout can work again at Health shop').length;
     const resolvedBefore = resolved();
-    await wp.php("update_option('woocommerce_stripe_settings', ['enabled' => 'yes']); wp_update_post(['ID' => wc_get_page_id('checkout'), 'post_status' => 'publish']);");
+    await wp.php(COD_ON + " wp_update_post(['ID' => wc_get_page_id('checkout'), 'post_status' => 'publish']);");
     await heartbeat();
     await eventually(async () => resolved() === resolvedBefore + 1, 20_000);
     expect(await sidecar.db('alerts').where({ store_id: store.id, detector: 'health', state: 'open' }).first()).toBeUndefined();

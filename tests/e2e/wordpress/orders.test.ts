@@ -1,5 +1,5 @@
 /**
- * Orders made in a real WordPress (through the WooCommerce stand-in's REST routes) reach the real
+ * Orders made in a real WordPress with the real WooCommerce 11 (`wc_create_order()`, filled in after its first save) reach the real
  * sidecar through the bridge's outbox, and a run of failed orders ends in an alert e-mail.
  */
 import mysql from 'mysql2/promise';
@@ -51,7 +51,7 @@ describe('WordPress -> sidecar: order events', () => {
     });
     wp = await startWordPress({ retryBaseSeconds: 1, retryMaxSeconds: 2 });
     await wp.connectBridge({ sidecarUrl: sidecar.url, storeId: store.id, secret: store.secret });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await wp?.stop();

@@ -18,7 +18,7 @@ describe('WordPress -> sidecar: an outage of the sidecar', () => {
     store = await sidecar.addStore({ name: 'outage store', url: 'http://127.0.0.1/', timezone: 'UTC' });
     wp = await startWordPress({ retryBaseSeconds: 1, retryMaxSeconds: 3 });
     await wp.connectBridge({ sidecarUrl: sidecar.url, storeId: store.id, secret: store.secret });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await wp?.stop();

@@ -73,7 +73,7 @@ describe('the Order Monitor tab refuses what it must', () => {
         "new URLSearchParams([...new FormData(document.querySelector('#woom-settings-page form'))].map(([k, v]) => [k, String(v)])).toString()",
       ),
     );
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();

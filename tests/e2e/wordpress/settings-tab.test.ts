@@ -47,7 +47,7 @@ describe('the Order Monitor tab', () => {
     browser = await launchChromium();
     page = await newLocalPage(browser);
     await logIn(page, wp, wp.admin);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -19,7 +19,7 @@ describe('WordPress -> sidecar on WP-Cron', () => {
     store = await sidecar.addStore({ name: 'cron store', url: 'http://127.0.0.1/', timezone: 'UTC' });
     wp = await startWordPress({ actionScheduler: false, retryBaseSeconds: 1, retryMaxSeconds: 2 });
     await wp.connectBridge({ sidecarUrl: sidecar.url, storeId: store.id, secret: store.secret });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await wp?.stop();
