@@ -9,5 +9,15 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     reporters: ['default'],
+    // `npm test` turns coverage on (--coverage): the sidecar runs inside the test processes, so the
+    // integration and end-to-end suites count; the bridge's PHP is not measured (docs/development.md).
+    coverage: {
+      provider: 'v8',
+      include: ['sidecar/src/**/*.ts'],
+      reporter: ['text-summary', ['json-summary', { file: 'coverage-summary.json' }], ['text', { file: 'coverage.txt' }]],
+      reportsDirectory: 'test-artifacts/coverage',
+      // A figure even when a test failed: CI prints it either way.
+      reportOnFailure: true,
+    },
   },
 });

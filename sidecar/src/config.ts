@@ -9,13 +9,17 @@ const urlWithProtocol = (protocols: string[]) =>
     }
   }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
 
+const DEFAULT_PUBLIC_URL = 'http://localhost:8080';
+
 const configSchema = z.object({
   DATABASE_URL: urlWithProtocol(['mysql:', 'mariadb:']).default('mysql://root@127.0.0.1:3306/woom'),
   REDIS_URL: urlWithProtocol(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   SMTP_URL: urlWithProtocol(['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
   MAIL_FROM: z.string().min(3).default('WOOM Order Monitor <woom@localhost>'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  PUBLIC_URL: urlWithProtocol(['http:', 'https:']).default('http://localhost:8080'),
+  PUBLIC_URL: urlWithProtocol(['http:', 'https:']).default(DEFAULT_PUBLIC_URL),
+  /** Local by default, like the default PUBLIC_URL: listening on other addresses is a deliberate choice. */
+  HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Namespaces every BullMQ key, so several sidecars (or test runs) can share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('woom'),
@@ -48,4 +52,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The acknowledge links in e-mails start with PUBLIC_URL. Left at its default while the sidecar listens
+ * elsewhere, every link is dead (issue 13 item 8), so the sidecar refuses to start rather than send them.
+ */
+export function assertPublicUrlReachable(config: Config, env: Record<string, string | undefined> = process.env): void {
+  if (env.PUBLIC_URL !== undefined && env.PUBLIC_URL !== '') return;
+  const defaultPort = Number(new URL(DEFAULT_PUBLIC_URL).port);
+  const reasons: string[] = [];
+  if (config.PORT !== defaultPort) reasons.push(`it listens on port ${config.PORT} (PORT), not ${defaultPort}`);
+  if (!isLoopback(config.HOST)) reasons.push(`it listens on ${config.HOST} (HOST), not only on this machine`);
+  if (reasons.length === 0) return;
+  throw new ConfigError(
+    `Invalid configuration:\n  PUBLIC_URL is not set, so the links in alert e-mails would point at ${DEFAULT_PUBLIC_URL}, but ${reasons.join(' and ')}.\n` +
+      `  Set PUBLIC_URL to the address people's browsers reach the sidecar at, e.g. PUBLIC_URL=https://monitor.example.com`,
+  );
 }

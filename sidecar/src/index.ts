@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { assertPublicUrlReachable, ConfigError, loadConfig } from './config';
 import { Container } from './container';
 import { createLogger } from './logger';
 import { ensureDatabase, migrateLatest } from './store/database';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  assertPublicUrlReachable(config);
   const log = createLogger(config.LOG_LEVEL);
   await ensureDatabase(config.DATABASE_URL);
   const container = new Container(config, { log });
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   await container.startBackground();
 
   const app = createApp({ ...container, readiness: () => container.readiness(), devPages: config.WOOM_DEV_PAGES, metricsToken: config.METRICS_TOKEN, log });
-  const server: Server = app.listen(config.PORT, () => log.info({ port: config.PORT, publicUrl: config.PUBLIC_URL }, 'sidecar listening'));
+  const server: Server = app.listen(config.PORT, config.HOST, () => log.info({ host: config.HOST, port: config.PORT, publicUrl: config.PUBLIC_URL }, 'sidecar listening'));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -97,7 +97,7 @@ export function sidecarProcess(env: Record<string, string>, port: number): Resta
     port,
     log: () => log,
     async start() {
-      child = spawn('node_modules/.bin/tsx', ['sidecar/src/index.ts'], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn('node_modules/.bin/tsx', ['sidecar/src/index.ts'], { env: { ...process.env, PUBLIC_URL: `http://127.0.0.1:${port}`, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout?.on('data', (chunk) => (log += chunk));
       child.stderr?.on('data', (chunk) => (log += chunk));
       await waitForPort(port, 60_000);

@@ -33,6 +33,30 @@ describe('POST /v1/events', () => {
     expect((await sidecar.db('stores').where({ id: shop.id }).first()).last_contact_at).toBeInstanceOf(Date);
   });
 
+  it('fills in an order\'s total and payment method from a later order.updated, without touching its status', async () => {
+    const createdAt = new Date(Date.now() - 60_000).toISOString();
+    // wc_create_order() and wp-admin's "Add order": woocommerce_new_order fires on the first, empty save.
+    const empty = orderEvent({ order_id: 4101, to: 'pending', total: '0.00', payment_method: '', created_at: createdAt, occurred_at: createdAt });
+    expect((await post(shop, { store: shop.id, events: [empty] })).status).toBe(202);
+    const changedAt = (await sidecar.db('orders').where({ store_id: shop.id, order_id: 4101 }).first()).status_changed_at;
+    const later = new Date(Date.now() - 30_000).toISOString();
+    const updated = { ...orderEvent({ order_id: 4101, to: 'pending', total: '49.90', payment_method: 'cod', created_at: createdAt, occurred_at: later }), type: 'order.updated' };
+    expect((await post(shop, { store: shop.id, events: [updated] })).body).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await sidecar.db('orders').where({ store_id: shop.id, order_id: 4101 }).first()).toMatchObject({ status: 'pending', total: 49.9, payment_method: 'cod', status_changed_at: changedAt });
+    // A later status change without a payment method (an empty string) keeps the one known.
+    const paid = orderEvent({ order_id: 4101, type: 'order.status_changed', from: 'pending', to: 'processing', payment_method: '', total: '49.90', created_at: createdAt, occurred_at: new Date().toISOString() });
+    expect((await post(shop, { store: shop.id, events: [paid] })).status).toBe(202);
+    expect(await sidecar.db('orders').where({ store_id: shop.id, order_id: 4101 }).first()).toMatchObject({ status: 'processing', payment_method: 'cod' });
+    // An order.updated for an order no event told of creates it with the status it names.
+    const unknown = { ...orderEvent({ order_id: 4102, to: 'on-hold', created_at: createdAt, occurred_at: later }), type: 'order.updated' };
+    expect((await post(shop, { store: shop.id, events: [unknown] })).status).toBe(202);
+    expect(await statusOf(shop.id, 4102)).toBe('on-hold');
+    // The type is named when it is wrong.
+    const bad = await post(shop, { store: shop.id, events: [{ ...updated, id: crypto.randomUUID(), type: 'order.touched' }] });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('order.updated');
+  });
+
   it('counts an event id sent twice once, also inside one batch', async () => {
     const event = orderEvent({ order_id: 3 });
     expect((await post(shop, { store: shop.id, events: [event, event] })).body).toEqual({ accepted: 1, duplicates: 1 });

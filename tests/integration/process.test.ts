@@ -25,7 +25,7 @@ function startProcess(env: Record<string, string>) {
 describe('the sidecar process (npm start)', () => {
   it('migrates, serves, and on SIGTERM drains and closes in order, exiting 0', async () => {
     const port = String(20_000 + Math.floor(Math.random() * 20_000));
-    const { child, output } = startProcess({ DATABASE_URL: database.url, REDIS_URL, QUEUE_PREFIX: prefix, PORT: port, LOG_LEVEL: 'info' });
+    const { child, output } = startProcess({ DATABASE_URL: database.url, REDIS_URL, QUEUE_PREFIX: prefix, PORT: port, PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info' });
     const deadline = Date.now() + 30_000;
     let ready = false;
     while (!ready && Date.now() < deadline) {
@@ -48,5 +48,14 @@ describe('the sidecar process (npm start)', () => {
     expect(code).toBe(78);
     expect(output()).toContain('DATABASE_URL="nonsense"');
     expect(output()).toContain('PORT="99999"');
+  });
+
+  it('refuses to start when PUBLIC_URL is left at its default on another port, saying which variable to set', async () => {
+    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const { child, output } = startProcess({ DATABASE_URL: database.url, REDIS_URL, QUEUE_PREFIX: prefix, PORT: port, PUBLIC_URL: '' });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(78);
+    expect(output()).toContain(`port ${port} (PORT)`);
+    expect(output()).toContain('Set PUBLIC_URL');
   });
 });

@@ -70,6 +70,56 @@ describe('recovering orders over the WooCommerce REST API', () => {
     expect(await sidecar.db('order_events').where({ store_id: store.id }).count({ n: '*' }).first()).toEqual(before);
   });
 
+  it('counts as recovered only what the bridge never delivered: no second order.created, a missed change from the status held', async () => {
+    rest.orders.length = 0;
+    const store = await storeWithCredentials('Both paths');
+    await eventually(async () => (await sidecar.db('store_rest_sync').where({ store_id: store.id }).first())?.last_success_at);
+    const whole = (at: Date) => new Date(Math.floor(at.getTime() / 1000) * 1000);
+    const delivered = rest.addOrder({ created: whole(daysAgo(0, 9)), status: 'processing' });
+    const missedChange = rest.addOrder({ created: whole(daysAgo(0, 8)), status: 'pending' });
+    const neverDelivered = rest.addOrder({ created: whole(daysAgo(0, 7)), status: 'processing' });
+    await signed(sidecar.app, store, 'POST', '/v1/events', {
+      store: store.id,
+      events: [
+        orderEvent({ order_id: delivered.id, to: 'processing', created_at: delivered.created.toISOString(), occurred_at: delivered.created.toISOString() }),
+        orderEvent({ order_id: missedChange.id, to: 'pending', created_at: missedChange.created.toISOString(), occurred_at: missedChange.created.toISOString() }),
+      ],
+    }).expect(202);
+    // The gateway declined later; the bridge's event for it never came.
+    rest.setStatus(missedChange.id, 'failed', whole(daysAgo(0, 5)));
+    const metric = async () => {
+      const text = (await request(sidecar.app).get('/metrics')).text;
+      return Number(new RegExp(`woom_events_ingested_total\\{store="${store.id}",result="recovered"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    };
+    const outcome = await sidecar.container.recovery.recover(store.id);
+    expect(outcome).toMatchObject({ error: null, accepted: 2 });
+    expect(await metric()).toBe(2);
+    const events = await sidecar.db('order_events').where({ store_id: store.id }).orderBy('occurred_at');
+    const of = (id: number) => events.filter((e: { order_id: number }) => Number(e.order_id) === id).map((e: { type: string; from_status: string | null; to_status: string; origin: string }) => [e.type, e.from_status, e.to_status, e.origin]);
+    expect(of(delivered.id)).toEqual([['order.created', null, 'processing', 'bridge']]);
+    expect(of(missedChange.id)).toEqual([['order.created', null, 'pending', 'bridge'], ['order.status_changed', 'pending', 'failed', 'rest']]);
+    expect(of(neverDelivered.id)).toEqual([['order.created', null, 'processing', 'rest']]);
+    expect((await ordersOf(store.id)).map((o: { status: string }) => o.status)).toEqual(['processing', 'failed', 'processing']);
+    // The bridge's late event for the order REST already recovered: the export lists that change once.
+    await signed(sidecar.app, store, 'POST', '/v1/events', {
+      store: store.id,
+      events: [orderEvent({ order_id: neverDelivered.id, to: 'processing', created_at: neverDelivered.created.toISOString(), occurred_at: new Date(neverDelivered.created.getTime() + 1000).toISOString() })],
+    }).expect(202);
+    const from = daysAgo(1).toISOString().slice(0, 10);
+    const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const csv = await signed(sidecar.app, store, 'GET', `/v1/stores/${store.id}/pages/export/events.csv?from=${from}&to=${to}`);
+    expect(csv.status).toBe(200);
+    const lines = csv.text.trim().split('\n');
+    expect(lines[0]).toContain(',origin');
+    const listed = lines.slice(1).filter((l) => l.includes(`,${neverDelivered.id},`));
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatch(/,rest$/);
+    expect(lines.slice(1).filter((l) => l.includes(`,${missedChange.id},`))).toHaveLength(2);
+    // Reading everything again finds nothing new and counts nothing.
+    expect((await sidecar.container.recovery.recover(store.id))?.accepted).toBe(0);
+    expect(await metric()).toBe(2);
+  });
+
   it('reads back an order whose save committed after a newer one was read (stamped earlier, visible later)', async () => {
     rest.orders.length = 0;
     const store = await storeWithCredentials('Slow save', { enabled: true });

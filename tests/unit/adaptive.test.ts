@@ -144,6 +144,16 @@ describe('order-flow test', () => {
     expect(result).toMatchObject({ breached: true, kind: 'drop' });
   });
 
+  it('a new store busy in its first hour is said to be learning from whole hours, not to have no orders', () => {
+    // Monitoring began 40 minutes ago; 300 paid orders since, all in the hour now running.
+    const start = new Date(now.getTime() - 40 * MIN);
+    const baseline = buildBaseline(history(1, () => 0), start, now, settings.timezone);
+    const result = evaluateOrderFlow(now, settings, baseline, { since: start, lastSuccessAt: new Date(now.getTime() - MIN), recentSuccessTimes: [] });
+    expect(result).toMatchObject({ breached: false, learning: true });
+    expect(result.summary).not.toMatch(/0 days of history/);
+    expect(result.summary).toMatch(/^still learning the store's rhythm: 0 successful orders in the 0 whole hours watched so far \(the current hour counts once it ends\)/);
+  });
+
   it('while learning says how long is left, and works with a wider margin', () => {
     const young = buildBaseline(history(7, busyDays), since(7), now, settings.timezone);
     const facts = flow(now, 12, 7);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../../sidecar/src/domain/settings';
 import { suggestThresholds } from '../../sidecar/src/domain/suggestions';
+import { tradeOff } from '../../sidecar/src/services/threshold-suggestions';
 
 const settings = { ...defaultSettings('UTC'), peak_start: '09:00', peak_end: '18:00' };
 const from = new Date('2026-11-02T00:00:00Z'); // a Monday
@@ -29,11 +30,26 @@ describe('suggested thresholds', () => {
     expect(s.offPeak).toMatchObject({ threshold: 2, windows: 28 * 60, below: 0, medianOrders: 2 });
   });
 
-  it('suggests 0 (no time-based alert) for a store too quiet for any threshold to be safe', () => {
+  it('never suggests 0, which would switch the time-based check off: a store too quiet for a safe threshold gets 1, marked too quiet', () => {
     const orders = history((h) => (h === 12 ? 1 : 0));
     const s = suggestThresholds(orders, settings, { from, to });
-    expect(s.peak.threshold).toBe(0);
-    expect(s.offPeak.threshold).toBe(0);
+    expect(s.peak).toMatchObject({ threshold: 1, tooQuiet: true, windows: 28 * 36, emptyWindows: 28 * 32, below: 28 * 32 });
+    expect(s.offPeak).toMatchObject({ threshold: 1, tooQuiet: true, emptyWindows: 28 * 60 });
+  });
+
+  it('explains each suggestion\'s trade-off in one sentence, in the owner\'s words', () => {
+    // The windows that end at 09:00 hold the 2 orders of 08:45-09:00 and count as peak: the suggestion is 2.
+    const busy = suggestThresholds(history((h) => (h >= 9 && h < 18 ? 8 : 2)), settings, { from, to });
+    const peak = tradeOff(busy.peak, 'peak hours', 15);
+    expect(peak).toBe(
+      'Alerts when fewer than 2 paid orders arrive in 15 minutes of peak hours, which happened 0 times in 1008 such periods of the last 28 days: ' +
+        'a higher number notices a slowdown sooner but alerts on more ordinary quiet spells, a lower one alerts less but only once orders nearly stop.',
+    );
+    const quiet = suggestThresholds(history((h) => (h === 12 ? 1 : 0)), settings, { from, to });
+    const offPeak = tradeOff(quiet.offPeak, 'off-peak hours', 15);
+    expect(offPeak).toContain('In off-peak hours your store often goes 15 minutes without a paid order (1680 of 1680 times in the last 28 days)');
+    expect(offPeak).toContain('even 1, the lowest number that still watches');
+    for (const sentence of [peak, offPeak]) expect(sentence.split(/[.:;] [A-Z]/).length).toBe(1);
   });
 
   it('judges each window by its end in the store time zone', () => {
@@ -43,8 +59,8 @@ describe('suggested thresholds', () => {
     const orders = history((h) => (h >= 7 && h < 17 ? 6 : 0));
     const s = suggestThresholds(orders, berlin, { from, to });
     expect(s.peak.threshold).toBe(6);
-    expect(s.offPeak.threshold).toBe(0);
+    expect(s.offPeak).toMatchObject({ threshold: 1, tooQuiet: true });
     const utc = suggestThresholds(orders, settings, { from, to });
-    expect(utc.peak.threshold).toBe(0);
+    expect(utc.peak).toMatchObject({ threshold: 1, tooQuiet: true });
   });
 });

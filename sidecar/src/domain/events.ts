@@ -36,6 +36,9 @@ const orderFields = {
 
 const orderCreated = z.object({ ...orderFields, type: z.literal('order.created'), from: orderStatus.nullish() });
 const orderStatusChanged = z.object({ ...orderFields, type: z.literal('order.status_changed'), from: orderStatus });
+// A later save that changed what an order is worth or how it is paid, not its status: WooCommerce fires
+// woocommerce_new_order on an admin or wc_create_order() order's first, still empty, save.
+const orderUpdated = z.object({ ...orderFields, type: z.literal('order.updated'), from: orderStatus.nullish() });
 const heartbeat = z.object({
   id: z.guid('must be a uuid'),
   type: z.literal('heartbeat'),
@@ -43,8 +46,8 @@ const heartbeat = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const eventSchema = z.discriminatedUnion('type', [orderCreated, orderStatusChanged, heartbeat], {
-  message: 'must be order.created, order.status_changed or heartbeat',
+export const eventSchema = z.discriminatedUnion('type', [orderCreated, orderStatusChanged, orderUpdated, heartbeat], {
+  message: 'must be order.created, order.status_changed, order.updated or heartbeat',
 });
 
 export const ingestBodySchema = z.object({
@@ -53,7 +56,7 @@ export const ingestBodySchema = z.object({
 });
 
 export type StoreEvent = z.infer<typeof eventSchema>;
-export type OrderEvent = Extract<StoreEvent, { type: 'order.created' | 'order.status_changed' }>;
+export type OrderEvent = Extract<StoreEvent, { type: 'order.created' | 'order.status_changed' | 'order.updated' }>;
 export type HeartbeatEvent = Extract<StoreEvent, { type: 'heartbeat' }>;
 
 export function isOrderEvent(event: StoreEvent): event is OrderEvent {

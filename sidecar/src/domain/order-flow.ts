@@ -77,7 +77,13 @@ export function evaluateOrderFlow(now: Date, settings: Settings, baseline: Basel
     summary,
   });
   if (baseline.historyDays < MIN_HISTORY_DAYS || baseline.observedSuccesses < MIN_HISTORY_ORDERS) {
-    return quiet(`${baseline.observedSuccesses} successful orders in ${round1(baseline.historyDays)} days of history; no verdict until a day and ${MIN_HISTORY_ORDERS} orders are known${learningNote(learning)}`);
+    // The baseline counts whole hours since monitoring began: orders of the hour now running are judged
+    // by the check, not yet part of the rhythm (a new store's busy first hour read "0 orders in 0 days").
+    const watched = baseline.historyDays < 2 ? `${Math.round(baseline.historyDays * 24)} whole hours` : `${round1(baseline.historyDays)} days`;
+    return quiet(
+      `still learning the store's rhythm: ${baseline.observedSuccesses} successful orders in the ${watched} watched so far (the current hour counts once it ends); ` +
+        `no verdict until a day and ${MIN_HISTORY_ORDERS} orders are known${learningNote(learning)}`,
+    );
   }
 
   const budget = settings.false_alarms_per_month * BUDGET_SAFETY;

@@ -2,13 +2,23 @@ import type { Settings } from './settings';
 import { isPeakTime } from './time';
 
 export interface PeriodSuggestion {
-  /** Alert when fewer successful orders than this arrive in one window. 0 means "do not alert". */
+  /**
+   * Alert when fewer successful orders than this arrive in one window. Never 0: 0 switches the
+   * time-based check off for the period, and a suggestion must not quietly stop watching a store.
+   */
   threshold: number;
   /** Windows of this period in the history. */
   windows: number;
   /** How many of them had fewer orders than the suggested threshold: the false alarms it would allow. */
   below: number;
   medianOrders: number;
+  /** Windows without a single successful order. */
+  emptyWindows: number;
+  /**
+   * More than the allowed number of windows had no order at all, so even the lowest threshold (1) would
+   * alert on ordinary quiet spells: the trade-off the owner must be told of.
+   */
+  tooQuiet: boolean;
 }
 
 export interface ThresholdSuggestion {
@@ -21,8 +31,9 @@ export interface ThresholdSuggestion {
 /**
  * Time-based thresholds from the store's own history: for peak and off-peak windows apart, the highest
  * threshold under which at most `allowedPerPeriod` of the past windows would have fallen. The history is
- * taken to be normal trading, so a window under the threshold is a false alarm; a store too quiet for
- * any threshold to be safe gets 0 (no time-based alert) for that period.
+ * taken to be normal trading, so a window under the threshold is a false alarm. A period too quiet for
+ * any threshold to be safe still gets 1, the lowest that keeps checking, marked `tooQuiet` with the
+ * false alarms it costs: switching a detector off is the owner's decision, never a suggestion's.
  */
 export function suggestThresholds(
   successfulOrderTimes: readonly Date[],
@@ -51,11 +62,14 @@ export function suggestThresholds(
 
 function suggestFor(counts: number[], allowed: number): PeriodSuggestion {
   const sorted = [...counts].sort((a, b) => a - b);
-  const threshold = sorted.length > allowed ? sorted[allowed]! : 0;
+  const quantile = sorted.length > allowed ? sorted[allowed]! : 0;
+  const threshold = Math.max(1, quantile);
   return {
     threshold,
     windows: sorted.length,
     below: sorted.filter((c) => c < threshold).length,
     medianOrders: sorted.length ? sorted[Math.floor(sorted.length / 2)]! : 0,
+    emptyWindows: sorted.filter((c) => c === 0).length,
+    tooQuiet: sorted.length > allowed && quantile === 0,
   };
 }

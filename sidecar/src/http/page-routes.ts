@@ -316,12 +316,12 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     res.type('text/csv').attachment(`woom-events-${req.store!.id}-${String(req.query.from)}-${String(req.query.to)}.csv`);
     const csv = stringify({
       header: true,
-      columns: ['id', 'type', 'order_id', 'from', 'to', 'total', 'currency', 'payment_method', 'created_via', 'created_at', 'occurred_at', 'received_at'],
+      columns: ['id', 'type', 'order_id', 'from', 'to', 'total', 'currency', 'payment_method', 'created_via', 'created_at', 'occurred_at', 'received_at', 'origin'],
     });
     csv.pipe(res);
     const iso = (d: Date | null) => (d ? d.toISOString() : '');
     for await (const e of deps.reports.streamEvents(req.store!.id, period.from, period.to)) {
-      const more = csv.write([e.id, e.type, e.order_id ?? '', e.from_status ?? '', e.to_status ?? '', e.total ?? '', e.currency ?? '', e.payment_method ?? '', e.created_via ?? '', iso(e.order_created_at), iso(e.occurred_at), iso(e.received_at)]);
+      const more = csv.write([e.id, e.type, e.order_id ?? '', e.from_status ?? '', e.to_status ?? '', e.total ?? '', e.currency ?? '', e.payment_method ?? '', e.created_via ?? '', iso(e.order_created_at), iso(e.occurred_at), iso(e.received_at), e.origin]);
       if (!more) await once(csv, 'drain');
     }
     csv.end();

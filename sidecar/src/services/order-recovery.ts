@@ -66,11 +66,13 @@ export class OrderRecovery {
         outcome.requests += 1;
         outcome.ordersRead += result.orders.length;
         const newest = newestModification(result.orders);
-        const recovered = result.orders.map((order) => toRecoveredEvent(storeId, order)).filter((e) => e !== null);
+        const known = await events.knownStatuses(storeId, result.orders.map((order) => order.id).filter((id) => Number.isSafeInteger(id) && id > 0));
+        const recovered = result.orders.map((order) => toRecoveredEvent(storeId, order, known.get(order.id) ?? null)).filter((e) => e !== null);
         if (recovered.length > 0) {
           const { accepted } = await events.ingest(storeId, recovered, now, 'rest');
           outcome.accepted += accepted;
-          // Beside the bridge's accepted events: how much the bridge failed to deliver.
+          // Beside the bridge's accepted events: how much the bridge failed to deliver (orders and changes
+          // WOOM already held give no event at all, so they are not counted).
           this.deps.metrics.eventsIngested.inc({ store: storeId, result: 'recovered' }, accepted);
         }
         if (newest && newest > cursor) {

@@ -1,6 +1,6 @@
 import { replay } from '../domain/replay';
 import type { Settings } from '../domain/settings';
-import { suggestThresholds, type ThresholdSuggestion } from '../domain/suggestions';
+import { suggestThresholds, type PeriodSuggestion, type ThresholdSuggestion } from '../domain/suggestions';
 import type { ReportRepository } from '../store/reports';
 
 export const SUGGESTION_DAYS = 28;
@@ -20,8 +20,8 @@ export interface SuggestionView {
   days: number;
   orders: number;
   interval: number;
-  peak: ThresholdSuggestion['peak'] & { current: number };
-  offPeak: ThresholdSuggestion['offPeak'] & { current: number };
+  peak: ThresholdSuggestion['peak'] & { current: number; tradeOff: string };
+  offPeak: ThresholdSuggestion['offPeak'] & { current: number; tradeOff: string };
   falseAlarms: { current: number; suggested: number };
   usesThresholds: boolean;
   changes: boolean;
@@ -65,12 +65,30 @@ export class ThresholdSuggestions {
       days: SUGGESTION_DAYS,
       orders: times.length,
       interval: settings.check_interval_minutes,
-      peak: { ...s.peak, current: settings.threshold_peak },
-      offPeak: { ...s.offPeak, current: settings.threshold_off_peak },
+      peak: { ...s.peak, current: settings.threshold_peak, tradeOff: tradeOff(s.peak, 'peak hours', settings.check_interval_minutes) },
+      offPeak: { ...s.offPeak, current: settings.threshold_off_peak, tradeOff: tradeOff(s.offPeak, 'off-peak hours', settings.check_interval_minutes) },
       // A mode without thresholds would replay the same alerts twice.
       falseAlarms: { current, suggested: usesThresholds ? told(suggested) : current },
       usesThresholds,
       changes: s.peak.threshold !== settings.threshold_peak || s.offPeak.threshold !== settings.threshold_off_peak,
     };
   }
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** One sentence an owner can weigh: what the suggested number costs and what it buys. */
+export function tradeOff(s: PeriodSuggestion, period: string, interval: number): string {
+  if (s.tooQuiet) {
+    return (
+      `In ${period} your store often goes ${interval} minutes without a paid order (${s.emptyWindows} of ${s.windows} times in the last ${SUGGESTION_DAYS} days), ` +
+      `so even 1, the lowest number that still watches, would alert on those ordinary quiet spells (up to the daily limit); ` +
+      `a longer check interval, or the adaptive mode that learns your quiet hours, alerts less without going blind.`
+    );
+  }
+  return (
+    `Alerts when fewer than ${plural(s.threshold, 'paid order', 'paid orders')} arrive in ${interval} minutes of ${period}, ` +
+    `which happened ${plural(s.below, 'time', 'times')} in ${s.windows} such periods of the last ${SUGGESTION_DAYS} days: ` +
+    `a higher number notices a slowdown sooner but alerts on more ordinary quiet spells, a lower one alerts less but only once orders nearly stop.`
+  );
 }

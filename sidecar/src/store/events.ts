@@ -12,16 +12,31 @@ export interface IngestResult {
 const ORDER_UPSERT_COLUMNS =
   '(store_id, order_id, status, total, currency, payment_method, created_via, created_at, status_changed_at, updated_at)';
 
+// An order's worth and payment method from the newest event that carries them. An empty payment method
+// is what an order's first save says before it is paid, never news that replaces a known one.
+const DETAILS_UPDATE = `
+  total = COALESCE(VALUES(total), total),
+  currency = COALESCE(VALUES(currency), currency),
+  payment_method = COALESCE(NULLIF(VALUES(payment_method), ''), payment_method),
+  created_via = COALESCE(NULLIF(VALUES(created_via), ''), created_via)`;
+
 // MariaDB applies these assignments left to right and later ones see earlier results, so
 // status_changed_at must come last: every IF above it compares against the row's old value.
 const ORDER_UPSERT_UPDATE = `
   status = IF(VALUES(status_changed_at) >= status_changed_at, VALUES(status), status),
-  total = COALESCE(VALUES(total), total),
-  currency = COALESCE(VALUES(currency), currency),
-  payment_method = COALESCE(VALUES(payment_method), payment_method),
-  created_via = COALESCE(VALUES(created_via), created_via),
+  ${DETAILS_UPDATE},
   updated_at = VALUES(updated_at),
   status_changed_at = GREATEST(status_changed_at, VALUES(status_changed_at))`;
+
+// `order.updated` says nothing new of the status: it fills in the details, and only creates the row (with
+// the status it names) for an order no other event told of.
+const DETAILS_ONLY_UPDATE = `${DETAILS_UPDATE},
+  updated_at = VALUES(updated_at)`;
+
+export interface KnownStatus {
+  status: string;
+  changedAt: Date;
+}
 
 /** Who sent the events: the bridge, or the sidecar's own recovery over WooCommerce's REST API. */
 export type EventOrigin = 'bridge' | 'rest';
@@ -45,7 +60,7 @@ export class EventRepository {
       await recordContact(trx, storeId, new Date(Math.min(...times)), origin === 'bridge' ? new Date(Math.max(...times)) : null);
       // MariaDB's INSERT IGNORE ... RETURNING names exactly the rows it inserted: the duplicates are the rest.
       const insert = trx('order_events')
-        .insert(unique.map((event) => eventRow(storeId, event, receivedAt)))
+        .insert(unique.map((event) => ({ ...eventRow(storeId, event, receivedAt), origin })))
         .onConflict()
         .ignore()
         .toSQL()
@@ -77,9 +92,26 @@ export class EventRepository {
       .update({ health: JSON.stringify(health), health_at: newest.occurred_at });
   }
 
+  /** The status WOOM holds for each of these orders and when it was set; an order it never heard of is absent. */
+  async knownStatuses(storeId: string, orderIds: readonly number[]): Promise<Map<number, KnownStatus>> {
+    if (orderIds.length === 0) return new Map();
+    const rows: Array<{ order_id: number | string; status: string; status_changed_at: Date }> = await this.db('orders')
+      .where('store_id', storeId)
+      .whereIn('order_id', orderIds)
+      .select('order_id', 'status', 'status_changed_at');
+    return new Map(rows.map((row) => [Number(row.order_id), { status: row.status, changedAt: row.status_changed_at }]));
+  }
+
   private async applyToOrders(trx: Knex.Transaction, storeId: string, events: readonly OrderEvent[], now: Date) {
     // Applied in the order they happened, so a batch holding several changes of one order ends on the last.
     const sorted = [...events].sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime());
+    const statusEvents = sorted.filter((e) => e.type !== 'order.updated');
+    const updates = sorted.filter((e) => e.type === 'order.updated');
+    if (statusEvents.length > 0) await this.upsertOrders(trx, storeId, statusEvents, now, ORDER_UPSERT_UPDATE);
+    if (updates.length > 0) await this.upsertOrders(trx, storeId, updates, now, DETAILS_ONLY_UPDATE);
+  }
+
+  private async upsertOrders(trx: Knex.Transaction, storeId: string, sorted: readonly OrderEvent[], now: Date, onDuplicate: string) {
     const placeholders = sorted.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
     const bindings = sorted.flatMap((event) => [
       storeId,
@@ -94,7 +126,7 @@ export class EventRepository {
       now,
     ]);
     await trx.raw(
-      `INSERT INTO orders ${ORDER_UPSERT_COLUMNS} VALUES ${placeholders} ON DUPLICATE KEY UPDATE ${ORDER_UPSERT_UPDATE}`,
+      `INSERT INTO orders ${ORDER_UPSERT_COLUMNS} VALUES ${placeholders} ON DUPLICATE KEY UPDATE ${onDuplicate}`,
       bindings,
     );
   }

@@ -30,6 +30,7 @@ export interface EventExportRow {
   order_created_at: Date | null;
   occurred_at: Date;
   received_at: Date;
+  origin: string;
 }
 
 /** Read-only views for the status page and the CSV exports. */
@@ -93,14 +94,28 @@ export class ReportRepository {
     }));
   }
 
-  /** The events of a period by when they happened, oldest first, as a stream (a period may hold many). */
-  streamEvents(storeId: string, from: Date, to: Date): AsyncIterable<EventExportRow> {
-    return this.db('order_events')
+  /**
+   * The events of a period by when they happened, oldest first, as a stream (a period may hold many). Each
+   * change of an order is listed once: an event that leaves the order in the status the list last gave it
+   * is the same change seen again (by the bridge and by REST recovery, or sent twice by WooCommerce's
+   * hooks) and is left out; heartbeats and `order.updated` are listed as they are.
+   */
+  async *streamEvents(storeId: string, from: Date, to: Date): AsyncIterable<EventExportRow> {
+    const rows = this.db('order_events')
       .where('store_id', storeId)
       .andWhere('occurred_at', '>=', from)
       .andWhere('occurred_at', '<', to)
       .orderBy('occurred_at')
-      .select('id', 'type', 'order_id', 'from_status', 'to_status', 'total', 'currency', 'payment_method', 'created_via', 'order_created_at', 'occurred_at', 'received_at')
+      .select('id', 'type', 'order_id', 'from_status', 'to_status', 'total', 'currency', 'payment_method', 'created_via', 'order_created_at', 'occurred_at', 'received_at', 'origin')
       .stream() as unknown as AsyncIterable<EventExportRow>;
+    const listed = new Map<number, string>();
+    for await (const row of rows) {
+      if (row.order_id !== null && row.type !== 'order.updated' && row.to_status !== null) {
+        const orderId = Number(row.order_id);
+        if (listed.get(orderId) === row.to_status) continue;
+        listed.set(orderId, row.to_status);
+      }
+      yield row;
+    }
   }
 }

@@ -25,18 +25,28 @@ export function recoveredEventId(storeId: string, order: WcOrder): string {
 
 const gmt = (value: string) => (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
 
+/** Statuses that are not orders yet (a checkout or wp-admin draft) or no more (the bin). */
+const NOT_ORDERS = new Set(['checkout-draft', 'auto-draft', 'draft', 'trash']);
+
 /**
- * An order read over REST as a contract event: its current status, as of its last modification. The
- * orders table keeps the newest status by time, so this never undoes a newer change the bridge sent.
- * An order whose fields do not fit the contract is skipped rather than guessed at.
+ * An order read over REST as a contract event, only where it tells WOOM something it did not know: an
+ * order the bridge never delivered (`order.created`), or a status change it missed
+ * (`order.status_changed` from the status WOOM holds). An order whose status WOOM already holds gives
+ * nothing, so what the bridge delivered is neither stored again nor counted as recovered. The orders
+ * table keeps the newest status by time, so this never undoes a newer change the bridge sent. An order
+ * whose fields do not fit the contract is skipped rather than guessed at.
  */
-export function toRecoveredEvent(storeId: string, order: WcOrder): OrderEvent | null {
-  if (!order.date_created_gmt || !order.date_modified_gmt || order.status === 'checkout-draft') return null;
+export function toRecoveredEvent(storeId: string, order: WcOrder, known: { status: string; changedAt: Date } | null = null): OrderEvent | null {
+  if (!order.date_created_gmt || !order.date_modified_gmt || NOT_ORDERS.has(order.status)) return null;
+  const status = order.status.replace(/^wc-/, '');
+  // Known with this status, or known with a newer one than this read shows: nothing WOOM missed.
+  if (known && (known.status === status || Date.parse(gmt(order.date_modified_gmt)) <= known.changedAt.getTime())) return null;
+  const knownStatus = known?.status ?? null;
   const parsed = eventSchema.safeParse({
     id: recoveredEventId(storeId, order),
-    type: 'order.created',
+    type: knownStatus === null ? 'order.created' : 'order.status_changed',
     order_id: order.id,
-    from: null,
+    from: knownStatus,
     to: order.status,
     total: order.total ?? null,
     currency: order.currency || null,
