@@ -17,6 +17,7 @@ import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, PROBE_QUEUE, type CheckJobD
 import { ProbeScheduler } from './queue/probe-scheduler';
 import { ProbeMonitor } from './services/probe-monitor';
 import { ProbeRepository } from './store/probes';
+import { AlertEvidenceReader } from './services/alert-evidence';
 import { NotificationQueue } from './queue/notification-queue';
 import { startWorkers } from './queue/workers';
 import { CheckService } from './services/check-service';
@@ -151,6 +152,7 @@ export class Container {
       this.metrics,
       this.acknowledgements,
     );
+    const alertEvidence = new AlertEvidenceReader({ db: this.db, probes: this.probes });
     this.checks = new CheckService({
       db: this.db,
       stores: this.stores,
@@ -162,6 +164,7 @@ export class Container {
       dispatch: (ids) => this.notificationQueue.dispatch(ids),
       // Built below; only called when a check runs.
       probeExplanation: (storeId, fired, timezone) => this.probeMonitor.explainOrderDrop(storeId, fired, timezone),
+      evidence: (store, settings, since, now, diagnosis, sinceKnown) => alertEvidence.read(store, settings, since, now, diagnosis, sinceKnown),
       log: this.log,
     });
     this.recovery = new OrderRecovery({

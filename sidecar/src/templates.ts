@@ -15,6 +15,7 @@ export class TemplateSet {
     private readonly folder: 'emails' | 'pages',
   ) {
     this.handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    this.handlebars.registerHelper('inc', (n: unknown) => (typeof n === 'number' ? n + 1 : n));
     this.handlebars.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
     this.handlebars.registerHelper('join', (list: unknown, separator: unknown) =>
       Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : '',

@@ -231,7 +231,7 @@ describe('quiet hours', () => {
     const mail = await smtp.waitForMessage((m) => m.subject?.includes('at Quietwarnshop') ?? false);
     expect(mail.subject).toBe('[WOOM WARNING] 3 of the last 4 orders failed at Quietwarnshop');
     expect(mail.text).not.toContain('STILL ONGOING');
-    expect(mail.text).toContain(`Problem open since: ${at(0).toISOString().slice(0, 10)}`);
+    expect(mail.text).toContain(`Warning since ${at(0).toISOString().slice(0, 10)}`);
   });
 });
 

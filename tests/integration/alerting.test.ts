@@ -44,9 +44,9 @@ describe('alerts end to end: signed events in, check, e-mail out', () => {
     const mail = await smtp.waitForMessage((m) => m.subject?.includes('at Quietshop') ?? false);
     expect(mail.subject).toBe('[WOOM WARNING] Only 1 successful orders in 15 minutes at Quietshop');
     expect(mail.to && 'text' in mail.to ? mail.to.text : '').toBe('owner@shop.example');
-    expect(mail.text).toMatch(/Time-based detector fired/);
+    expect(mail.text).toMatch(/Paid orders in the last check period: /);
     expect(mail.text).toMatch(/1 successful order in the last 15 min \((peak|off-peak) hours\), threshold 3/);
-    expect(mail.text).toMatch(/Window: \d{4}-\d\d-\d\d \d\d:\d\d UTC to \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(mail.text).toMatch(/Period: \d{4}-\d\d-\d\d \d\d:\d\d UTC to \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(mail.text).toContain('View orders: https://quietshop.example/wp-admin/edit.php?post_type=shop_order');
     expect(mail.text).toContain('https://quietshop.example/wp-admin/admin.php?page=wc-settings&tab=order-monitor');
     const html = String(mail.html).replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
@@ -68,7 +68,7 @@ describe('alerts end to end: signed events in, check, e-mail out', () => {
     const mail = await smtp.waitForMessage((m) => m.subject?.includes('at Burstshop') ?? false, 10_000);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(mail.subject).toBe('[WOOM WARNING] 4 of the last 5 orders failed at Burstshop');
-    expect(mail.text).toContain('Rolling average (RAD) detector fired');
+    expect(mail.text).toContain('Share of the latest orders that failed: ');
     expect(mail.text).toContain('4 of the last 5 orders failed (80%), threshold 70%');
     expect(mail.text).toContain('- failed orders: 4');
     const run = await sidecar.db('check_runs').where({ store_id: shop.id, decision: 'open' }).first();

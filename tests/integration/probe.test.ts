@@ -139,7 +139,7 @@ describe('store probe', () => {
     await probe();
     const alert = await mail('[WOOM CRITICAL] Store probe: checkout page returns 500 at Probe shop');
     expect(alert.text).toContain('- checkout page returns 500');
-    expect(alert.text).toContain(`checkout page ${server.url}/checkout/ returned: HTTP 500`);
+    expect(alert.text).toContain(`Checkout page ${server.url}/checkout/ returned: HTTP 500`);
     expect(alert.text).toMatch(/failing since \d{4}-\d\d-\d\d \d\d:\d\d GMT\+1/);
     // A third failure sends nothing more.
     await probe();
@@ -163,7 +163,7 @@ describe('store probe', () => {
     expect(mails(cartSubject)).toBe(0);
     await probe();
     const update = await mail(cartSubject);
-    expect(update.text).toContain('has a new problem:\n* cart page returns 500');
+    expect(update.text).toContain('and there is a new one:\n* cart page returns 500');
     expect(await explain()).toMatch(/^the checkout page has returned 500 since .*, and the cart page has returned 500 since /);
     await probe();
     expect(mails(cartSubject)).toBe(1);

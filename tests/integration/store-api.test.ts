@@ -117,6 +117,10 @@ describe('status, manual check and alerts', () => {
     expect(res.body.detectors.time_based.summary).toMatch(/^\d+ successful orders? in the last 15 min \((peak|off-peak) hours\)/);
     expect(res.body.detectors.rolling_average.summary).toBe('2 of the last 3 orders failed (66.7%), threshold 70%');
     expect(res.body.detectors.rolling_average).toMatchObject({ failed: 2, considered: 3, breached: false });
+    // The owner's words, for the tab; the raw numbers above are the details.
+    expect(res.body.message).toMatch(/^(\d+ paid orders? in the last 15 minutes \((peak|off-peak) hours\)|Paid orders per 15 minutes: no verdict yet)/);
+    expect(res.body.message).toContain('2 of the last 3 orders failed (66.7%), below the 70% you set.');
+    expect(res.body.message).not.toMatch(/breached|windowStart|failureSharePct|RAD|detector/);
   });
 
   it('reports each detector, the last order, the last check and the last contact', async () => {

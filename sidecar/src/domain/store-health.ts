@@ -13,6 +13,8 @@ export const healthSnapshotSchema = z.object({
   rest_url: z.string().nullish(),
   wp_cron_late_seconds: z.number().min(0).nullish(),
   action_scheduler_late_seconds: z.number().min(0).nullish(),
+  /** Payment methods' titles by id, so owners read "Credit card (Stripe)" rather than "stripe". */
+  gateway_titles: z.record(z.string(), z.string()).optional(),
 });
 
 export type HealthSnapshot = z.infer<typeof healthSnapshotSchema>;
@@ -35,7 +37,7 @@ export function healthProblems(snapshot: HealthSnapshot): HealthProblem[] {
       key: 'no_payment_method',
       message:
         enabled.length > 0
-          ? `No payment method is available at checkout: customers cannot pay (enabled but not offered: ${enabled.join(', ')})`
+          ? `No payment method is available at checkout: customers cannot pay (enabled but not offered: ${enabled.map((id) => snapshot.gateway_titles?.[id] ?? id).join(', ')})`
           : 'No payment method is enabled: customers cannot pay (WooCommerce → Settings → Payments)',
     });
   }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { checkMessage } from './check-message';
 import type { Logger } from 'pino';
 import type { CheckService } from '../services/check-service';
 import { recordSkippedCheck, type ReportingMonitor } from '../services/reporting-monitor';
@@ -108,6 +109,7 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
       decision: outcome.decision.action,
       held_by: 'heldBy' in outcome.decision ? outcome.decision.heldBy : null,
       alert_id: outcome.alertId,
+      message: checkMessage(outcome.evaluations, outcome.decision),
     });
   });
 

@@ -1,6 +1,7 @@
 import { DETECTOR_LABELS, severityOf, type DetectorResult, type Severity } from '../domain/detectors';
 import type { Settings } from '../domain/settings';
 import { formatLocal } from '../domain/time';
+import { MAIL_DETECTOR_LABELS, orderAdvice } from './advice';
 
 /**
  * Everything a notification says, fixed when it is decided and stored with it, so a retry hours later
@@ -26,6 +27,35 @@ export interface DetectorFinding {
   window: string | null;
   /** Adaptive failures: what the failed orders most likely mean (gateway, card testing, checkout broken). */
   diagnosis?: string | null;
+}
+
+/** A failed order as an alert lists it, with a link that opens it in wp-admin. */
+export interface FailedOrderLine {
+  id: number;
+  at: string;
+  status: string;
+  total: string | null;
+  /** The payment method's title where the bridge reports titles, else its id. */
+  paymentMethod: string | null;
+  url: string;
+}
+
+/** What the store looked like when an order alert was decided (services/alert-evidence). */
+export interface AlertEvidence {
+  diagnosis: { kind: 'gateway' | 'card_testing' | 'checkout_broken' | 'unclear'; paymentMethod: string | null; text: string } | null;
+  /** Newest first, at most 10. */
+  failedOrders: FailedOrderLine[];
+  /** Failed orders since the problem began, listed or not. */
+  failedCount: number;
+  /** Payment methods of the recent successful orders. */
+  workingMethods: string[];
+  /** The store probe's last visit; null when it is off or has not run. */
+  probe: { at: string; allPassed: boolean; unreachable: boolean; checkoutOk: boolean; failing: string[] } | null;
+  /** The last check-in from WordPress. */
+  wordpress: { lastContactAt: string; ago: string; silent: boolean } | null;
+  /** When the problem began, in the store's time zone, and as an instant (ISO 8601). */
+  since: string;
+  sinceAt: string;
 }
 
 /** The resolved notice's estimate of what the problem cost, against the store's expected rate. */
@@ -55,6 +85,14 @@ export interface AlertNoticeContent {
   escalation?: { minutes: number; firstNotifiedAt: string; firstRecipients: string[] };
   /** An order drop while the store probe fails: what the probe sees (domain/probe explainOrderDrop). */
   probe?: string;
+  /** What the store looked like at that moment; absent in notices decided before it was recorded. */
+  evidence?: AlertEvidence;
+  /** The first things to check for this problem, in the owner's words (notify/advice). */
+  checks?: string[];
+  /** What the evidence showed at that moment, one sentence each. */
+  seen?: string[];
+  /** Causes the evidence leaves open; empty when it points at one. */
+  possibleCauses?: string[];
 }
 
 export type NotificationContent =
@@ -70,6 +108,10 @@ export type NotificationContent =
       resolvedAt: string;
       duration: string;
       detector: string;
+      /** The problem as the alert stated it. */
+      problem?: string;
+      /** Failed orders while it lasted. */
+      failedCount?: number;
       /** Present when the store's history allows an estimate (any mode). */
       impact?: { startedAt: string; expected: number; came: number; missedOrders: number; missedRevenue: string | null } | null;
       links: Links;
@@ -156,16 +198,18 @@ export function findingOf(result: DetectorResult, timezone: string): DetectorFin
   };
 }
 
-export function headlineOf(fired: readonly DetectorResult[]): string {
+export function headlineOf(fired: readonly DetectorResult[], evidence: AlertEvidence | null = null): string {
   const timeBased = fired.find((r) => r.detector === 'time_based');
   const rad = fired.find((r) => r.detector === 'rolling_average');
   if (timeBased && rad) return 'Few orders and most of them failing';
+  const gateway = evidence?.diagnosis?.kind === 'gateway' ? evidence.diagnosis.paymentMethod : null;
+  if (rad && gateway) return `Payment method ${gateway} is failing: ${rad.failed} of the last ${rad.considered} orders failed`;
   if (rad) return `${rad.failed} of the last ${rad.considered} orders failed`;
   if (timeBased) return `Only ${timeBased.successful} successful orders in ${minutesOf(timeBased)} minutes`;
   const flow = fired.find((r) => r.detector === 'order_flow');
   const failures = fired.find((r) => r.detector === 'failure_rate');
   if (flow && failures) return 'Orders stopped and the last ones failed';
-  if (failures?.diagnosis?.kind === 'gateway') return `Payment method ${failures.diagnosis.paymentMethod} is failing`;
+  if (failures?.diagnosis?.kind === 'gateway') return `Payment method ${evidence?.diagnosis?.paymentMethod ?? failures.diagnosis.paymentMethod} is failing`;
   if (failures?.diagnosis?.kind === 'card_testing') return 'Possible card testing: many small failed orders';
   if (failures) return `${failures.failed} of the last ${failures.considered} orders failed`;
   if (flow?.kind === 'stop') return `No orders where about ${Math.round(flow.expected)} were expected`;
@@ -183,16 +227,22 @@ export function alertContent(
   alert: { id: number; openedAt: Date },
   fired: readonly DetectorResult[],
   now: Date,
+  evidence: AlertEvidence | null = null,
 ): AlertNoticeContent {
+  const advice = orderAdvice(fired, evidence);
   return {
     kind,
     ...audience(store, settings),
     alertId: alert.id,
     severity: severityOf(fired),
-    headline: headlineOf(fired),
-    findings: fired.map((result) => findingOf(result, settings.timezone)),
+    headline: headlineOf(fired, evidence),
+    findings: fired.map((result) => ({ ...findingOf(result, settings.timezone), label: MAIL_DETECTOR_LABELS[result.detector] })),
     checkedAt: formatLocal(now, settings.timezone),
     openedAt: formatLocal(alert.openedAt, settings.timezone),
+    ...(evidence ? { evidence } : {}),
+    checks: advice.checks,
+    seen: advice.seen,
+    possibleCauses: advice.possibleCauses,
   };
 }
 
@@ -206,9 +256,10 @@ export function escalationContent(
   alert: { id: number; openedAt: Date; firstNotifiedAt: Date },
   fired: readonly DetectorResult[],
   now: Date,
+  evidence: AlertEvidence | null = null,
 ): NotificationContent {
   return {
-    ...alertContent('escalation', store, settings, alert, fired, now),
+    ...alertContent('escalation', store, settings, alert, fired, now, evidence),
     recipients: [...settings.escalation_emails],
     escalation: {
       minutes: settings.escalation_minutes,
@@ -221,7 +272,7 @@ export function escalationContent(
 export function resolvedContent(
   store: StoreIdentity,
   settings: Settings,
-  alert: { id: number; openedAt: Date; detector: string },
+  alert: { id: number; openedAt: Date; detector: string; problem?: string | null; failedCount?: number | null },
   now: Date,
   impact: ImpactFacts | null = null,
 ): NotificationContent {
@@ -229,6 +280,8 @@ export function resolvedContent(
     kind: 'resolved',
     ...audience(store, settings),
     alertId: alert.id,
+    ...(alert.problem ? { problem: alert.problem } : {}),
+    ...(alert.failedCount ? { failedCount: alert.failedCount } : {}),
     // The problem began before the alert opened (a silence is only provable after a while): its length
     // is counted from the detectors' start where they know it.
     startedAt: formatLocal(impact?.startedAt ?? alert.openedAt, settings.timezone),
@@ -237,7 +290,7 @@ export function resolvedContent(
     duration: formatDuration(now.getTime() - (impact?.startedAt ?? alert.openedAt).getTime()),
     detector: alert.detector
       .split(',')
-      .map((name) => DETECTOR_LABELS[name as keyof typeof DETECTOR_LABELS] ?? name)
+      .map((name) => (MAIL_DETECTOR_LABELS as Record<string, string>)[name] ?? name)
       .join(' and '),
     impact: impact
       ? {

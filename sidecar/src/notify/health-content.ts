@@ -15,6 +15,8 @@ export type HealthContent =
       seenAt: string;
       /** Set on an update: causes that appeared while the alert of `openedAt` was open. */
       update: { newProblems: string[]; openedAt: string } | null;
+      /** The first things to check, one per cause. */
+      checks?: string[];
       links: ReturnType<typeof storeLinks>;
     }
   | {
@@ -49,8 +51,19 @@ export function healthContent(
     problems: ordered.map((p) => p.message),
     seenAt: formatLocal(seenAt, settings.timezone),
     update: update ? { newProblems: fresh.map((p) => p.message), openedAt: formatLocal(update.openedAt, settings.timezone) } : null,
+    checks: [...new Set(ordered.map((p) => HEALTH_CHECKS[p.key]))],
   };
 }
+
+/** What to do about each cause, in the owner's words. */
+const HEALTH_CHECKS: Record<HealthProblem['key'], string> = {
+  no_payment_method:
+    'Open WooCommerce → Settings → Payments and make sure at least one payment method is enabled and fully set up; a method can also hide itself for some countries, currencies or order totals.',
+  checkout_page_unset: 'Open WooCommerce → Settings → Advanced → Page setup and choose your checkout page.',
+  checkout_page_unpublished: 'Open Pages, find your checkout page and publish it again (it may have been moved to draft or to the bin).',
+  fatal_errors:
+    'Open WooCommerce → Status → Logs, choose the "fatal-errors" log and read the newest entry: it names the plugin or theme file that failed. Undo its latest update, or contact its author.',
+};
 
 export function healthResolvedContent(store: StoreIdentity, settings: Settings, alertId: number, openedAt: Date, now: Date): HealthContent {
   return {

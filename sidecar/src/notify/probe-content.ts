@@ -1,7 +1,10 @@
-import { byPriority, probeCause, TARGET_LABELS, type ProbeAssessment } from '../domain/probe';
+import { byPriority, probeCause, type ProbeAssessment, type ProbeTarget } from '../domain/probe';
 import type { Settings } from '../domain/settings';
 import { formatLocal } from '../domain/time';
+import { storeDownChecks } from './advice';
 import { audience, formatDuration, type NotificationContent, type storeFacts, type storeLinks, type StoreIdentity } from './content';
+
+const PAGE_NAMES: Record<ProbeTarget, string> = { home: 'Home page', store_api: 'Product list', cart: 'Cart page', checkout: 'Checkout page' };
 
 /** What the store probe's notices say: which page fails, what it returned, since when. */
 export type ProbeContent =
@@ -14,6 +17,8 @@ export type ProbeContent =
       failures: Array<{ label: string; message: string; returned: string; url: string; since: string }>;
       /** Set on an update: problems that appeared while the alert of `openedAt` was open. */
       update: { newProblems: string[]; openedAt: string } | null;
+      /** The first things to check. */
+      checks?: string[];
       links: ReturnType<typeof storeLinks>;
     }
   | {
@@ -46,13 +51,17 @@ export function probeContent(
     alertId,
     headline: fresh[0]?.message ?? assessment.headline ?? 'store probe failing',
     failures: assessment.failing.map((p) => ({
-      label: TARGET_LABELS[p.target],
+      label: PAGE_NAMES[p.target],
       message: p.message,
       returned: p.detail,
       url: p.url,
       since: formatLocal(p.since, settings.timezone),
     })),
     update: update ? { newProblems: fresh.map((p) => p.message), openedAt: formatLocal(update.openedAt, settings.timezone) } : null,
+    checks: storeDownChecks(
+      assessment.headline === 'store unreachable',
+      formatLocal(new Date(Math.min(...assessment.failing.map((p) => p.since.getTime()), Date.now())), settings.timezone),
+    ),
   };
 }
 

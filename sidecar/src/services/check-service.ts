@@ -15,7 +15,9 @@ import { impactOf } from '../domain/impact';
 import { evaluateOrderFlow } from '../domain/order-flow';
 import type { AnyDetectorName, Settings } from '../domain/settings';
 import { inMaintenance } from '../domain/maintenance';
-import { alertContent, escalationContent, findingOf, resolvedContent, type ImpactFacts, type NotificationContent } from '../notify/content';
+import { alertContent, escalationContent, findingOf, headlineOf, resolvedContent, type AlertEvidence, type ImpactFacts, type NotificationContent } from '../notify/content';
+import { countFailed } from './alert-evidence';
+import type { Diagnosis } from '../domain/diagnosis';
 import { AlertRepository, type AlertRecord } from '../store/alerts';
 import type { MaintenanceRepository } from '../store/maintenance';
 import type { NotificationRepository } from '../store/notifications';
@@ -45,6 +47,11 @@ export interface CheckServiceDeps {
   maintenance: MaintenanceRepository;
   /** What the store probe sees while an order alert fires ("the checkout page has returned 500 since ..."). */
   probeExplanation?: (storeId: string, firedDetectors: string[], timezone: string) => Promise<string | null>;
+  /**
+   * What the store looked like when an order alert is decided (failed orders with links, the probe's
+   * last visit, WordPress's last check-in), for the mail to say what to do (services/alert-evidence).
+   */
+  evidence?: (store: StoreRecord, settings: Settings, since: Date, now: Date, diagnosis: Diagnosis | null, sinceKnown: boolean) => Promise<AlertEvidence>;
   /** Hands new notifications to delivery; a failure here is caught up by the pending sweep. */
   dispatch: (notificationIds: number[]) => Promise<void>;
   log: Logger;
@@ -111,6 +118,20 @@ export class CheckService {
     return impactOf(baseline, startedAt, now, came);
   }
 
+  /** The evidence an order alert's mail shows; a failure to read it never stops the alert. */
+  private async evidence(store: StoreRecord, settings: Settings, fired: DetectorResult[], now: Date): Promise<AlertEvidence | null> {
+    if (!this.deps.evidence) return null;
+    const start = problemStart({ results: fired }, now);
+    // RAD records no start: its failed orders are looked for over the last day.
+    const dated = start.getTime() < now.getTime();
+    const since = dated ? start : new Date(now.getTime() - 24 * 3_600_000);
+    const diagnosis = fired.find((r) => r.detector === 'failure_rate')?.diagnosis ?? null;
+    return this.deps.evidence(store, settings, since, now, diagnosis, dated).catch((error: Error) => {
+      this.deps.log.warn({ storeId: store.id, err: error.message }, 'could not read the alert evidence; the mail goes without it');
+      return null;
+    });
+  }
+
   async run(storeId: string, trigger: CheckTrigger, now = new Date()): Promise<CheckOutcome | null> {
     const { stores, settings: settingsRepo, db, alerts, notifications, maintenance, log } = this.deps;
     const store = await stores.find(storeId);
@@ -128,6 +149,7 @@ export class CheckService {
     const evaluations = await this.evaluate(store, settings, now, detectors, alertOpen);
     const breached = evaluations.filter((r) => r.breached).map((r) => r.detector);
     const probeNote = breached.length > 0 ? ((await this.deps.probeExplanation?.(storeId, breached, settings.timezone)) ?? null) : null;
+    const evidence = breached.length > 0 ? await this.evidence(store, settings, evaluations.filter((r) => r.breached), now) : null;
 
     const { decision, alertId, notificationIds } = await db.transaction(async (trx) => {
       if (!(await alerts.lockStore(trx, storeId))) return { decision: null, alertId: null, notificationIds: [] };
@@ -143,7 +165,7 @@ export class CheckService {
         notificationsLast24h: stats.last24h,
         inMaintenance: inMaintenance(windows, now),
       });
-      const applied = await this.apply(trx, decision, store, settings, open, now, probeNote);
+      const applied = await this.apply(trx, decision, store, settings, open, now, probeNote, evidence);
       await alerts.recordCheckRun(trx, {
         storeId,
         ranAt: now,
@@ -187,6 +209,7 @@ export class CheckService {
     open: AlertRecord | null,
     now: Date,
     probeNote: string | null = null,
+    evidence: AlertEvidence | null = null,
   ): Promise<{ alertId: number | null; notificationIds: number[] }> {
     const { alerts, notifications } = this.deps;
     const openedAt = open?.openedAt ?? now;
@@ -196,7 +219,7 @@ export class CheckService {
     // even if a retried job or a second sidecar got here too.
     const escalate = async (alertId: number, fired: DetectorResult[]): Promise<number[]> => {
       if (!open || !(await alerts.markEscalated(trx, alertId, now))) return [];
-      const content = escalationContent(store, settings, { id: alertId, openedAt, firstNotifiedAt: open.firstNotifiedAt ?? openedAt }, fired, now);
+      const content = escalationContent(store, settings, { id: alertId, openedAt, firstNotifiedAt: open.firstNotifiedAt ?? openedAt }, fired, now, evidence);
       return [await notify(alertId, content)];
     };
     switch (decision.action) {
@@ -209,10 +232,16 @@ export class CheckService {
           severity: severityOf(decision.fired),
           openedAt: now,
           notifiedAt: decision.notify ? now : null,
-          details: { findings: decision.fired.map((r) => findingOf(r, settings.timezone)), results: decision.fired },
+          details: {
+            findings: decision.fired.map((r) => findingOf(r, settings.timezone)),
+            results: decision.fired,
+            headline: headlineOf(decision.fired, evidence),
+            // The first failed order dates a problem the failure share alone cannot (problemStart).
+            ...(evidence ? { since: evidence.sinceAt } : {}),
+          },
         });
         if (!decision.notify) return { alertId, notificationIds: [] };
-        const content = alertContent('alert', store, settings, { id: alertId, openedAt: now }, decision.fired, now);
+        const content = alertContent('alert', store, settings, { id: alertId, openedAt: now }, decision.fired, now, evidence);
         return { alertId, notificationIds: [await notify(alertId, content)] };
       }
       case 'notify':
@@ -222,7 +251,7 @@ export class CheckService {
         const marked = await alerts.markNotified(trx, decision.alertId, now, severity, decision.action === 'notify' && decision.reason === 'released', open?.lastNotifiedAt ?? null);
         if (!marked) return { alertId: decision.alertId, notificationIds: [] };
         const kind = decision.action === 'remind' ? 'reminder' : 'alert';
-        const content = alertContent(kind, store, settings, { id: decision.alertId, openedAt }, decision.fired, now);
+        const content = alertContent(kind, store, settings, { id: decision.alertId, openedAt }, decision.fired, now, evidence);
         if (decision.action === 'notify' && decision.reason === 'upgrade') content.upgradedFrom = 'warning';
         const ids = [await notify(decision.alertId, content)];
         if (decision.escalate) ids.push(...(await escalate(decision.alertId, decision.fired)));
@@ -233,8 +262,11 @@ export class CheckService {
       case 'resolve': {
         const resolved = await alerts.resolve(trx, decision.alertId, now);
         if (!resolved || !decision.notify || !open) return { alertId: decision.alertId, notificationIds: [] };
-        const impact = await this.impact(store, settings, problemStart(open.details, openedAt), now).catch(() => null);
-        const content = resolvedContent(store, settings, { id: decision.alertId, openedAt, detector: open.detector }, now, impact);
+        const started = problemStart(open.details, openedAt);
+        const impact = await this.impact(store, settings, started, now).catch(() => null);
+        const failedCount = await countFailed(trx, store.id, settings.failure_statuses, started, now).catch(() => null);
+        const problem = typeof open.details.headline === 'string' ? open.details.headline : firstSummary(open.details);
+        const content = resolvedContent(store, settings, { id: decision.alertId, openedAt, detector: open.detector, problem, failedCount }, now, impact);
         return { alertId: decision.alertId, notificationIds: [await notify(decision.alertId, content)] };
       }
     }
@@ -252,8 +284,15 @@ export function problemStart(details: Record<string, unknown>, openedAt: Date): 
   const results = Array.isArray(details.results) ? (details.results as Array<Record<string, unknown>>) : [];
   const starts = results
     .map((r) => r.startedAt ?? r.windowStart)
+    .concat(details.since === undefined ? [] : [details.since])
     .filter((v): v is string | Date => typeof v === 'string' || v instanceof Date)
     .map((v) => new Date(v).getTime())
     .filter((t) => Number.isFinite(t) && t <= openedAt.getTime());
   return starts.length ? new Date(Math.min(...starts)) : openedAt;
+}
+
+/** The first finding's summary, for an alert opened before its headline was recorded. */
+function firstSummary(details: Record<string, unknown>): string | null {
+  const findings = Array.isArray(details.findings) ? (details.findings as Array<{ summary?: unknown }>) : [];
+  return typeof findings[0]?.summary === 'string' ? findings[0].summary : null;
 }

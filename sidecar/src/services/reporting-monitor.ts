@@ -65,7 +65,7 @@ export class ReportingMonitor {
     if (!credentials) return null;
     try {
       await new WooCommerceOrdersApi(storeUrl, credentials, this.deps.restTimeoutMs).modifiedAfter(new Date(), 1);
-      return "the store's WooCommerce REST API answers, so WordPress runs: the bridge's background sender (WP-Cron or Action Scheduler) or the plugin itself has probably stopped";
+      return "your store answers, so WordPress runs: its scheduled tasks, or the Order Monitor plugin itself, have probably stopped";
     } catch (error) {
       const e = error as { status?: number | null; message?: string };
       return e.status
