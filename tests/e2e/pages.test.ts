@@ -201,7 +201,7 @@ describe('status page in Chromium', () => {
       expect(await page.locator('.woom-detectors').textContent()).toContain('Too many failed orders (rolling average)');
       // Status first: the sentence and its colour, then the open alert with its Acknowledge button.
       expect(await page.locator('#woom-state').getAttribute('class')).toContain('woom-tone-amber');
-      expect(await page.locator('#woom-state .woom-sentence').textContent()).toMatch(/Warning since \d\d:\d\d: \d of the last 10 orders failed/);
+      expect(await page.locator('#woom-state .woom-words').textContent()).toMatch(/^Warning since \d\d:\d\d: \d of the last 10 orders failed/);
       expect(await page.locator('.woom-acknowledge-form button').count()).toBe(1);
       expect(await page.locator('.woom-chart svg g').count()).toBe(24);
       const description = await page.locator('#woom-chart-desc').textContent();

@@ -20,6 +20,7 @@ import { hourlyChart } from './status-chart';
 import { probeSection } from './probe-view';
 import type { ProbeRepository } from '../store/probes';
 import { formToSettingsChange, readForm, type FormValues } from './settings-form';
+import { formatSiteDate, isSiteDateFormat } from './site-date';
 
 export interface PageRouteDeps {
   pages: TemplateSet;
@@ -192,6 +193,16 @@ function settingsPart(req: Request, submitted: FormValues | null): SettingsPart 
   return asked === 'detection' || asked === 'notifications' ? asked : 'all';
 }
 
+/**
+ * How a page writes a moment: in the site's own date and time format when WordPress sends it
+ * (X-Woom-Date-Format), else as "2026-12-02 14:05 CET"; always in the store's time zone.
+ */
+function dateWriter(req: Request, timezone: string): (instant: Date) => string {
+  const format = req.get('X-Woom-Date-Format');
+  if (format && isSiteDateFormat(format)) return (instant) => formatSiteDate(instant, timezone, format);
+  return (instant) => formatLocal(instant, timezone);
+}
+
 /** WordPress's own time zone setting, sent by the bridge, offered first in the time zone list. */
 function siteTimezone(req: Request): string | null {
   const zone = req.get('X-Woom-Site-Timezone')?.trim();
@@ -256,8 +267,8 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       deps.reports.recentFailedOrders(store.id, settings.failure_statuses, 20),
     ]);
     const probe = deps.probes ? await probeSection(deps.probes, store.id, settings, now) : null;
-    const local = (iso: string | Date | null | undefined) =>
-      iso ? formatLocal(typeof iso === 'string' ? new Date(iso) : iso, settings.timezone) : 'never';
+    const write = dateWriter(req, settings.timezone);
+    const local = (iso: string | Date | null | undefined) => (iso ? write(typeof iso === 'string' ? new Date(iso) : iso) : 'never');
     const windowLocal = (w: { starts_at: string; ends_at: string; reason: string | null; id: number; created_by: string }) => ({
       ...w,
       from: local(w.starts_at),
@@ -319,7 +330,8 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     const settings = (await deps.settings.get(store.id))!;
     const now = new Date();
     const alerts = await deps.status.alertHistory(store.id, 50);
-    const local = (iso: string | null | undefined) => (iso ? formatLocal(new Date(iso), settings.timezone) : 'never');
+    const write = dateWriter(req, settings.timezone);
+    const local = (iso: string | null | undefined) => (iso ? write(new Date(iso)) : 'never');
     const link = linkTo(req);
     send(req, res, 200, 'alerts', {
       store: { timezone: settings.timezone },

@@ -124,7 +124,7 @@ final class AdminActions {
 	public function post_status_page(): void {
 		$this->guard( 'woom_status_page' );
 		$user   = wp_get_current_user();
-		$result = $this->client->store_request( 'POST', '/pages/status', self::forwarded_body(), 'application/x-www-form-urlencoded', $user->user_login, 15, array( 'X-Woom-Page-Url' => TabView::download_base() ) );
+		$result = $this->client->store_request( 'POST', '/pages/status', self::forwarded_body(), 'application/x-www-form-urlencoded', $user->user_login, 15, TabView::page_headers() );
 		if ( in_array( $result->status, array( 200, 400, 404 ), true ) ) {
 			$this->flash->fragment( $result->status, $result->body, 'status' );
 			$this->state?->forget();

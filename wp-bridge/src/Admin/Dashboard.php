@@ -84,7 +84,7 @@ final class Dashboard {
 	public static function banner( array $state ): void {
 		$tone = array_key_exists( $state['tone'], self::TONE_WORDS ) ? $state['tone'] : 'grey';
 		printf(
-			'<div class="woom-banner woom-tone-%1$s" role="status" data-kind="%2$s"><span class="woom-dot" aria-hidden="true"></span><p class="woom-sentence"><span class="screen-reader-text">%3$s: </span>%4$s</p></div>',
+			'<div class="woom-banner woom-tone-%1$s" role="status" data-kind="%2$s"><span class="woom-dot" aria-hidden="true"></span><p class="woom-sentence"><span class="screen-reader-text">%3$s: </span><span class="woom-words">%4$s</span></p></div>',
 			esc_attr( $tone ),
 			esc_attr( (string) ( $state['kind'] ?? '' ) ),
 			esc_html( self::TONE_WORDS[ $tone ] ),

@@ -94,7 +94,10 @@ final class TabView {
 	 * @return array<string, string>
 	 */
 	public static function page_headers(): array {
-		$headers = array( 'X-Woom-Page-Url' => self::download_base() );
+		$headers = array(
+			'X-Woom-Page-Url'    => self::download_base(),
+			'X-Woom-Date-Format' => get_option( 'date_format' ) . ' ' . get_option( 'time_format' ),
+		);
 		$zone    = function_exists( 'wp_timezone_string' ) ? wp_timezone_string() : '';
 		if ( '' !== $zone && ! preg_match( '/^[+-]\d/', $zone ) ) {
 			$headers['X-Woom-Site-Timezone'] = $zone;
@@ -274,7 +277,7 @@ final class TabView {
 		<table class="widefat striped" id="woom-delivery">
 			<tr><th><?php esc_html_e( 'Waiting to be sent', 'woom' ); ?></th><td data-woom="pending"><?php echo esc_html( (string) $pending ); ?></td></tr>
 			<tr><th><?php esc_html_e( 'Refused by Order Monitor', 'woom' ); ?></th><td data-woom="dead"><?php echo esc_html( (string) $dead ); ?></td></tr>
-			<tr><th><?php esc_html_e( 'Last acknowledged', 'woom' ); ?></th><td><?php echo esc_html( $when( $delivery['last_ack_at'] ) ); ?></td></tr>
+			<tr><th><?php esc_html_e( 'Last confirmed', 'woom' ); ?></th><td><?php echo esc_html( $when( $delivery['last_ack_at'] ) ); ?></td></tr>
 			<?php if ( $delivery['retry_at'] > time() ) : ?>
 				<tr><th><?php esc_html_e( 'Next try', 'woom' ); ?></th><td><?php echo esc_html( self::site_time( $delivery['retry_at'] ) . ', ' . sprintf( /* translators: %d: failures */ _n( 'after %d failure', 'after %d consecutive failures', $delivery['failures'], 'woom' ), $delivery['failures'] ) ); ?></td></tr>
 			<?php endif; ?>
