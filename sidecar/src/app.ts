@@ -7,6 +7,7 @@ import { signaturesMatch } from './http/signature';
 import { eventsRoutes } from './http/events-routes';
 import { acknowledgeRoutes } from './http/acknowledge-routes';
 import { lifecycleRoutes, type LifecycleRouteDeps } from './http/lifecycle-routes';
+import { stateRoutes } from './http/state-routes';
 import { pageRoutes, type PageRouteDeps } from './http/page-routes';
 import { storeRoutes, type StoreRouteDeps } from './http/store-routes';
 import type { Metrics } from './metrics';
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   stores.use('/pages', pageRoutes(deps, (req) => deps.devPages && !req.get('X-Woom-Signature')));
   stores.use(lifecycleRoutes(deps));
+  stores.use(stateRoutes(deps));
   stores.use(storeRoutes(deps));
   app.use('/v1/stores/:id', stores);
   // The acknowledge links of alert e-mails: the signed token in the path is the credential.

@@ -109,15 +109,24 @@ describe('settings page in Chromium', () => {
       await page.screenshot({ path: join(ARTIFACTS, `settings-${name}.png`), fullPage: true });
       await page.context().close();
     }
-  });
+  }, 180_000);
 
   it('shows the error beside the field for a bad value, keeps what was typed, and changes nothing', async () => {
     const page = await open('settings', 1280);
+    // The store uses the rolling average: the time-based settings wait behind their disclosure.
+    expect(await page.isVisible('#woom-threshold_peak')).toBe(false);
+    await page.click('.woom-other-modes summary');
     await page.fill('#woom-threshold_peak', '-5');
     await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
     await page.waitForSelector('.notice-error');
     const row = page.locator('tr', { has: page.locator('#woom-threshold_peak') });
     expect(await row.locator('.woom-field-error').textContent()).toMatch(/0 or more|>=0/);
+    // The save notice comes first and links to the field; the refused field's settings open by themselves.
+    const notice = page.locator('.woom-save-notice');
+    expect(await notice.textContent()).toMatch(/Nothing was saved\.[\s\S]*Peak threshold: .*(0 or more|>=0)/);
+    expect(await notice.locator('a').getAttribute('href')).toBe('#woom-threshold_peak');
+    expect((await notice.boundingBox())!.y).toBeLessThan(200);
+    expect(await page.isVisible('#woom-threshold_peak')).toBe(true);
     expect(await page.inputValue('#woom-threshold_peak')).toBe('-5');
     await page.screenshot({ path: join(ARTIFACTS, 'settings-error.png'), fullPage: true });
     const settings = (await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/settings`)).body.settings;
@@ -127,6 +136,7 @@ describe('settings page in Chromium', () => {
 
   it('stores a valid value and says so', async () => {
     const page = await open('settings', 1280);
+    await page.click('.woom-other-modes summary');
     await page.fill('#woom-threshold_peak', '7');
     await page.check('input[name="peak_weekdays[]"][value="6"]');
     await page.uncheck('input[name="peak_weekdays[]"][value="7"]');
@@ -188,16 +198,17 @@ describe('status page in Chromium', () => {
   it('shows the detectors, the 24-hour chart, failed orders and the alert history, and passes axe', async () => {
     for (const [width, name] of [[1280, 'desktop'], [390, 'phone']] as const) {
       const page = await open('status', width);
-      expect(await page.locator('.woom-detectors').textContent()).toContain('Rolling average (RAD)');
+      expect(await page.locator('.woom-detectors').textContent()).toContain('Too many failed orders (rolling average)');
+      // Status first: the sentence and its colour, then the open alert with its Acknowledge button.
+      expect(await page.locator('#woom-state').getAttribute('class')).toContain('woom-tone-amber');
+      expect(await page.locator('#woom-state .woom-words').textContent()).toMatch(/^Warning since \d\d:\d\d: \d of the last 10 orders failed/);
+      expect(await page.locator('.woom-acknowledge-form button').count()).toBe(1);
       expect(await page.locator('.woom-chart svg g').count()).toBe(24);
       const description = await page.locator('#woom-chart-desc').textContent();
       expect(description).toMatch(/Last 24 hours: \d+ successful and \d+ failed orders/);
       const failedRows = page.locator('table', { has: page.locator('th', { hasText: 'Payment method' }) }).locator('tbody tr');
       expect(await failedRows.count()).toBeGreaterThanOrEqual(4);
       expect(await failedRows.first().locator('a').getAttribute('href')).toMatch(/^https:\/\/page-shop\.example\/wp-admin\/post\.php\?post=\d+&action=edit$/);
-      const history = await page.locator('table', { has: page.locator('th', { hasText: 'Delivery' }) }).textContent();
-      expect(history).toContain('owner@page-shop.example: sent');
-      expect(history).toMatch(/\d of the last 10 orders failed/);
       // Store probe: uptime per page over 24 hours and 30 days, the last run, the response-time chart.
       const uptime = await page.locator('.woom-probe-uptime').textContent();
       // 287 runs in the last 24 hours, 574 in 30 days: the checkout failed 3 (both), the home page 12
@@ -215,8 +226,12 @@ describe('status page in Chromium', () => {
     }
   });
 
-  it('downloads the alert history and the order events of a period as CSV', async () => {
-    const page = await open('status', 1280);
+  it('lists the alert history and downloads it and the order events of a period as CSV', async () => {
+    const page = await open('alerts', 1280);
+    const history = await page.locator('table', { has: page.locator('th', { hasText: 'Delivery' }) }).textContent();
+    expect(history).toContain('owner@page-shop.example: sent');
+    expect(history).toMatch(/\d of the last 10 orders failed/);
+    expect(await seriousViolations(page)).toEqual([]);
     const [alertsDownload] = await Promise.all([page.waitForEvent('download'), page.click('text=Download the alert history (CSV)')]);
     const alerts = parse(readFileSync((await alertsDownload.path())!, 'utf8'), { columns: true }) as Array<Record<string, string>>;
     expect(alerts).toHaveLength(1);
@@ -295,8 +310,8 @@ describe('store probe alerts on the status page', () => {
         sidecar.db('deliveries').join('notifications', 'notifications.id', 'deliveries.notification_id').where({ 'notifications.store_id': store.id, 'deliveries.status': 'sent' }).count({ n: '*' }).first();
       await eventually(async () => Number((await sent())?.n) === 2);
       const page = await newLocalPage(browser);
-      await page.goto(`${sidecar.url}/v1/stores/${store.id}/pages/status`);
-      const row = page.locator('table', { has: page.locator('th', { hasText: 'Delivery' }) }).locator('tbody tr', { hasText: 'Store probe' });
+      await page.goto(`${sidecar.url}/v1/stores/${store.id}/pages/alerts`);
+      const row = page.locator('table', { has: page.locator('th', { hasText: 'Delivery' }) }).locator('tbody tr', { hasText: 'Shop pages' });
       expect(await row.count()).toBe(1);
       const text = (await row.textContent()) ?? '';
       expect(text).toMatch(/checkout page returns 500: HTTP 500 since \d{4}-\d\d-\d\d \d\d:\d\d UTC/);

@@ -37,6 +37,8 @@ final class HealthSnapshot {
 			'woocommerce_version'  => function_exists( 'WC' ) ? (string) WC()->version : null,
 			'gateways_enabled'     => $this->gateways( false ),
 			'gateways_available'   => $this->gateways( true ),
+			// The owner knows a payment method by its title ("Direct bank transfer"), not its id ("bacs").
+			'gateway_titles'       => $this->gateway_titles(),
 			'pages'                => array(
 				'shop'     => $this->page( 'shop' ),
 				'cart'     => $this->page( 'cart' ),
@@ -66,6 +68,19 @@ final class HealthSnapshot {
 		}
 		$enabled = array_filter( (array) $registry->payment_gateways(), static fn( $gateway ): bool => 'yes' === ( $gateway->enabled ?? 'no' ) );
 		return array_values( array_map( 'strval', array_keys( $enabled ) ) );
+	}
+
+	/** @return array<string, string> gateway id => the title the shop's checkout shows. */
+	private function gateway_titles(): array {
+		if ( ! function_exists( 'WC' ) ) {
+			return array();
+		}
+		$titles = array();
+		foreach ( (array) WC()->payment_gateways()->payment_gateways() as $id => $gateway ) {
+			$title = is_object( $gateway ) && method_exists( $gateway, 'get_title' ) ? (string) $gateway->get_title() : (string) ( $gateway->title ?? '' );
+			$titles[ (string) $id ] = '' === trim( wp_strip_all_tags( $title ) ) ? (string) $id : trim( wp_strip_all_tags( $title ) );
+		}
+		return $titles;
 	}
 
 	/** @return array{set: bool, published: bool, url: string|null} */

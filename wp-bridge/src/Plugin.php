@@ -11,9 +11,11 @@ declare(strict_types=1);
 namespace Woom\Bridge;
 
 use Woom\Bridge\Admin\AdminActions;
+use Woom\Bridge\Admin\Dashboard;
 use Woom\Bridge\Admin\Flash;
 use Woom\Bridge\Admin\Notices;
 use Woom\Bridge\Admin\SettingsPage;
+use Woom\Bridge\Admin\StateCache;
 use Woom\Bridge\Admin\TabView;
 
 final class Plugin {
@@ -64,6 +66,8 @@ final class Plugin {
 	public static function activate(): void {
 		global $wpdb;
 		( new Outbox( $wpdb ) )->install();
+		// The next admin page says where the plugin's settings are.
+		set_transient( Notices::WELCOME, 1, DAY_IN_SECONDS );
 		if ( ! class_exists( 'WooCommerce' ) ) {
 			return;
 		}
@@ -99,12 +103,19 @@ final class Plugin {
 		if ( ! is_admin() ) {
 			return;
 		}
-		$flash   = new Flash();
-		$view    = new TabView( $this->options, $this->outbox, $this->client, $flash );
-		$actions = new AdminActions( $this->options, $this->outbox, $this->client, $this->sender, $this->scheduler, $flash );
-		$notices = new Notices( $this->options, $this->outbox, $flash );
+		$flash     = new Flash();
+		$state     = new StateCache( $this->options, $this->client );
+		$view      = new TabView( $this->options, $this->outbox, $this->client, $flash );
+		$actions   = new AdminActions( $this->options, $this->outbox, $this->client, $this->sender, $this->scheduler, $flash, $state );
+		$notices   = new Notices( $this->options, $this->outbox, $flash );
+		$dashboard = new Dashboard( $state );
 
 		add_action( 'admin_notices', array( $notices, 'render' ) );
+		add_action( 'admin_notices', array( $dashboard, 'critical_notice' ) );
+		add_action( 'admin_enqueue_scripts', array( $dashboard, 'enqueue' ) );
+		add_action( 'wp_dashboard_setup', array( $dashboard, 'register_widget' ) );
+		add_action( 'admin_bar_menu', array( $dashboard, 'admin_bar' ), 100 );
+		add_filter( 'plugin_action_links_' . plugin_basename( WOOM_BRIDGE_FILE ), array( self::class, 'action_links' ) );
 		add_filter(
 			'woocommerce_get_settings_pages',
 			static function ( array $pages ) use ( $view ): array {
@@ -119,7 +130,18 @@ final class Plugin {
 		}
 	}
 
-	public static function tab_url(): string {
-		return admin_url( 'admin.php?page=wc-settings&tab=' . self::TAB_ID );
+	/** $section: one of TabView::SECTIONS; '' is the status. */
+	public static function tab_url( string $section = '' ): string {
+		return admin_url( 'admin.php?page=wc-settings&tab=' . self::TAB_ID . ( '' === $section ? '' : '&section=' . rawurlencode( $section ) ) );
+	}
+
+	/**
+	 * The plugins list: a Settings link beside Deactivate.
+	 *
+	 * @param array<int|string, string> $links
+	 * @return array<int|string, string>
+	 */
+	public static function action_links( array $links ): array {
+		return array( 'settings' => '<a href="' . esc_url( self::tab_url() ) . '" id="woom-plugin-settings-link">' . esc_html__( 'Settings', 'woom' ) . '</a>' ) + $links;
 	}
 }

@@ -26,7 +26,7 @@ export function evaluateReporting(now: Date, lastContactAt: Date | null, thresho
     learning: false,
     silentMinutes,
     summary: breached
-      ? `WordPress has not reported for ${silentMinutes} minutes (heartbeats are due every 5)`
+      ? `WordPress has not reported for ${silentMinutes} minutes (it reports every 5)`
       : `WordPress reported ${silentMinutes === 0 ? 'less than a minute' : `${silentMinutes} min`} ago`,
   };
 }

@@ -7,6 +7,8 @@ export const healthSnapshotSchema = z.object({
   woocommerce_version: z.string().nullish(),
   gateways_enabled: z.array(z.string()).optional(),
   gateways_available: z.array(z.string()).optional(),
+  /** Payment method id => the title the checkout shows; pages name methods by it. */
+  gateway_titles: z.record(z.string(), z.string().max(200)).optional(),
   pages: z.object({ shop: page.optional(), cart: page.optional(), checkout: page.optional() }).optional(),
   fatal_errors: z.number().int().min(0).optional(),
   /** The REST API's root as WordPress builds it (`/wp-json/`, or `/?rest_route=/` without pretty permalinks). */

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { FieldError, Settings } from '../domain/settings';
-import { alertLabel, DETECTOR_LABELS } from '../domain/detectors';
+import { DETECTOR_LABELS } from '../domain/detectors';
 import { formatLocal, localDate, zonedToUtc } from '../domain/time';
 import type { StatusService } from '../services/status-service';
 import type { Acknowledgements } from '../services/acknowledgements';
@@ -8,8 +8,10 @@ import type { MaintenanceWindows } from '../services/maintenance-windows';
 import type { StoreRegistry } from '../services/store-registry';
 import { ThresholdSuggestions } from '../services/threshold-suggestions';
 import type { SettingsRepository } from '../store/settings';
-import type { TemplateSet } from '../templates';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TEMPLATES_DIR, type TemplateSet } from '../templates';
 import { stringify } from 'csv-stringify';
 import type { ReportRepository } from '../store/reports';
 import { sendInvalid } from './errors';
@@ -18,6 +20,7 @@ import { hourlyChart } from './status-chart';
 import { probeSection } from './probe-view';
 import type { ProbeRepository } from '../store/probes';
 import { formToSettingsChange, readForm, type FormValues } from './settings-form';
+import { formatSiteDate, isSiteDateFormat } from './site-date';
 
 export interface PageRouteDeps {
   pages: TemplateSet;
@@ -41,7 +44,22 @@ interface StatusFormOutcome {
   planned?: { starts_at: string; ends_at: string; reason: string };
 }
 
-const DETECTOR_NAMES: Record<string, string> = { ...DETECTOR_LABELS, reporting: 'WordPress reporting', health: 'Store health', probe: 'Store probe' };
+/** The checks by the names an owner reads on the pages (the e-mails and the API keep theirs). */
+const DETECTOR_NAMES: Record<string, string> = {
+  time_based: 'Too few paid orders (time-based)',
+  rolling_average: 'Too many failed orders (rolling average)',
+  order_flow: 'Orders stopped (adaptive)',
+  failure_rate: 'Too many failed orders (adaptive)',
+  reporting: 'WordPress check-in',
+  health: 'Shop health',
+  probe: 'Shop pages',
+};
+const problemLabel = (detector: string) => detector.split(',').map((d) => DETECTOR_NAMES[d] ?? DETECTOR_LABELS[d as keyof typeof DETECTOR_LABELS] ?? d).join(' + ');
+const STATE_LABELS: Record<string, string> = { ok: 'fine', alerting: 'problem', learning: 'learning', off: 'off' };
+const TONE_LABELS: Record<string, string> = { green: 'All good', amber: 'Warning', red: 'Needs action now', blue: 'Information', grey: 'Not watching' };
+const SEVERITY_LABELS: Record<string, string> = { critical: 'Critical', warning: 'Warning' };
+const MODE_LABELS: Record<string, string> = { adaptive: 'adaptive', hybrid: 'hybrid', time_based: 'time-based', rolling_average: 'rolling average' };
+const firstSummary = (findings: unknown[]) => ((findings as Array<{ summary?: unknown }>)[0]?.summary as string | undefined) ?? null;
 
 /**
  * Links inside a fragment. The sidecar's own path works when the page is opened directly; a host that
@@ -82,8 +100,49 @@ const MODE_OPTIONS = [
   { value: 'rolling_average', label: 'Rolling average: too many of the last orders failed' },
 ];
 
+/** How the save notice at the top names a field in error; it links to the field itself. */
+const FIELD_LABELS: Record<string, string> = {
+  enabled: 'Monitoring',
+  mode: 'Mode',
+  false_alarms_per_month: 'False alarms a month you accept',
+  check_interval_minutes: 'Check interval',
+  timezone: "Your shop's time zone",
+  peak_start: 'Peak hours start',
+  peak_end: 'Peak hours end',
+  peak_weekdays: 'Peak days',
+  threshold_peak: 'Peak threshold',
+  threshold_off_peak: 'Off-peak threshold',
+  success_statuses: 'Paid statuses',
+  failure_statuses: 'Failed statuses',
+  rad_window_size: 'Orders to look at',
+  rad_failure_threshold_pct: 'Failure share',
+  rad_min_orders: 'Minimum orders',
+  alert_emails: 'Alert e-mails',
+  cooldown_minutes: 'Pause between alerts',
+  max_alerts_per_day: 'Alerts per day at most',
+  reminder_interval_minutes: 'Remind every',
+  quiet_hours_start: 'Quiet hours start',
+  quiet_hours_end: 'Quiet hours end',
+  escalation_minutes: 'Escalate after',
+  escalation_emails: 'Escalation e-mails',
+  probe_enabled: "Check the shop's pages",
+  probe_interval_minutes: 'Check the pages every',
+  probe_failures_to_alert: 'Failures in a row before an alert',
+};
+
+/** Which part of the settings a page shows: WordPress splits them over its Settings and Notifications sections. */
+export type SettingsPart = 'all' | 'detection' | 'notifications';
+
+const OTHER_MODE_FIELDS: Record<string, string[]> = {
+  adaptive: ['false_alarms_per_month'],
+  timeBased: ['peak_start', 'peak_end', 'peak_weekdays', 'threshold_peak', 'threshold_off_peak'],
+  rolling: ['rad_window_size', 'rad_failure_threshold_pct', 'rad_min_orders'],
+};
+
+const TIMEZONES = Intl.supportedValuesOf('timeZone');
+
 /** The form as the admin sees it: current settings, or what they typed when a save was refused. */
-function settingsView(settings: Settings, submitted: FormValues | null, errors: FieldError[], saved: boolean) {
+function settingsView(settings: Settings, submitted: FormValues | null, errors: FieldError[], saved: boolean, part: SettingsPart = 'all', siteTimezone: string | null = null) {
   const value = (field: keyof Settings): string => {
     if (submitted && typeof submitted[field] === 'string') return submitted[field] as string;
     const current = settings[field];
@@ -94,8 +153,23 @@ function settingsView(settings: Settings, submitted: FormValues | null, errors: 
   // A list's error ("escalation_emails[1]") is shown beside the list's one field.
   const errorOf = Object.fromEntries(errors.map((e) => [e.field.replace(/\[\d+\]$/, ''), e.message]));
   const failureOptions = [...new Set(['failed', 'cancelled', ...settings.failure_statuses])];
+  const mode = value('mode');
+  const modeShows = {
+    adaptive: mode === 'adaptive',
+    timeBased: mode === 'time_based' || mode === 'hybrid',
+    rolling: mode === 'rolling_average' || mode === 'hybrid',
+  };
+  const zone = value('timezone');
+  const zones = [...new Set([...(siteTimezone && TIMEZONES.includes(siteTimezone) ? [siteTimezone] : []), ...(TIMEZONES.includes(zone) ? [] : [zone]), 'UTC', ...TIMEZONES])];
   return {
     saved,
+    part: part === 'all' ? '' : part,
+    parts: { detection: part !== 'notifications', notifications: part !== 'detection' },
+    modeShows,
+    otherModeError: Object.entries(OTHER_MODE_FIELDS).some(([m, fields]) => !modeShows[m as keyof typeof modeShows] && fields.some((f) => f in errorOf)),
+    siteTimezone,
+    timezones: zones.map((z) => ({ value: z, label: z === siteTimezone ? `${z} (WordPress's setting)` : z, selected: z === zone })),
+    errorList: Object.entries(errorOf).map(([field, message]) => ({ field, label: FIELD_LABELS[field] ?? field, message })),
     hasErrors: errors.length > 0,
     errors: errorOf,
     enabled: submitted ? submitted.enabled === '1' : settings.enabled,
@@ -113,6 +187,40 @@ function settingsView(settings: Settings, submitted: FormValues | null, errors: 
   };
 }
 
+/** `?part=` on a GET, the hidden `part` field on a POST. */
+function settingsPart(req: Request, submitted: FormValues | null): SettingsPart {
+  const asked = submitted?.part ?? (req.method === 'POST' ? readForm(req.rawBody ?? '').part : req.query.part);
+  return asked === 'detection' || asked === 'notifications' ? asked : 'all';
+}
+
+/**
+ * How a page writes a moment: in the site's own date and time format when WordPress sends it
+ * (X-Woom-Date-Format), else as "2026-12-02 14:05 CET"; always in the store's time zone.
+ */
+function dateWriter(req: Request, timezone: string): (instant: Date) => string {
+  const format = req.get('X-Woom-Date-Format');
+  if (format && isSiteDateFormat(format)) return (instant) => formatSiteDate(instant, timezone, format);
+  return (instant) => formatLocal(instant, timezone);
+}
+
+/** WordPress's own time zone setting, sent by the bridge, offered first in the time zone list. */
+function siteTimezone(req: Request): string | null {
+  const zone = req.get('X-Woom-Site-Timezone')?.trim();
+  return zone && TIMEZONES.includes(zone) ? zone : null;
+}
+
+const PAGE_TITLES: Record<string, string> = { settings: 'Order Monitor settings', status: 'Order Monitor status', alerts: 'Order Monitor alerts' };
+
+/**
+ * The pages' own look, the stylesheet the WordPress plugin enqueues: one file, so a page opened directly
+ * and the same fragment inside wp-admin look alike.
+ */
+let stylesheet: string | null = null;
+function woomStyles(): string {
+  stylesheet ??= readFileSync(join(TEMPLATES_DIR, '..', 'wp-bridge', 'assets', 'woom-admin.css'), 'utf8');
+  return stylesheet;
+}
+
 export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean): Router {
   const router = Router({ mergeParams: true });
   const send = (req: Request, res: Response, status: number, page: string, context: object) => {
@@ -120,12 +228,15 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     res
       .status(status)
       .type('html')
-      .send(full(req) ? deps.pages.render('layout', { title: page === 'settings' ? 'Order Monitor settings' : 'Order Monitor status', body }) : body);
+      .send(full(req) ? deps.pages.render('layout', { title: PAGE_TITLES[page] ?? 'Order Monitor', body, styles: woomStyles() }) : body);
   };
 
   const suggestions = new ThresholdSuggestions(deps.reports);
-  const renderSettings = async (req: Request, res: Response, status: number, settings: Settings, submitted: FormValues | null, errors: FieldError[], saved: boolean) =>
-    send(req, res, status, 'settings', { ...settingsView(settings, submitted, errors, saved), suggestion: await suggestions.for(req.store!.id, settings) });
+  const renderSettings = async (req: Request, res: Response, status: number, settings: Settings, submitted: FormValues | null, errors: FieldError[], saved: boolean) => {
+    const part = settingsPart(req, submitted);
+    const view = settingsView(settings, submitted, errors, saved, part, siteTimezone(req));
+    send(req, res, status, 'settings', { ...view, suggestion: part === 'notifications' ? null : await suggestions.for(req.store!.id, settings) });
+  };
 
   router.get('/settings', async (req, res) => {
     const settings = await deps.settings.get(req.store!.id);
@@ -150,30 +261,38 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     const store = req.store!;
     const settings = (await deps.settings.get(store.id))!;
     const now = new Date();
-    const [status, counts, failed, alerts] = await Promise.all([
+    const [status, counts, failed] = await Promise.all([
       deps.status.status(store, settings),
       deps.reports.hourlyCounts(store.id, new Date(now.getTime() - 24 * 3600_000), settings.success_statuses, settings.failure_statuses),
       deps.reports.recentFailedOrders(store.id, settings.failure_statuses, 20),
-      deps.status.alertHistory(store.id, 50),
     ]);
     const probe = deps.probes ? await probeSection(deps.probes, store.id, settings, now) : null;
-    const local = (iso: string | Date | null | undefined) =>
-      iso ? formatLocal(typeof iso === 'string' ? new Date(iso) : iso, settings.timezone) : 'never';
-    const link = linkTo(req);
-    const today = localDate(now, settings.timezone);
+    const write = dateWriter(req, settings.timezone);
+    const local = (iso: string | Date | null | undefined) => (iso ? write(typeof iso === 'string' ? new Date(iso) : iso) : 'never');
     const windowLocal = (w: { starts_at: string; ends_at: string; reason: string | null; id: number; created_by: string }) => ({
       ...w,
       from: local(w.starts_at),
       until: local(w.ends_at),
     });
+    const chart = hourlyChart(counts, settings, now);
+    const titles = status.health.snapshot?.gateway_titles ?? {};
+    const methodTitle = (id: string | null | undefined) => (id ? (titles[id] ?? id) : 'none');
     send(req, res, code, 'status', {
       ...status,
       outcome,
+      toneLabel: TONE_LABELS[status.state.tone] ?? status.state.tone,
+      oneOrderToday: status.orders_today === 1,
+      chartTotals: chart.bars.reduce((t, b) => ({ successful: t.successful + b.successful, failed: t.failed + b.failed }), { successful: 0, failed: 0 }),
+      modeLabel: MODE_LABELS[status.monitoring.mode] ?? status.monitoring.mode,
+      gatewaysAvailable: (status.health.snapshot?.gateways_available ?? []).map(methodTitle),
+      gatewaysEnabled: (status.health.snapshot?.gateways_enabled ?? []).map(methodTitle),
       openAlertList: status.open_alerts.map((a) => ({
         id: a.id,
         at: local(a.opened_at),
-        detector: alertLabel(a.detector),
+        detector: problemLabel(a.detector),
+        summary: firstSummary(a.findings),
         severity: a.severity,
+        severityLabel: SEVERITY_LABELS[a.severity] ?? a.severity,
         acknowledgedAt: a.acknowledged_at ? local(a.acknowledged_at) : null,
         acknowledgedBy: a.acknowledged_by,
         escalatedAt: a.escalated_at ? local(a.escalated_at) : null,
@@ -182,7 +301,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       maintenanceNow: status.maintenance.current ? windowLocal(status.maintenance.current) : null,
       maintenanceNext: status.maintenance.upcoming.map(windowLocal),
       maintenanceMinutes: outcome.minutes ?? '60',
-      detectorList: Object.entries(status.detectors).map(([name, d]) => ({ name: DETECTOR_NAMES[name] ?? name, ...d })),
+      detectorList: Object.entries(status.detectors).map(([name, d]) => ({ name: DETECTOR_NAMES[name] ?? name, ...d, stateLabel: STATE_LABELS[d.state] ?? d.state })),
       lastOrderAt: local(status.last_order?.created_at),
       lastCheckAt: local(status.last_check?.ran_at),
       lastCheckResults: ((status.last_check?.results ?? []) as Array<{ detector: string; summary: string }>).map((r) => ({
@@ -193,20 +312,32 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       restLastSuccessAt: local(status.rest_recovery.last_success_at),
       healthAt: local(status.health.at),
       restSyncedUntil: local(status.rest_recovery.synced_until),
-      openAlertAt: local(status.open_alert?.opened_at),
-      openAlertDetector: status.open_alert ? alertLabel(status.open_alert.detector) : undefined,
-      chart: hourlyChart(counts, settings, now),
+      chart,
       probe,
       failedOrders: failed.map((o) => ({
         ...o,
         at: local(o.createdAt),
         total: o.total === null ? '' : `${o.total.toFixed(2)}${o.currency ? ` ${o.currency}` : ''}`,
-        paymentMethod: o.paymentMethod || 'none',
+        paymentMethod: methodTitle(o.paymentMethod),
         url: `${store.url}/wp-admin/post.php?post=${o.orderId}&action=edit`,
       })),
+    });
+  };
+
+  /** The alert history and the exports: WordPress's "Alerts" section. */
+  const renderAlerts = async (req: Request, res: Response) => {
+    const store = req.store!;
+    const settings = (await deps.settings.get(store.id))!;
+    const now = new Date();
+    const alerts = await deps.status.alertHistory(store.id, 50);
+    const write = dateWriter(req, settings.timezone);
+    const local = (iso: string | null | undefined) => (iso ? write(new Date(iso)) : 'never');
+    const link = linkTo(req);
+    send(req, res, 200, 'alerts', {
+      store: { timezone: settings.timezone },
       alerts: alerts.map((a) => ({
         at: local(a.opened_at),
-        detector: alertLabel(a.detector),
+        detector: problemLabel(a.detector),
         severity: a.severity,
         numbers: (a.findings as Array<{ summary?: string }>).map((f) => f.summary ?? '').filter(Boolean),
         deliveries: latestDeliveries(a.notifications),
@@ -216,12 +347,13 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
         alerts: link('export/alerts.csv'),
         eventsForm: formTo(req, 'export/events.csv'),
         from: localDate(new Date(now.getTime() - 7 * 86_400_000), settings.timezone),
-        to: today,
+        to: localDate(now, settings.timezone),
       },
     });
   };
 
   router.get('/status', async (req, res) => renderStatus(req, res, 200));
+  router.get('/alerts', renderAlerts);
 
   // The status page's buttons: acknowledge an alert, start or end maintenance. Like the settings form, a
   // host posts the form body as it came; `op` says which button it was.

@@ -45,11 +45,13 @@ export function formToSettingsChange(form: FormValues): { change: Record<string,
     readNumbers(form, ['threshold_peak', 'threshold_off_peak'], change, errors);
     return { change, errors };
   }
-  change.enabled = form.enabled === '1' || form.enabled === 'on';
+  // The notifications part has no checkboxes of the detection part: their absence there means "unchanged".
+  const detection = form.part !== 'notifications';
+  if (detection) change.enabled = form.enabled === '1' || form.enabled === 'on';
   for (const field of TEXT_FIELDS) if (typeof form[field] === 'string') change[field] = (form[field] as string).trim();
   readNumbers(form, NUMBER_FIELDS, change, errors);
-  change.peak_weekdays = list(form['peak_weekdays[]']).map(Number);
-  change.failure_statuses = list(form['failure_statuses[]']);
+  if (detection) change.peak_weekdays = list(form['peak_weekdays[]']).map(Number);
+  if (detection) change.failure_statuses = list(form['failure_statuses[]']);
   if (form.success_statuses !== undefined) change.success_statuses = list(form.success_statuses);
   if (form.alert_emails !== undefined) change.alert_emails = list(form.alert_emails);
   if (form.escalation_emails !== undefined) change.escalation_emails = list(form.escalation_emails);

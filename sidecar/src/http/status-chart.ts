@@ -87,3 +87,39 @@ function niceCeiling(value: number): number {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/** A 24-hour sparkline small enough for the WordPress dashboard widget: one point per hour. */
+export interface Sparkline {
+  width: number;
+  height: number;
+  /** SVG polyline points of the successful orders per hour, oldest first. */
+  points: string;
+  /** Hours with failed orders, as x positions of red marks. */
+  failedAt: number[];
+  successful: number;
+  failed: number;
+  description: string;
+}
+
+const SPARK_WIDTH = 240;
+const SPARK_HEIGHT = 40;
+
+export function sparkline(counts: readonly HourlyCount[], now: Date): Sparkline {
+  const currentHour = Math.floor(now.getTime() / 3600_000);
+  const byHour = new Map(counts.map((c) => [Math.floor(c.hour.getTime() / 3600_000), c]));
+  const values = Array.from({ length: 24 }, (_, i) => byHour.get(currentHour - 23 + i) ?? { successful: 0, failed: 0 });
+  const max = Math.max(1, ...values.map((v) => v.successful));
+  const x = (i: number) => round((i / 23) * (SPARK_WIDTH - 4) + 2);
+  const y = (v: number) => round(SPARK_HEIGHT - 4 - (v / max) * (SPARK_HEIGHT - 8));
+  const successful = values.reduce((s, v) => s + v.successful, 0);
+  const failed = values.reduce((s, v) => s + v.failed, 0);
+  return {
+    width: SPARK_WIDTH,
+    height: SPARK_HEIGHT,
+    points: values.map((v, i) => `${x(i)},${y(v.successful)}`).join(' '),
+    failedAt: values.flatMap((v, i) => (v.failed > 0 ? [x(i)] : [])),
+    successful,
+    failed,
+    description: `Last 24 hours: ${successful} paid ${successful === 1 ? 'order' : 'orders'}, ${failed} failed.`,
+  };
+}

@@ -64,8 +64,11 @@ describe('the Order Monitor tab', () => {
     await page.fill('#woom_store_id', store.id);
     await page.fill('#woom_secret', store.secret);
     await submit(page, page.locator('#mainform button[name=save]'));
-    await page.waitForSelector('#woom-settings-page form');
+    // Connected, the tab opens on the shop's state; the connection has a section of its own.
+    await page.waitForSelector('#woom-status-page #woom-state');
     await shot('01-connected');
+    expect(await page.locator('ul.subsubsub a').allInnerTexts()).toEqual(['Status', 'Alerts', 'Settings', 'Notifications', 'Connection']);
+    await page.goto(`${wp.url}${TAB_PATH}&section=connection`);
 
     expect(await page.content()).not.toContain(store.secret);
     expect(await page.inputValue('#woom_secret')).toBe('');
@@ -78,8 +81,10 @@ describe('the Order Monitor tab', () => {
   }, 60_000);
 
   it('saves a threshold through the embedded sidecar form, signed and with the admin as actor', async () => {
-    await page.goto(`${wp.url}${TAB_PATH}`);
+    await page.goto(`${wp.url}${TAB_PATH}&section=settings`);
     const form = page.locator('#woom-settings-page form');
+    // Adaptive mode (the default) does not use the thresholds: they wait folded under "other modes".
+    await page.click('#woom-settings-page .woom-other-modes summary');
     expect(await form.getAttribute('action')).toBe(`${wp.url}/wp-admin/admin-post.php`);
     expect(await form.locator('input[name=_wpnonce]').count()).toBe(1);
     expect(await form.locator('input[name=action]').inputValue()).toBe('woom_settings_page');
@@ -87,7 +92,8 @@ describe('the Order Monitor tab', () => {
 
     await form.locator('input[name=threshold_peak]').fill('7');
     await submit(page, form.locator('button[type=submit]'));
-    await expect(page.locator('#woom-settings-page').innerText()).resolves.toContain('Settings saved.');
+    expect(page.url()).toContain('section=settings');
+    await expect(page.locator('#woom-notice-flash').innerText()).resolves.toContain('Settings saved.');
     await shot('03-threshold-saved');
     expect((await sidecarSettings()).threshold_peak).toBe(7);
     expect(await page.locator('#woom-settings-page input[name=threshold_peak]').inputValue()).toBe('7');
@@ -97,12 +103,16 @@ describe('the Order Monitor tab', () => {
   }, 60_000);
 
   it('shows the sidecar\'s field errors and changes nothing when a value is refused', async () => {
-    await page.goto(`${wp.url}${TAB_PATH}`);
+    await page.goto(`${wp.url}${TAB_PATH}&section=settings`);
     const form = page.locator('#woom-settings-page form');
+    await page.click('#woom-settings-page .woom-other-modes summary');
     await form.locator('input[name=threshold_peak]').fill('-3');
     await submit(page, form.locator('button[type=submit]'));
-    const fragment = await page.locator('#woom-settings-page').innerText();
-    expect(fragment).toContain('Nothing was saved');
+    // The answer sits where WordPress puts news, at the top, and links to the field in error.
+    const notice = page.locator('#woom-notice-flash');
+    expect(await notice.innerText()).toContain('Nothing was saved');
+    expect(await notice.locator('a[href="#woom-threshold_peak"]').count()).toBe(1);
+    expect((await notice.boundingBox())!.y).toBeLessThan((await page.locator('#woom-settings-page').boundingBox())!.y);
     expect(await page.locator('#woom-settings-page .woom-field-error').count()).toBeGreaterThan(0);
     expect(await page.locator('#woom-settings-page input[name=threshold_peak]').inputValue()).toBe('-3');
     await shot('04-threshold-refused');
@@ -110,7 +120,7 @@ describe('the Order Monitor tab', () => {
   }, 60_000);
 
   it('sends a test notification through the sidecar and shows the SMTP server\'s answer', async () => {
-    await page.goto(`${wp.url}${TAB_PATH}`);
+    await page.goto(`${wp.url}${TAB_PATH}&section=notifications`);
     await submit(page, page.locator('#woom-test-notification'));
     const notice = await page.locator('.woom-test-notification-result').innerText();
     expect(notice).toMatch(/^Test notification sent: .*\b250\b/);
@@ -122,10 +132,12 @@ describe('the Order Monitor tab', () => {
   it('runs a check now and shows both detectors of the default (adaptive) mode', async () => {
     await page.goto(`${wp.url}${TAB_PATH}`);
     await submit(page, page.locator('#woom-run-check'));
-    const items = page.locator('.woom-check-result li');
+    const items = page.locator('.woom-check-result > li');
     expect(await items.count()).toBe(2);
-    expect(await page.locator('.woom-check-result li[data-detector=order_flow]').innerText()).toMatch(/^Order flow \(adaptive\): \S/);
-    expect(await page.locator('.woom-check-result li[data-detector=failure_rate]').innerText()).toMatch(/^Failure rate \(adaptive\): .*learning, about \d+ days left/);
+    expect(await page.locator('.woom-check-result li[data-detector=order_flow]').innerText()).toMatch(/^Orders stopped \(adaptive\): \S/);
+    expect(await page.locator('.woom-check-result li[data-detector=failure_rate]').innerText()).toMatch(/^Too many failed orders \(adaptive\): .*learning, about \d+ days left/);
+    // The raw numbers wait behind Details, named in words.
+    expect(await page.locator('.woom-check-result').innerText()).not.toMatch(/breached|windowStart|failureSharePct/);
     await shot('06-run-check');
   }, 60_000);
 
@@ -142,9 +154,9 @@ describe('the Order Monitor tab', () => {
     const delivered = (await sidecar.db('order_events').where({ store_id: store.id }).whereIn('order_id', [good1!, bad!, good2!]).pluck('order_id')) as number[];
     expect(delivered.sort()).toEqual([good1!, good2!].sort());
 
-    await page.goto(`${wp.url}${TAB_PATH}`);
+    await page.goto(`${wp.url}${TAB_PATH}&section=connection`);
     await expect(page.locator('#woom-delivery [data-woom=dead]').innerText()).resolves.toBe('1');
-    const row = await page.locator('#woom-dead-letters tbody tr').innerText();
+    const row = (await page.locator('#woom-dead-letters tbody tr').textContent()) ?? '';
     expect(row).toContain('currency');
     expect(row).toContain('400');
     await shot('07-dead-letter');
@@ -154,17 +166,17 @@ describe('the Order Monitor tab', () => {
   }, 60_000);
 
   it('passes the status page\'s CSV downloads through WordPress, signed, to admins only', async () => {
-    await page.goto(`${wp.url}${TAB_PATH}`);
-    const link = page.locator('#woom-status-page a', { hasText: 'Download the alert history (CSV)' });
+    await page.goto(`${wp.url}${TAB_PATH}&section=alerts`);
+    const link = page.locator('#woom-alerts-page a', { hasText: 'Download the alert history (CSV)' });
     const href = (await link.getAttribute('href')) ?? '';
     expect(href).toMatch(/\/wp-admin\/admin-post\.php\?action=woom_page_download&_wpnonce=\w+&path=export%2Falerts\.csv$/);
     const [alerts] = await Promise.all([page.waitForEvent('download'), link.click()]);
     expect((await readFile((await alerts.path())!, 'utf8')).split('\n')[0]).toBe('alert_id,opened_at,opened_at_local,detector,severity,state,resolved_at,numbers,deliveries');
 
     const today = new Date().toISOString().slice(0, 10);
-    await page.fill('#woom-status-page #woom-export-from', '2020-01-01');
-    await page.fill('#woom-status-page #woom-export-to', today);
-    const [events] = await Promise.all([page.waitForEvent('download'), page.click('#woom-status-page button:has-text("Download order events (CSV)")')]);
+    await page.fill('#woom-alerts-page #woom-export-from', '2020-01-01');
+    await page.fill('#woom-alerts-page #woom-export-to', today);
+    const [events] = await Promise.all([page.waitForEvent('download'), page.click('#woom-alerts-page button:has-text("Download order events (CSV)")')]);
     const rows = parse(await readFile((await events.path())!, 'utf8'), { columns: true }) as Array<Record<string, string>>;
     const stored = Number((await sidecar.db('order_events').where({ store_id: store.id }).count({ n: '*' }).first())?.n);
     expect(rows.length).toBe(stored);
@@ -179,7 +191,7 @@ describe('the Order Monitor tab', () => {
   it('sends read-only REST keys to the sidecar from the tab, keeping no copy in WordPress', async () => {
     const key = `ck_${'5'.repeat(40)}`;
     const secret = `cs_${'6'.repeat(40)}`;
-    await page.goto(`${wp.url}${TAB_PATH}`);
+    await page.goto(`${wp.url}${TAB_PATH}&section=connection`);
     await page.fill('#woom_rest_consumer_key', 'not-a-key');
     await page.fill('#woom_rest_consumer_secret', secret);
     await submit(page, page.locator('#woom-rest-keys'));
@@ -212,7 +224,7 @@ describe('the Order Monitor tab', () => {
     await submit(page, page.locator('#woom-status-page form.woom-maintenance-end button[type=submit]'));
     await expect(page.locator('#woom-status-page .woom-outcome').innerText()).resolves.toContain('Maintenance ended');
     expect((await sidecar.db('maintenance_windows').where({ id: window.id }).first()).ended_by).toBe(wp.admin.login);
-    // The CSV link of the page WordPress shows after the post still leads through WordPress.
-    expect(await page.locator('#woom-status-page a:has-text("Download the alert history")').getAttribute('href')).toContain('action=woom_page_download');
+    // The page WordPress shows after the post is the status again, sentence first.
+    expect(await page.locator('#woom-status-page #woom-state .woom-sentence').innerText()).not.toBe('');
   }, 60_000);
 });

@@ -37,6 +37,7 @@ final class AdminActions {
 		'woom_discard_dead'      => 'discard_dead',
 		'woom_page_download'     => 'download_page',
 		'woom_rest_keys'         => 'save_rest_keys',
+		'woom_dismiss_alert'     => 'dismiss_alert',
 	);
 
 	/** The status page's downloads that the bridge passes through, and the query fields each takes. */
@@ -55,7 +56,21 @@ final class AdminActions {
 		private readonly Sender $sender,
 		private readonly Scheduler $scheduler,
 		private readonly Flash $flash,
+		private readonly ?StateCache $state = null,
 	) {}
+
+	/** Hides the critical-alert notice for this user until another alert opens. */
+	public function dismiss_alert(): void {
+		$this->guard( 'woom_dismiss_alert' );
+		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- guard() verified it.
+		$id = isset( $_POST['alert_id'] ) ? absint( wp_unslash( $_POST['alert_id'] ) ) : 0;
+		if ( $id > 0 ) {
+			update_user_meta( get_current_user_id(), Dashboard::DISMISSED_META, $id );
+		}
+		$referer = wp_get_referer();
+		wp_safe_redirect( false === $referer ? admin_url() : $referer );
+		exit;
+	}
 
 	/** A post from someone not logged in is a forgery. */
 	public function refuse_anonymous(): void {
@@ -66,13 +81,40 @@ final class AdminActions {
 	public function post_settings_page(): void {
 		$this->guard( 'woom_settings_page' );
 		$user   = wp_get_current_user();
-		$result = $this->client->store_request( 'POST', '/pages/settings', self::forwarded_body(), 'application/x-www-form-urlencoded', $user->user_login );
+		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- guard() verified it.
+		$section = isset( $_POST['part'] ) && 'notifications' === $_POST['part'] ? 'notifications' : 'settings';
+		$result  = $this->client->store_request( 'POST', '/pages/settings', self::forwarded_body(), 'application/x-www-form-urlencoded', $user->user_login, 15, TabView::page_headers() );
 		if ( 200 === $result->status || 400 === $result->status ) {
-			$this->flash->fragment( $result->status, $result->body );
+			[ $notice, $html ] = self::take_save_notice( $result->body );
+			if ( null !== $notice ) {
+				$this->flash->notice( $notice['type'], $notice['html'], true );
+			}
+			$this->flash->fragment( $result->status, $html );
+			$this->state?->forget();
 		} else {
-			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'The settings were not saved: the sidecar answered %s.', 'woom' ), $result->describe() ) ) );
+			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: what went wrong */ __( 'The settings were not saved: Order Monitor answered %s.', 'woom' ), $result->describe() ) ) );
 		}
-		$this->back();
+		$this->back( $section );
+	}
+
+	/**
+	 * "Settings saved" or "Nothing was saved" with its links to each field in error goes where WordPress
+	 * puts such news, at the top of the page (admin_notices), not inside the form further down.
+	 *
+	 * @return array{0: array{type: string, html: string}|null, 1: string}
+	 */
+	public static function take_save_notice( string $html ): array {
+		if ( 1 !== preg_match( '/<div class="notice notice-(success|error) woom-save-notice"[^>]*>(.*?)<\/div>/s', $html, $m, PREG_OFFSET_CAPTURE ) ) {
+			return array( null, $html );
+		}
+		$rest = substr( $html, 0, $m[0][1] ) . substr( $html, $m[0][1] + strlen( $m[0][0] ) );
+		return array(
+			array(
+				'type' => $m[1][0],
+				'html' => $m[2][0],
+			),
+			$rest,
+		);
 	}
 
 	/**
@@ -82,11 +124,12 @@ final class AdminActions {
 	public function post_status_page(): void {
 		$this->guard( 'woom_status_page' );
 		$user   = wp_get_current_user();
-		$result = $this->client->store_request( 'POST', '/pages/status', self::forwarded_body(), 'application/x-www-form-urlencoded', $user->user_login, 15, array( 'X-Woom-Page-Url' => TabView::download_base() ) );
+		$result = $this->client->store_request( 'POST', '/pages/status', self::forwarded_body(), 'application/x-www-form-urlencoded', $user->user_login, 15, TabView::page_headers() );
 		if ( in_array( $result->status, array( 200, 400, 404 ), true ) ) {
 			$this->flash->fragment( $result->status, $result->body, 'status' );
+			$this->state?->forget();
 		} else {
-			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'The status page action failed: the sidecar answered %s.', 'woom' ), $result->describe() ) ) );
+			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: what went wrong */ __( 'That did not work: Order Monitor answered %s.', 'woom' ), $result->describe() ) ) );
 		}
 		$this->back();
 	}
@@ -95,12 +138,12 @@ final class AdminActions {
 		$this->guard( 'woom_test_connection' );
 		$result = $this->client->store_request( 'GET', '/status' );
 		if ( 200 === $result->status ) {
-			$this->flash->notice( 'success', esc_html( sprintf( /* translators: %s: sidecar URL */ __( 'Connected: the sidecar at %s accepted this store\'s signature.', 'woom' ), $this->options->sidecar_url() ) ) );
+			$this->flash->notice( 'success', esc_html( sprintf( /* translators: %s: the service's address */ __( 'Connected: Order Monitor at %s recognised this shop.', 'woom' ), $this->options->sidecar_url() ) ) );
 		} else {
-			$hint = 401 === $result->status ? ' ' . __( 'Check the store id and secret.', 'woom' ) : '';
-			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'Connection failed: %s.', 'woom' ), $result->describe() ) . $hint ) );
+			$hint = 401 === $result->status ? ' ' . __( 'Check the shop id and secret.', 'woom' ) : '';
+			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: what went wrong */ __( 'Connection failed: %s.', 'woom' ), $result->describe() ) . $hint ) );
 		}
-		$this->back();
+		$this->back( 'connection' );
 	}
 
 	/** Forwards read-only REST keys to the sidecar, signed; WordPress keeps no copy of them. */
@@ -119,9 +162,9 @@ final class AdminActions {
 		if ( 200 === $result->status ) {
 			$this->flash->notice( 'success', '<span class="woom-rest-keys-result">' . esc_html( (string) ( $json['message'] ?? __( 'Saved.', 'woom' ) ) ) . '</span>' );
 		} else {
-			$this->flash->notice( 'error', '<span class="woom-rest-keys-result">' . esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'The keys were not accepted: %s.', 'woom' ), $result->describe() ) ) . '</span>' );
+			$this->flash->notice( 'error', '<span class="woom-rest-keys-result">' . esc_html( sprintf( /* translators: %s: what went wrong */ __( 'The keys were not accepted: %s.', 'woom' ), $result->describe() ) ) . '</span>' );
 		}
-		$this->back();
+		$this->back( 'connection' );
 	}
 
 	/**
@@ -141,9 +184,9 @@ final class AdminActions {
 				'<span class="woom-test-notification-result">' . esc_html( ( $ok ? __( 'Test notification sent: ', 'woom' ) : __( 'Test notification failed: ', 'woom' ) ) . $message ) . '</span>'
 			);
 		} else {
-			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'Test notification failed: the sidecar answered %s.', 'woom' ), $result->describe() ) ) );
+			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: what went wrong */ __( 'Test notification failed: Order Monitor answered %s.', 'woom' ), $result->describe() ) ) );
 		}
-		$this->back();
+		$this->back( 'notifications' );
 	}
 
 	/** Shows both detectors' summary and numbers. */
@@ -153,16 +196,16 @@ final class AdminActions {
 		$json      = $result->json();
 		$detectors = is_array( $json ) && isset( $json['detectors'] ) && is_array( $json['detectors'] ) ? $json['detectors'] : null;
 		if ( 200 !== $result->status || null === $detectors ) {
-			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'The check could not run: the sidecar answered %s.', 'woom' ), $result->describe() ) ) );
+			$this->flash->notice( 'error', esc_html( sprintf( /* translators: %s: what went wrong */ __( 'The check could not run: Order Monitor answered %s.', 'woom' ), $result->describe() ) ) );
 			$this->back();
 		}
 		$names = array(
-			'time_based'      => __( 'Time-based', 'woom' ),
-			'rolling_average' => __( 'Rolling average', 'woom' ),
-			'order_flow'      => __( 'Order flow (adaptive)', 'woom' ),
-			'failure_rate'    => __( 'Failure rate (adaptive)', 'woom' ),
+			'time_based'      => __( 'Too few paid orders (time-based)', 'woom' ),
+			'rolling_average' => __( 'Too many failed orders (rolling average)', 'woom' ),
+			'order_flow'      => __( 'Orders stopped (adaptive)', 'woom' ),
+			'failure_rate'    => __( 'Too many failed orders (adaptive)', 'woom' ),
 		);
-		$html  = '<strong>' . esc_html__( 'Check run.', 'woom' ) . '</strong><ul class="woom-check-result">';
+		$html = '<strong>' . esc_html__( 'Check done.', 'woom' ) . '</strong><ul class="woom-check-result">';
 		foreach ( $detectors as $key => $detector ) {
 			if ( ! is_array( $detector ) ) {
 				continue;
@@ -171,41 +214,54 @@ final class AdminActions {
 			$numbers = array();
 			foreach ( $detector as $field => $value ) {
 				if ( ! in_array( $field, array( 'summary', 'detector' ), true ) && ( is_scalar( $value ) || null === $value ) ) {
-					$numbers[] = $field . ': ' . ( null === $value ? '-' : ( is_bool( $value ) ? ( $value ? 'yes' : 'no' ) : (string) $value ) );
+					$numbers[] = '<li>' . esc_html( self::number_label( (string) $field ) . ': ' . ( null === $value ? '-' : ( is_bool( $value ) ? ( $value ? __( 'yes', 'woom' ) : __( 'no', 'woom' ) ) : (string) $value ) ) ) . '</li>';
 				}
 			}
 			$html .= sprintf(
-				'<li data-detector="%s"><strong>%s</strong>: %s <small>(%s)</small></li>',
+				'<li data-detector="%s"><strong>%s</strong>: %s <details><summary>%s</summary><ul>%s</ul></details></li>',
 				esc_attr( (string) $key ),
 				esc_html( $names[ $key ] ?? (string) $key ),
-				esc_html( $summary ),
-				esc_html( implode( ', ', $numbers ) )
+				esc_html( '' === $summary ? __( 'nothing to report', 'woom' ) : $summary ),
+				esc_html__( 'Details', 'woom' ),
+				implode( '', $numbers ) // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped above.
 			);
 		}
-		$this->flash->notice( 'info', $html . '</ul>' );
+		$this->flash->notice( 'info', $html . '</ul>', true );
 		$this->back();
+	}
+
+	/** A check's number, named in words: `windowStart` reads "window start", the alert condition says so. */
+	private static function number_label( string $field ): string {
+		$known = array(
+			'breached' => __( 'alert condition met', 'woom' ),
+			'learning' => __( 'still learning', 'woom' ),
+		);
+		if ( isset( $known[ $field ] ) ) {
+			return $known[ $field ];
+		}
+		return strtolower( trim( (string) preg_replace( '/(?<=[a-z0-9])(?=[A-Z])|_/', ' ', $field ) ) );
 	}
 
 	public function send_now(): void {
 		$this->guard( 'woom_send_now' );
 		$outcome = $this->sender->run( true );
-		$this->flash->notice( 'info', esc_html( sprintf( /* translators: %s: outcome */ __( 'Outbox: %s.', 'woom' ), $outcome ) ) );
-		$this->back();
+		$this->flash->notice( 'info', esc_html( sprintf( /* translators: %s: outcome */ __( 'Order changes waiting to be sent: %s.', 'woom' ), $outcome ) ) );
+		$this->back( 'connection' );
 	}
 
 	public function retry_dead(): void {
 		$this->guard( 'woom_retry_dead' );
 		$count = $this->outbox->retry_dead();
 		$this->scheduler->enqueue_drain();
-		$this->flash->notice( 'info', esc_html( sprintf( /* translators: %d: count */ _n( '%d event will be sent again.', '%d events will be sent again.', $count, 'woom' ), $count ) ) );
-		$this->back();
+		$this->flash->notice( 'info', esc_html( sprintf( /* translators: %d: count */ _n( '%d order change will be sent again.', '%d order changes will be sent again.', $count, 'woom' ), $count ) ) );
+		$this->back( 'connection' );
 	}
 
 	public function discard_dead(): void {
 		$this->guard( 'woom_discard_dead' );
 		$count = $this->outbox->discard_dead();
-		$this->flash->notice( 'warning', esc_html( sprintf( /* translators: %d: count */ _n( '%d dead letter discarded.', '%d dead letters discarded.', $count, 'woom' ), $count ) ) );
-		$this->back();
+		$this->flash->notice( 'warning', esc_html( sprintf( /* translators: %d: count */ _n( '%d refused order change discarded.', '%d refused order changes discarded.', $count, 'woom' ), $count ) ) );
+		$this->back( 'connection' );
 	}
 
 	/**
@@ -232,7 +288,7 @@ final class AdminActions {
 		$result = $this->client->store_request( 'GET', $suffix, '', 'application/json', null, 60 );
 		if ( 200 !== $result->status ) {
 			$status = 400 === $result->status ? 400 : 502;
-			wp_die( esc_html( sprintf( /* translators: %s: the sidecar's answer */ __( 'The download failed: the sidecar answered %s.', 'woom' ), $result->describe() ) ), $status, array( 'response' => $status ) );
+			wp_die( esc_html( sprintf( /* translators: %s: what went wrong */ __( 'The download failed: Order Monitor answered %s.', 'woom' ), $result->describe() ) ), $status, array( 'response' => $status ) );
 		}
 		nocache_headers();
 		header( 'Content-Type: text/csv; charset=utf-8' );
@@ -255,8 +311,8 @@ final class AdminActions {
 		}
 	}
 
-	private function back(): never {
-		wp_safe_redirect( Plugin::tab_url() );
+	private function back( string $section = '' ): never {
+		wp_safe_redirect( Plugin::tab_url( $section ) );
 		exit;
 	}
 

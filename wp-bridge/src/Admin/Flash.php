@@ -16,7 +16,7 @@ final class Flash {
 	}
 
 	/**
-	 * @return array{notices: list<array{type:string, html:string}>, fragment: ?array{status:int, html:string, slot?:string}}
+	 * @return array{notices: list<array{type:string, html:string, block?:bool}>, fragment: ?array{status:int, html:string, slot?:string}}
 	 */
 	private function read(): array {
 		$stored = get_transient( $this->key() );
@@ -28,18 +28,19 @@ final class Flash {
 	}
 
 	/**
-	 * @param array{notices: list<array{type:string, html:string}>, fragment: ?array{status:int, html:string, slot?:string}} $data
+	 * @param array{notices: list<array{type:string, html:string, block?:bool}>, fragment: ?array{status:int, html:string, slot?:string}} $data
 	 */
 	private function write( array $data ): void {
 		set_transient( $this->key(), $data, 5 * MINUTE_IN_SECONDS );
 	}
 
-	/** $html must already be escaped. */
-	public function notice( string $type, string $html ): void {
+	/** $html must already be escaped; $block: it holds its own paragraphs or lists, so no <p> around it. */
+	public function notice( string $type, string $html, bool $block = false ): void {
 		$data              = $this->read();
 		$data['notices'][] = array(
-			'type' => $type,
-			'html' => $html,
+			'type'  => $type,
+			'html'  => $html,
+			'block' => $block,
 		);
 		$this->write( $data );
 	}
@@ -56,7 +57,7 @@ final class Flash {
 	}
 
 	/**
-	 * @return list<array{type:string, html:string}>
+	 * @return list<array{type:string, html:string, block?:bool}>
 	 */
 	public function take_notices(): array {
 		$data = $this->read();

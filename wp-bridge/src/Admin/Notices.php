@@ -18,6 +18,9 @@ final class Notices {
 	public const STALE_AFTER     = 30 * MINUTE_IN_SECONDS;
 	public const BACKLOG_WARNING = 1000;
 
+	/** Transient set on activation: the next admin page leads to the tab. */
+	public const WELCOME = 'woom_welcome';
+
 	public function __construct(
 		private readonly Options $options,
 		private readonly Outbox $outbox,
@@ -36,12 +39,20 @@ final class Notices {
 			return;
 		}
 		foreach ( $this->flash->take_notices() as $notice ) {
-			self::print( 'woom-notice-flash', $notice['type'], $notice['html'] );
+			self::print( 'woom-notice-flash', $notice['type'], $notice['html'], ! empty( $notice['block'] ) );
 		}
-		$link    = '<a href="' . esc_url( Plugin::tab_url() ) . '">' . esc_html__( 'Order Monitor settings', 'woom' ) . '</a>';
+		if ( get_transient( self::WELCOME ) ) {
+			delete_transient( self::WELCOME );
+			self::print(
+				'woom-notice-welcome',
+				'info',
+				esc_html__( 'Order Monitor is active. Connect it to its service to start watching your orders:', 'woom' ) . ' <a href="' . esc_url( Plugin::tab_url( 'connection' ) ) . '">' . esc_html__( 'open Order Monitor', 'woom' ) . '</a>'
+			);
+		}
+		$link    = '<a href="' . esc_url( Plugin::tab_url() ) . '">' . esc_html__( 'Open Order Monitor', 'woom' ) . '</a>';
 		$pending = $this->outbox->count();
 		if ( ! $this->options->is_configured() ) {
-			self::print( 'woom-notice-not-configured', 'warning', esc_html__( 'WooCommerce Order Monitor is not connected to its sidecar yet; order events wait in its outbox.', 'woom' ) . ' ' . $link );
+			self::print( 'woom-notice-not-configured', 'warning', esc_html__( 'WooCommerce Order Monitor is not connected to its service yet; order changes are kept until it is.', 'woom' ) . ' ' . $link );
 		} elseif ( $this->unacknowledged_too_long( $pending ) ) {
 			$last = $this->options->delivery()['last_ack_at'];
 			self::print(
@@ -49,15 +60,15 @@ final class Notices {
 				'error',
 				esc_html(
 					0 === $last
-						? __( 'The Order Monitor sidecar has not acknowledged any event for more than 30 minutes: the store is not being monitored.', 'woom' )
+						? __( 'Order Monitor has not confirmed any order change for more than 30 minutes: your shop is not being watched.', 'woom' )
 						/* translators: %s: human time difference */
-						: sprintf( __( 'The Order Monitor sidecar has not acknowledged events for %s: the store is not being monitored.', 'woom' ), human_time_diff( $last ) )
+						: sprintf( __( 'Order Monitor has not confirmed order changes for %s: your shop is not being watched.', 'woom' ), human_time_diff( $last ) )
 				) . ' ' . esc_html( $this->options->delivery()['last_error'] ) . ' ' . $link
 			);
 		}
 		if ( $pending > self::BACKLOG_WARNING ) {
 			/* translators: %d: number of events */
-			self::print( 'woom-notice-backlog', 'warning', esc_html( sprintf( __( 'The Order Monitor outbox holds %d events waiting for the sidecar.', 'woom' ), $pending ) ) . ' ' . $link );
+			self::print( 'woom-notice-backlog', 'warning', esc_html( sprintf( __( '%d order changes are waiting to be sent to Order Monitor.', 'woom' ), $pending ) ) . ' ' . $link );
 		}
 	}
 
@@ -71,7 +82,8 @@ final class Notices {
 		return null !== $oldest && time() - $oldest > self::STALE_AFTER;
 	}
 
-	private static function print( string $id, string $type, string $html ): void {
-		printf( '<div class="notice notice-%s woom-notice" id="%s"><p>%s</p></div>', esc_attr( $type ), esc_attr( $id ), $html ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built escaped.
+	private static function print( string $id, string $type, string $html, bool $block = false ): void {
+		$body = $block ? $html : '<p>' . $html . '</p>';
+		printf( '<div class="notice notice-%s woom-notice" id="%s">%s</div>', esc_attr( $type ), esc_attr( $id ), $body ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built escaped.
 	}
 }

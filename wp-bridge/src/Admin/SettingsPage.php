@@ -20,9 +20,14 @@ final class SettingsPage extends \WC_Settings_Page {
 		parent::__construct();
 	}
 
-	/** The connection fields, inside WooCommerce's form. */
+	/** The section links under the tab (WooCommerce prints them through this method). */
+	public function output_sections() {
+		$this->view->render_sections();
+	}
+
+	/** Inside WooCommerce's form: the connection fields, in the Connection section. */
 	public function output() {
-		$this->view->render_connection();
+		$this->view->render_form_part();
 	}
 
 	public function save() {

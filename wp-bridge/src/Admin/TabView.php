@@ -14,6 +14,7 @@ namespace Woom\Bridge\Admin;
 use Woom\Bridge\HttpResult;
 use Woom\Bridge\Options;
 use Woom\Bridge\Outbox;
+use Woom\Bridge\Plugin;
 use Woom\Bridge\SidecarClient;
 
 final class TabView {
@@ -31,28 +32,101 @@ final class TabView {
 		private readonly Flash $flash,
 	) {}
 
+	/** The tab's sections, WooCommerce's `&section=` links under the tab; '' is the status. */
+	public const SECTIONS = array(
+		''              => 'Status',
+		'alerts'        => 'Alerts',
+		'settings'      => 'Settings',
+		'notifications' => 'Notifications',
+		'connection'    => 'Connection',
+	);
+
+	/** The section asked for; a store not connected yet has only its connection to show. */
+	public function section(): string {
+		if ( ! $this->options->is_configured() ) {
+			return 'connection';
+		}
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a link, it changes nothing.
+		$asked = isset( $_GET['section'] ) ? sanitize_key( wp_unslash( $_GET['section'] ) ) : '';
+		return array_key_exists( $asked, self::SECTIONS ) ? $asked : '';
+	}
+
+	/** `woocommerce_sections_order-monitor`: the section links, as WooCommerce's own tabs print them. */
+	public function render_sections(): void {
+		$current = $this->section();
+		$links   = array();
+		foreach ( self::SECTIONS as $id => $label ) {
+			$links[] = sprintf(
+				'<li><a href="%s" class="%s"%s>%s</a></li>',
+				esc_url( Plugin::tab_url( $id ) ),
+				$current === $id ? 'current' : '',
+				$current === $id ? ' aria-current="page"' : '',
+				esc_html( self::section_label( $id ) )
+			);
+		}
+		echo '<ul class="subsubsub woom-sections">' . implode( ' | ', $links ) . '</ul><br class="clear" />'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built escaped.
+	}
+
+	private static function section_label( string $id ): string {
+		$labels = array(
+			''              => __( 'Status', 'woom' ),
+			'alerts'        => __( 'Alerts', 'woom' ),
+			'settings'      => __( 'Settings', 'woom' ),
+			'notifications' => __( 'Notifications', 'woom' ),
+			'connection'    => __( 'Connection', 'woom' ),
+		);
+		return $labels[ $id ] ?? $id;
+	}
+
+	/** Inside WooCommerce's form: the connection fields in their section, elsewhere nothing (and no Save button). */
+	public function render_form_part(): void {
+		if ( 'connection' === $this->section() ) {
+			$this->render_connection();
+			return;
+		}
+		$GLOBALS['hide_save_button'] = true; // phpcs:ignore WordPress.WP.GlobalVariablesOverride.Prohibited -- WooCommerce's own switch for a tab without fields.
+	}
+
+	/**
+	 * What every embedded page is told: where its links lead back through WordPress, and WordPress's own
+	 * time zone, which the settings offer first.
+	 *
+	 * @return array<string, string>
+	 */
+	public static function page_headers(): array {
+		$headers = array(
+			'X-Woom-Page-Url'    => self::download_base(),
+			'X-Woom-Date-Format' => get_option( 'date_format' ) . ' ' . get_option( 'time_format' ),
+		);
+		$zone    = function_exists( 'wp_timezone_string' ) ? wp_timezone_string() : '';
+		if ( '' !== $zone && ! preg_match( '/^[+-]\d/', $zone ) ) {
+			$headers['X-Woom-Site-Timezone'] = $zone;
+		}
+		return $headers;
+	}
+
 	public function render_connection(): void {
 		$hint = $this->options->secret_hint();
 		?>
-		<h2><?php esc_html_e( 'Connection to the sidecar', 'woom' ); ?></h2>
-		<p><?php esc_html_e( 'The sidecar receives this store\'s order events and sends the alerts. Its URL needs to be reachable from this WordPress server only.', 'woom' ); ?></p>
+		<h2><?php esc_html_e( 'Connection to the Order Monitor service', 'woom' ); ?></h2>
+		<p><?php esc_html_e( 'The Order Monitor service receives this shop\'s order changes and sends the alerts. Its address needs to be reachable from this WordPress server only.', 'woom' ); ?></p>
 		<table class="form-table" role="presentation">
 			<tr>
-				<th scope="row"><label for="woom_sidecar_url"><?php esc_html_e( 'Sidecar URL', 'woom' ); ?></label></th>
+				<th scope="row"><label for="woom_sidecar_url"><?php esc_html_e( 'Service address', 'woom' ); ?></label></th>
 				<td><input type="url" class="regular-text" id="woom_sidecar_url" name="woom_sidecar_url" value="<?php echo esc_attr( $this->options->sidecar_url() ); ?>" placeholder="http://127.0.0.1:8080" /></td>
 			</tr>
 			<tr>
-				<th scope="row"><label for="woom_store_id"><?php esc_html_e( 'Store id', 'woom' ); ?></label></th>
+				<th scope="row"><label for="woom_store_id"><?php esc_html_e( 'Shop id', 'woom' ); ?></label></th>
 				<td><input type="text" class="regular-text" id="woom_store_id" name="woom_store_id" value="<?php echo esc_attr( $this->options->store_id() ); ?>" placeholder="st_..." autocomplete="off" /></td>
 			</tr>
 			<tr>
-				<th scope="row"><label for="woom_secret"><?php esc_html_e( 'Store secret', 'woom' ); ?></label></th>
+				<th scope="row"><label for="woom_secret"><?php esc_html_e( 'Shop secret', 'woom' ); ?></label></th>
 				<td>
 					<input type="password" class="regular-text" id="woom_secret" name="woom_secret" value="" autocomplete="new-password" placeholder="<?php echo esc_attr( '' === $hint ? '' : $hint ); ?>" />
 					<p class="description">
 						<?php
 						echo '' === $hint
-							? esc_html__( 'Printed by the sidecar\'s "store add" command.', 'woom' )
+							? esc_html__( 'Printed when the shop was added to Order Monitor (the "store add" command).', 'woom' )
 							: esc_html__( 'A secret is saved; it is never shown. Leave empty to keep it.', 'woom' );
 						?>
 					</p>
@@ -71,11 +145,11 @@ final class TabView {
 		// phpcs:enable
 		$scheme = '' === $url ? '' : wp_parse_url( $url, PHP_URL_SCHEME );
 		if ( '' !== $url && ! in_array( $scheme, array( 'http', 'https' ), true ) ) {
-			$this->flash->notice( 'error', esc_html__( 'The sidecar URL must start with http:// or https://; the connection was not changed.', 'woom' ) );
+			$this->flash->notice( 'error', esc_html__( 'The service address must start with http:// or https://; the connection was not changed.', 'woom' ) );
 			return;
 		}
 		if ( '' !== $store_id && 1 !== preg_match( '/^[A-Za-z0-9_\-]{1,64}$/', $store_id ) ) {
-			$this->flash->notice( 'error', esc_html__( 'The store id may contain only letters, digits, "_" and "-"; the connection was not changed.', 'woom' ) );
+			$this->flash->notice( 'error', esc_html__( 'The shop id may contain only letters, digits, "_" and "-"; the connection was not changed.', 'woom' ) );
 			return;
 		}
 		$this->options->save_connection( esc_url_raw( rtrim( $url, '/' ), array( 'http', 'https' ) ), $store_id, '' === $secret ? null : $secret );
@@ -90,29 +164,53 @@ final class TabView {
 
 	/** `woocommerce_after_settings_order-monitor`: outside WooCommerce's form, so our forms are not nested. */
 	public function render_after_form(): void {
-		echo '<div id="woom-tab">';
-		$this->render_delivery();
-		if ( ! $this->options->is_configured() ) {
-			echo '<p>' . esc_html__( 'Save the sidecar URL, store id and secret above to see the monitoring settings.', 'woom' ) . '</p></div>';
+		$section = $this->section();
+		echo '<div id="woom-tab" data-section="' . esc_attr( '' === $section ? 'status' : $section ) . '">';
+		if ( 'connection' === $section ) {
+			$this->render_delivery();
+			if ( $this->options->is_configured() ) {
+				echo '<p class="woom-buttons">';
+				self::button( 'woom_test_connection', __( 'Test connection', 'woom' ) );
+				self::button( 'woom_send_now', __( 'Send waiting order changes now', 'woom' ) );
+				echo '</p>';
+				$this->render_rest_keys();
+			} else {
+				echo '<p>' . esc_html__( 'Save the service address, shop id and secret above to see how your shop is doing.', 'woom' ) . '</p>';
+			}
+			echo '</div>';
 			return;
 		}
-		$this->render_buttons();
-		$this->render_rest_keys();
-		echo '<h2>' . esc_html__( 'Monitoring settings', 'woom' ) . '</h2><div id="woom-settings-page">';
-		$posted = $this->flash->take_fragment();
+		if ( '' === $section ) {
+			$this->render_embedded( 'status', '/pages/status', 'woom_status_page', 'woom-status-page' );
+			echo '<p class="woom-buttons">';
+			self::button( 'woom_run_check', __( 'Run check now', 'woom' ) );
+			echo '</p>';
+		} elseif ( 'alerts' === $section ) {
+			$this->render_fragment( $this->client->store_request( 'GET', '/pages/alerts', '', 'application/json', null, self::PAGE_TIMEOUT, self::page_headers() ), null, 'woom-alerts-page' );
+		} elseif ( 'settings' === $section ) {
+			$this->render_embedded( 'settings', '/pages/settings?part=detection', 'woom_settings_page', 'woom-settings-page' );
+		} else {
+			$this->render_embedded( 'settings', '/pages/settings?part=notifications', 'woom_settings_page', 'woom-settings-page' );
+			echo '<h2>' . esc_html__( 'Try it', 'woom' ) . '</h2><p class="woom-buttons">';
+			self::button( 'woom_test_notification', __( 'Send test notification', 'woom' ) );
+			echo '</p>';
+		}
+		echo '</div>';
+	}
+
+	/** A page of the service: the one a form post answered with, if any, else fetched now. */
+	private function render_embedded( string $slot, string $suffix, string $form_action, string $id ): void {
+		$posted = $this->flash->take_fragment( $slot );
 		if ( null !== $posted ) {
-			echo self::embed( $posted['html'], 'woom_settings_page' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- the sidecar's page, fetched signed from the configured sidecar.
-		} else {
-			$this->render_fragment( $this->client->store_request( 'GET', '/pages/settings', '', 'application/json', null, self::PAGE_TIMEOUT ), 'woom_settings_page' );
+			echo '<div id="' . esc_attr( $id ) . '">' . self::embed( $posted['html'], $form_action ) . '</div>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- the service's page, fetched signed from the configured address.
+			return;
 		}
-		echo '</div><h2>' . esc_html__( 'Status', 'woom' ) . '</h2><div id="woom-status-page">';
-		$posted_status = $this->flash->take_fragment( 'status' );
-		if ( null !== $posted_status ) {
-			echo self::embed( $posted_status['html'], 'woom_status_page' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- the sidecar's page, fetched signed from the configured sidecar.
-		} else {
-			$this->render_fragment( $this->client->store_request( 'GET', '/pages/status', '', 'application/json', null, self::PAGE_TIMEOUT, array( 'X-Woom-Page-Url' => self::download_base() ) ), 'woom_status_page' );
-		}
-		echo '</div></div>';
+		$this->render_fragment( $this->client->store_request( 'GET', $suffix, '', 'application/json', null, self::PAGE_TIMEOUT, self::page_headers() ), $form_action, $id );
+	}
+
+	/** A moment in the site's own date and time format and time zone (Settings → General). */
+	private static function site_time( int $timestamp ): string {
+		return (string) wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $timestamp );
 	}
 
 	/** Where the status page's CSV links and forms lead: admin-post.php, nonce checked, `path=` last. */
@@ -120,15 +218,19 @@ final class TabView {
 		return admin_url( 'admin-post.php' ) . '?action=woom_page_download&_wpnonce=' . wp_create_nonce( 'woom_page_download' ) . '&path=';
 	}
 
-	private function render_fragment( HttpResult $result, ?string $form_action ): void {
+	private function render_fragment( HttpResult $result, ?string $form_action, string $id ): void {
+		echo '<div id="' . esc_attr( $id ) . '">';
 		if ( 200 !== $result->status ) {
 			printf(
-				'<div class="notice notice-error inline woom-sidecar-error"><p>%s</p></div>',
-				esc_html( sprintf( /* translators: %s: what went wrong */ __( 'The sidecar could not be asked for this page (%s).', 'woom' ), $result->describe() ) )
+				'<div class="notice notice-error inline woom-sidecar-error"><p>%s</p><details><summary>%s</summary><p>%s</p></details></div>',
+				esc_html__( 'Order Monitor did not answer, so this page cannot be shown right now. Your orders are kept and sent when it answers again.', 'woom' ),
+				esc_html__( 'Details', 'woom' ),
+				esc_html( $result->describe() )
 			);
-			return;
+		} else {
+			echo self::embed( $result->body, $form_action ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- see render_embedded().
 		}
-		echo self::embed( $result->body, $form_action ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- see above.
+		echo '</div>';
 	}
 
 	/**
@@ -169,15 +271,15 @@ final class TabView {
 		$delivery = $this->options->delivery();
 		$pending  = $this->outbox->count();
 		$dead     = $this->outbox->count( Outbox::DEAD );
-		$when     = static fn( int $t ): string => 0 === $t ? __( 'never', 'woom' ) : sprintf( '%s UTC (%s ago)', gmdate( 'Y-m-d H:i:s', $t ), human_time_diff( $t ) );
+		$when     = static fn( int $t ): string => 0 === $t ? __( 'never', 'woom' ) : sprintf( /* translators: 1: date and time, 2: how long ago */ __( '%1$s (%2$s ago)', 'woom' ), self::site_time( $t ), human_time_diff( $t ) );
 		?>
-		<h2><?php esc_html_e( 'Delivery to the sidecar', 'woom' ); ?></h2>
-		<table class="widefat striped" id="woom-delivery" style="max-width:60em">
-			<tr><th><?php esc_html_e( 'Events waiting in the outbox', 'woom' ); ?></th><td data-woom="pending"><?php echo esc_html( (string) $pending ); ?></td></tr>
-			<tr><th><?php esc_html_e( 'Events refused by the sidecar (dead letters)', 'woom' ); ?></th><td data-woom="dead"><?php echo esc_html( (string) $dead ); ?></td></tr>
-			<tr><th><?php esc_html_e( 'Last acknowledged', 'woom' ); ?></th><td><?php echo esc_html( $when( $delivery['last_ack_at'] ) ); ?></td></tr>
+		<h2><?php esc_html_e( 'Order changes sent to Order Monitor', 'woom' ); ?></h2>
+		<table class="widefat striped" id="woom-delivery">
+			<tr><th><?php esc_html_e( 'Waiting to be sent', 'woom' ); ?></th><td data-woom="pending"><?php echo esc_html( (string) $pending ); ?></td></tr>
+			<tr><th><?php esc_html_e( 'Refused by Order Monitor', 'woom' ); ?></th><td data-woom="dead"><?php echo esc_html( (string) $dead ); ?></td></tr>
+			<tr><th><?php esc_html_e( 'Last confirmed', 'woom' ); ?></th><td><?php echo esc_html( $when( $delivery['last_ack_at'] ) ); ?></td></tr>
 			<?php if ( $delivery['retry_at'] > time() ) : ?>
-				<tr><th><?php esc_html_e( 'Next try', 'woom' ); ?></th><td><?php echo esc_html( gmdate( 'Y-m-d H:i:s', $delivery['retry_at'] ) . ' UTC, ' . sprintf( /* translators: %d: failures */ _n( 'after %d failure', 'after %d consecutive failures', $delivery['failures'], 'woom' ), $delivery['failures'] ) ); ?></td></tr>
+				<tr><th><?php esc_html_e( 'Next try', 'woom' ); ?></th><td><?php echo esc_html( self::site_time( $delivery['retry_at'] ) . ', ' . sprintf( /* translators: %d: failures */ _n( 'after %d failure', 'after %d consecutive failures', $delivery['failures'], 'woom' ), $delivery['failures'] ) ); ?></td></tr>
 			<?php endif; ?>
 			<?php if ( '' !== $delivery['last_error'] ) : ?>
 				<tr><th><?php esc_html_e( 'Last error', 'woom' ); ?></th><td><?php echo esc_html( $delivery['last_error'] ); ?></td></tr>
@@ -190,20 +292,21 @@ final class TabView {
 	}
 
 	private function render_dead_letters(): void {
-		echo '<h3>' . esc_html__( 'Dead letters', 'woom' ) . '</h3><p>' . esc_html__( 'The sidecar refused these events. They are kept until you send them again or discard them.', 'woom' ) . '</p>';
-		echo '<table class="widefat striped" id="woom-dead-letters" style="table-layout:fixed"><thead><tr><th>' . esc_html__( 'Event', 'woom' ) . '</th><th>' . esc_html__( 'Refused at (UTC)', 'woom' ) . '</th><th>HTTP</th><th>' . esc_html__( 'Why', 'woom' ) . '</th></tr></thead><tbody>';
+		echo '<h3>' . esc_html__( 'Refused order changes', 'woom' ) . '</h3><p>' . esc_html__( 'Order Monitor refused these order changes. They are kept until you send them again or discard them.', 'woom' ) . '</p>';
+		echo '<table class="widefat striped" id="woom-dead-letters"><thead><tr><th>' . esc_html__( 'Refused at', 'woom' ) . '</th><th>' . esc_html__( 'Why', 'woom' ) . '</th><th>' . esc_html__( 'Details', 'woom' ) . '</th></tr></thead><tbody>';
 		foreach ( $this->outbox->dead_letters( 50 ) as $row ) {
 			printf(
-				'<tr><td style="max-width:36em;word-break:break-all"><code>%s</code></td><td>%s</td><td>%d</td><td>%s</td></tr>',
-				esc_html( mb_substr( $row['payload'], 0, 300 ) ),
-				esc_html( $row['failed_at'] ),
+				'<tr><td>%s</td><td>%s</td><td><details><summary>%s</summary><p>HTTP %d</p><code class="woom-payload">%s</code></details></td></tr>',
+				esc_html( self::site_time( (int) strtotime( $row['failed_at'] . ' UTC' ) ) ),
+				esc_html( $row['error'] ),
+				esc_html__( 'Details', 'woom' ),
 				(int) $row['http_status'],
-				esc_html( $row['error'] )
+				esc_html( mb_substr( $row['payload'], 0, 300 ) )
 			);
 		}
 		echo '</tbody></table><p>';
-		self::button( 'woom_retry_dead', __( 'Send dead letters again', 'woom' ) );
-		self::button( 'woom_discard_dead', __( 'Discard dead letters', 'woom' ), 'button-link-delete' );
+		self::button( 'woom_retry_dead', __( 'Send them again', 'woom' ) );
+		self::button( 'woom_discard_dead', __( 'Discard them', 'woom' ), 'button-link-delete' );
 		echo '</p>';
 	}
 
@@ -214,7 +317,7 @@ final class TabView {
 	private function render_rest_keys(): void {
 		?>
 		<h2><?php esc_html_e( 'Order recovery (optional)', 'woom' ); ?></h2>
-		<p><?php esc_html_e( 'Give the sidecar a read-only WooCommerce REST API key (WooCommerce → Settings → Advanced → REST API, permission Read). It then reads back orders whose events never reached it, and the last 8 weeks as history.', 'woom' ); ?></p>
+		<p><?php esc_html_e( 'Give Order Monitor a read-only WooCommerce API key (WooCommerce → Settings → Advanced → REST API, permission Read). It then reads back orders it missed, and the last 8 weeks as history.', 'woom' ); ?></p>
 		<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" id="woom-rest-keys-form">
 			<?php wp_nonce_field( 'woom_rest_keys' ); ?>
 			<input type="hidden" name="action" value="woom_rest_keys" />
@@ -224,23 +327,14 @@ final class TabView {
 				<tr><th scope="row"><label for="woom_rest_consumer_secret"><?php esc_html_e( 'Consumer secret', 'woom' ); ?></label></th>
 					<td><input type="password" class="regular-text" id="woom_rest_consumer_secret" name="consumer_secret" autocomplete="off" placeholder="cs_..." /></td></tr>
 			</table>
-			<p><button type="submit" class="button" id="woom-rest-keys"><?php esc_html_e( 'Send the keys to the sidecar', 'woom' ); ?></button></p>
+			<p><button type="submit" class="button" id="woom-rest-keys"><?php esc_html_e( 'Send the keys to Order Monitor', 'woom' ); ?></button></p>
 		</form>
 		<?php
 	}
 
-	private function render_buttons(): void {
-		echo '<p class="woom-buttons">';
-		self::button( 'woom_test_connection', __( 'Test connection', 'woom' ) );
-		self::button( 'woom_send_now', __( 'Send waiting events now', 'woom' ) );
-		self::button( 'woom_test_notification', __( 'Send test notification', 'woom' ) );
-		self::button( 'woom_run_check', __( 'Run check now', 'woom' ) );
-		echo '</p>';
-	}
-
 	private static function button( string $action, string $label, string $class = 'button-secondary' ): void {
 		printf(
-			'<form method="post" action="%s" style="display:inline-block;margin-right:.5em" id="%s-form">%s<input type="hidden" name="action" value="%s" /><button type="submit" class="button %s" id="%s">%s</button></form>',
+			'<form method="post" action="%s" class="woom-button-form" id="%s-form">%s<input type="hidden" name="action" value="%s" /><button type="submit" class="button %s" id="%s">%s</button></form>',
 			esc_url( admin_url( 'admin-post.php' ) ),
 			esc_attr( str_replace( '_', '-', $action ) ),
 			wp_nonce_field( $action, '_wpnonce', true, false ), // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- WordPress builds it escaped.
