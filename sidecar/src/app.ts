@@ -14,9 +14,11 @@ import type { CheckScheduler } from './queue/check-scheduler';
 import type { HealthMonitor } from './services/health-monitor';
 import type { EventRepository } from './store/events';
 import type { StoreRepository } from './store/stores';
+import type { SignedRequestRepository } from './store/signed-requests';
 
 export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps {
   stores: StoreRepository;
+  signedRequests: SignedRequestRepository;
   events: EventRepository;
   scheduler: CheckScheduler;
   health: HealthMonitor;
@@ -63,8 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  app.use('/v1', readRawBody);
-  const signed = requireSignature(deps.stores);
+  const signed = requireSignature(deps.stores, deps.signedRequests);
   app.use('/v1/events', signed, eventsRoutes(deps));
 
   // Development only: a page opened in a browser names its store in the path and is not signed.
@@ -75,7 +76,7 @@ export function createApp(deps: AppDeps): express.Express {
     const store = await deps.stores.find(String(req.params.id));
     if (!store) return sendError(res, 404, 'not_found', 'Store not found');
     req.store = store;
-    next();
+    readRawBody(req, res, next);
   });
   stores.use('/pages', pageRoutes(deps, (req) => deps.devPages && !req.get('X-Woom-Signature')));
   stores.use(lifecycleRoutes(deps));

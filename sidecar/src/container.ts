@@ -41,6 +41,7 @@ import { MaintenanceRepository } from './store/maintenance';
 import { Acknowledgements } from './services/acknowledgements';
 import { MaintenanceWindows } from './services/maintenance-windows';
 import { StoreRepository } from './store/stores';
+import { SignedRequestRepository } from './store/signed-requests';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
 
 const PROBE_RETENTION_DAYS = 35;
@@ -66,6 +67,7 @@ export class Container {
   readonly db: Knex;
   readonly redis: Redis;
   readonly stores: StoreRepository;
+  readonly signedRequests: SignedRequestRepository;
   readonly settings: SettingsRepository;
   readonly events: EventRepository;
   readonly orders: OrderRepository;
@@ -118,6 +120,7 @@ export class Container {
     this.queueEvents.on('error', (error) => this.log.warn({ err: error.message }, 'queue events error'));
 
     this.stores = new StoreRepository(this.db);
+    this.signedRequests = new SignedRequestRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.events = new EventRepository(this.db);
     this.orders = new OrderRepository(this.db);
@@ -282,6 +285,7 @@ export class Container {
     await this.probeMonitor.closeWhereProbeOff();
     // The status page shows 30 days of probes; a little more is kept so its figures never thin out.
     await this.probes.prune(new Date(Date.now() - PROBE_RETENTION_DAYS * 86_400_000));
+    await this.signedRequests.prune(new Date());
   }
 
   async readiness(): Promise<Record<string, boolean>> {

@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { stringify } from 'csv-stringify';
 import type { ReportRepository } from '../store/reports';
 import { sendInvalid } from './errors';
+import { neutraliseCell } from './csv-cell';
 import { parsePeriod } from './period';
 import { hourlyChart } from './status-chart';
 import { probeSection } from './probe-view';
@@ -304,7 +305,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
         latestDeliveries(a.notifications)
           .map((d) => `${d.recipient}: ${d.status}`)
           .join('; '),
-      ]);
+      ].map(neutraliseCell));
     }
     csv.end();
   });
@@ -321,7 +322,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     csv.pipe(res);
     const iso = (d: Date | null) => (d ? d.toISOString() : '');
     for await (const e of deps.reports.streamEvents(req.store!.id, period.from, period.to)) {
-      const more = csv.write([e.id, e.type, e.order_id ?? '', e.from_status ?? '', e.to_status ?? '', e.total ?? '', e.currency ?? '', e.payment_method ?? '', e.created_via ?? '', iso(e.order_created_at), iso(e.occurred_at), iso(e.received_at)]);
+      const more = csv.write([e.id, e.type, e.order_id ?? '', e.from_status ?? '', e.to_status ?? '', e.total ?? '', e.currency ?? '', e.payment_method ?? '', e.created_via ?? '', iso(e.order_created_at), iso(e.occurred_at), iso(e.received_at)].map(neutraliseCell));
       if (!more) await once(csv, 'drain');
     }
     csv.end();

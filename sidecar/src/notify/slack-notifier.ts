@@ -1,6 +1,14 @@
 import { postJson } from './http-post';
 import type { Delivery, DeliveryReceipt, Notifier, Target } from './notifier';
 
+/**
+ * Slack reads <...> as links and mentions (<!channel>) and & as an entity: text from a store (its name,
+ * a payment method) is escaped so it shows as typed. https://api.slack.com/reference/surfaces/formatting#escaping
+ */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** A Slack incoming webhook: the plain-text rendering, with the subject in bold on top. */
 export class SlackNotifier implements Notifier {
   readonly channel = 'slack';
@@ -8,7 +16,7 @@ export class SlackNotifier implements Notifier {
   constructor(private readonly timeoutMs: number) {}
 
   async send({ message }: Delivery, target: Target): Promise<DeliveryReceipt> {
-    const body = JSON.stringify({ text: `*${message.subject}*\n${message.text}` });
+    const body = JSON.stringify({ text: `*${escapeSlackText(message.subject)}*\n${escapeSlackText(message.text)}` });
     return postJson(target.address, body, {}, this.timeoutMs);
   }
 
