@@ -8,6 +8,7 @@ import { Metrics } from './metrics';
 import { EmailNotifier } from './notify/email-notifier';
 import { SlackNotifier } from './notify/slack-notifier';
 import { WebhookNotifier } from './notify/webhook-notifier';
+import { OutboundGuard } from './notify/outbound-guard';
 import { ChannelRepository } from './store/channels';
 import type { Notifier } from './notify/notifier';
 import { EmailRenderer } from './notify/renderer';
@@ -92,6 +93,7 @@ export class Container {
   readonly scheduler: CheckScheduler;
   readonly notificationQueue: NotificationQueue;
   readonly notifiers: Notifier[];
+  readonly outbound: OutboundGuard;
   readonly channels: ChannelRepository;
   readonly notificationService: NotificationService;
   readonly checks: CheckService;
@@ -140,10 +142,11 @@ export class Container {
       this.queueEvents,
     );
     this.channels = new ChannelRepository(this.db);
+    this.outbound = OutboundGuard.fromList(config.OUTBOUND_ALLOW);
     this.notifiers = [
       new EmailNotifier(config.SMTP_URL, config.MAIL_FROM),
-      new SlackNotifier(config.WEBHOOK_TIMEOUT_MS),
-      new WebhookNotifier(config.WEBHOOK_TIMEOUT_MS),
+      new SlackNotifier(config.WEBHOOK_TIMEOUT_MS, this.outbound),
+      new WebhookNotifier(config.WEBHOOK_TIMEOUT_MS, this.outbound),
     ];
     this.notificationService = new NotificationService(
       this.notifications,

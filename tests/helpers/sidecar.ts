@@ -17,6 +17,8 @@ export interface SidecarOptions extends ContainerOptions {
   /** Listen here instead of a free port. */
   port?: number;
   metricsToken?: string;
+  /** OUTBOUND_ALLOW ('127.0.0.1' here unless set; '' to see loopback receivers refused). */
+  outboundAllow?: string;
   /** WEBHOOK_TIMEOUT_MS (1000 here unless set). */
   webhookTimeoutMs?: number;
 }
@@ -55,6 +57,8 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
     WOOM_DEV_PAGES: opts.devPages ? '1' : '0',
     REST_TIMEOUT_MS: '1500',
     WEBHOOK_TIMEOUT_MS: String(opts.webhookTimeoutMs ?? 1000),
+    // The tests' Slack and webhook receivers listen on 127.0.0.1, which a real deployment refuses.
+    OUTBOUND_ALLOW: opts.outboundAllow ?? '127.0.0.1',
     ...(opts.metricsToken ? { METRICS_TOKEN: opts.metricsToken } : {}),
   });
   const containerOptions: ContainerOptions = { maintenanceEveryMs: 1_000, pendingAfterMs: 500, ...opts };

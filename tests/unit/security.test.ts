@@ -45,3 +45,12 @@ describe('e-mail address lengths (issue 16, item 11)', () => {
     expect(mergeSettings(current, { alert_emails: [atLimit] }).ok).toBe(true);
   });
 });
+
+describe('outbound addresses (issue 16, item 1)', () => {
+  it('calls only public unicast addresses', async () => {
+    const { nonPublicRange } = await import('../../sidecar/src/notify/outbound-guard');
+    const refused = ['127.0.0.1', '::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::', '0.0.0.0', '0.1.2.3', '10.0.0.1', '172.16.0.1', '192.168.0.1', '169.254.169.254', 'fe80::1', 'fc00::1', 'fd12::1', '224.0.0.1', 'ff02::1', '100.64.0.1', '::ffff:10.0.0.1'];
+    expect(refused.filter((ip) => nonPublicRange(ip) === null)).toEqual([]);
+    expect(['8.8.8.8', '1.1.1.1', '2606:4700::1111', '::ffff:8.8.8.8'].map(nonPublicRange)).toEqual([null, null, null, null]);
+  });
+});

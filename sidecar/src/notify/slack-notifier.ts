@@ -1,4 +1,5 @@
 import { postJson } from './http-post';
+import type { OutboundGuard } from './outbound-guard';
 import type { Delivery, DeliveryReceipt, Notifier, Target } from './notifier';
 
 /**
@@ -13,11 +14,14 @@ export function escapeSlackText(text: string): string {
 export class SlackNotifier implements Notifier {
   readonly channel = 'slack';
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly guard: OutboundGuard,
+  ) {}
 
   async send({ message }: Delivery, target: Target): Promise<DeliveryReceipt> {
     const body = JSON.stringify({ text: `*${escapeSlackText(message.subject)}*\n${escapeSlackText(message.text)}` });
-    return postJson(target.address, body, {}, this.timeoutMs);
+    return postJson(target.address, body, {}, this.timeoutMs, this.guard);
   }
 
   async close(): Promise<void> {}
