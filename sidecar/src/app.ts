@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { readRawBody } from './http/body';
 import { requireSameStore, requireSignature } from './http/auth';
 import { sendError } from './http/errors';
+import { securityHeaders } from './http/security-headers';
 import { signaturesMatch } from './http/signature';
 import { eventsRoutes } from './http/events-routes';
 import { acknowledgeRoutes } from './http/acknowledge-routes';
@@ -47,6 +48,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // First, so every answer has them, also the pages other routers add.
+  app.use(securityHeaders());
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });

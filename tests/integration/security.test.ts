@@ -134,3 +134,27 @@ describe('CSV exports (item 2)', () => {
     expect(res.text).not.toMatch(/,"?=HYPERLINK/);
   });
 });
+
+describe('headers on HTML answers (item 8)', () => {
+  it('sends a CSP without inline script, no framing, nosniff and no Referer on the pages and the acknowledge page', async () => {
+    const pages = [
+      await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/pages/settings`),
+      await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/pages/status`),
+      await request(sidecar.app).get('/acknowledge/not-a-token'),
+    ];
+    for (const res of pages) {
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      const csp = String(res.headers['content-security-policy']);
+      const scriptSrc = /(?:^|;)\s*script-src ([^;]*)/.exec(csp)?.[1];
+      expect(scriptSrc).toBe("'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("default-src 'self'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      // The policy is only worth its name if the pages keep to it.
+      expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+      expect(res.text).not.toMatch(/\son[a-z]+\s*=/i);
+    }
+  });
+});
