@@ -4,6 +4,7 @@ import { readRawBody } from './http/body';
 import { requireSameStore, requireSignature } from './http/auth';
 import { sendError } from './http/errors';
 import { securityHeaders } from './http/security-headers';
+import { devCsrfToken, hasDevCsrfToken } from './http/dev-csrf';
 import { signaturesMatch } from './http/signature';
 import { eventsRoutes } from './http/events-routes';
 import { acknowledgeRoutes } from './http/acknowledge-routes';
@@ -43,6 +44,13 @@ const UNAVAILABLE_CODES = new Set([
   'ER_LOCK_WAIT_TIMEOUT',
 ]);
 
+/** The peer's address as the socket saw it (trust proxy is off, so no header can claim loopback). */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const ip = address.replace(/^::ffff:/, '');
+  return ip === '::1' || /^127\.\d+\.\d+\.\d+$/.test(ip);
+}
+
 /** Builds the HTTP app without listening, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -61,9 +69,14 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get('/metrics', async (req, res) => {
-    // Optional: a deployment that exposes the port sets METRICS_TOKEN; scrapers send it as a bearer token.
-    if (deps.metricsToken && !signaturesMatch(`Bearer ${deps.metricsToken}`, req.get('Authorization') ?? '')) {
-      return sendError(res, 401, 'unauthorized', 'Send METRICS_TOKEN as "Authorization: Bearer <token>"');
+    // Store ids, alert counts and the process's figures are not for everyone who can reach the port: a
+    // scraper elsewhere sends METRICS_TOKEN as a bearer token; without one, only this machine may read.
+    if (deps.metricsToken) {
+      if (!signaturesMatch(`Bearer ${deps.metricsToken}`, req.get('Authorization') ?? '')) {
+        return sendError(res, 401, 'unauthorized', 'Send METRICS_TOKEN as "Authorization: Bearer <token>"');
+      }
+    } else if (!isLoopback(req.socket.remoteAddress)) {
+      return sendError(res, 403, 'forbidden', 'Metrics answer this machine only; set METRICS_TOKEN to scrape from elsewhere');
     }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
@@ -72,14 +85,21 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1/events', signed, eventsRoutes(deps));
 
   // Development only: a page opened in a browser names its store in the path and is not signed.
-  const isDevPage = (req: Request) => deps.devPages && req.path.startsWith('/pages/') && !req.get('X-Woom-Signature');
+  // Only a browser on this machine: the flag must not open a store's pages to the network.
+  const isDevPage = (req: Request) => deps.devPages && req.path.startsWith('/pages/') && !req.get('X-Woom-Signature') && isLoopback(req.socket.remoteAddress);
   const stores = express.Router({ mergeParams: true });
   stores.use(async (req, res, next) => {
     if (!isDevPage(req)) return signed(req, res, () => requireSameStore(req, res, next));
     const store = await deps.stores.find(String(req.params.id));
     if (!store) return sendError(res, 404, 'not_found', 'Store not found');
     req.store = store;
-    readRawBody(req, res, next);
+    res.locals.devCsrf = devCsrfToken(store);
+    readRawBody(req, res, () => {
+      if (req.method === 'POST' && !hasDevCsrfToken(req, store)) {
+        return sendError(res, 403, 'forbidden', 'The form is missing its _csrf token: reload the page and submit it again');
+      }
+      next();
+    });
   });
   stores.use('/pages', pageRoutes(deps, (req) => deps.devPages && !req.get('X-Woom-Signature')));
   stores.use(lifecycleRoutes(deps));

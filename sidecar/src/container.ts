@@ -64,7 +64,7 @@ export interface ContainerOptions {
  */
 export class Container {
   readonly log: Logger;
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   readonly db: Knex;
   readonly redis: Redis;
   readonly stores: StoreRepository;
@@ -109,6 +109,7 @@ export class Container {
     private readonly options: ContainerOptions = {},
   ) {
     this.log = options.log ?? createLogger(config.LOG_LEVEL);
+    this.metrics = new Metrics({ storeLabels: config.METRICS_STORE_LABELS });
     this.db = createDatabaseClient(config.DATABASE_URL);
     this.redis = createRedis(config.REDIS_URL, 'producer', this.log);
     const queueOptions = { connection: this.redis, prefix: config.QUEUE_PREFIX };

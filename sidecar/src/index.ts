@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   await container.startBackground();
 
   const app = createApp({ ...container, readiness: () => container.readiness(), devPages: config.WOOM_DEV_PAGES, metricsToken: config.METRICS_TOKEN, log });
-  const server: Server = app.listen(config.PORT, () => log.info({ port: config.PORT, publicUrl: config.PUBLIC_URL }, 'sidecar listening'));
+  const listening = () => log.info({ host: config.HOST ?? '(every interface)', port: config.PORT, publicUrl: config.PUBLIC_URL }, 'sidecar listening');
+  const server: Server = config.HOST ? app.listen(config.PORT, config.HOST, listening) : app.listen(config.PORT, listening);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

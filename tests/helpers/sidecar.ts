@@ -17,6 +17,8 @@ export interface SidecarOptions extends ContainerOptions {
   /** Listen here instead of a free port. */
   port?: number;
   metricsToken?: string;
+  /** More environment for loadConfig, e.g. { METRICS_STORE_LABELS: '0' }. */
+  env?: Record<string, string>;
   /** OUTBOUND_ALLOW ('127.0.0.1' here unless set; '' to see loopback receivers refused). */
   outboundAllow?: string;
   /** WEBHOOK_TIMEOUT_MS (1000 here unless set). */
@@ -60,6 +62,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
     // The tests' Slack and webhook receivers listen on 127.0.0.1, which a real deployment refuses.
     OUTBOUND_ALLOW: opts.outboundAllow ?? '127.0.0.1',
     ...(opts.metricsToken ? { METRICS_TOKEN: opts.metricsToken } : {}),
+    ...opts.env,
   });
   const containerOptions: ContainerOptions = { maintenanceEveryMs: 1_000, pendingAfterMs: 500, ...opts };
 

@@ -1,4 +1,8 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { Express } from 'express';
+import { loadConfig } from '../../sidecar/src/config';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../sidecar/src/http/body';
@@ -155,6 +159,99 @@ describe('headers on HTML answers (item 8)', () => {
       // The policy is only worth its name if the pages keep to it.
       expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
       expect(res.text).not.toMatch(/\son[a-z]+\s*=/i);
+    }
+  });
+});
+
+/** An address of this machine that is not loopback, so a request to it comes from a non-loopback peer. */
+const outsideAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+
+/** Serves `app` on every interface for one test. */
+async function listenEverywhere(app: Express): Promise<{ port: number; close: () => Promise<void> }> {
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '0.0.0.0', () => resolve(s));
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('metrics and the listening address (item 6)', () => {
+  it.skipIf(!outsideAddress)('answers /metrics to loopback clients only when no METRICS_TOKEN is set', async () => {
+    const server = await listenEverywhere(sidecar.app);
+    try {
+      const outside = await fetch(`http://${outsideAddress}:${server.port}/metrics`);
+      expect(outside.status).toBe(403);
+      expect(((await outside.json()) as { message: string }).message).toContain('METRICS_TOKEN');
+      expect((await fetch(`http://127.0.0.1:${server.port}/metrics`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('files every store under one empty store label when METRICS_STORE_LABELS=0', async () => {
+    const fleet = await startSidecar({ env: { METRICS_STORE_LABELS: '0' } });
+    try {
+      const store = await fleet.addStore({ name: 'Fleet shop', url: 'https://fleet.example', timezone: 'UTC' });
+      expect((await signed(fleet.app, store, 'POST', '/v1/events', { store: store.id, events: [orderEvent({}), orderEvent({})] })).status).toBe(202);
+      const text = (await request(fleet.app).get('/metrics')).text;
+      expect(text).toContain('woom_events_ingested_total{store="",result="accepted"} 2');
+      expect(text).not.toContain(store.id);
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it('reads HOST as the address to listen on', () => {
+    expect(loadConfig({ HOST: '127.0.0.1' }).HOST).toBe('127.0.0.1');
+    expect(loadConfig({}).HOST).toBeUndefined();
+  });
+});
+
+describe('the development page flag (item 7)', () => {
+  it.skipIf(!outsideAddress)('opens the pages without a signature for loopback clients only', async () => {
+    const dev = await startSidecar({ devPages: true });
+    const server = await listenEverywhere(dev.app);
+    try {
+      const store = await dev.addStore({ name: 'Dev shop', url: 'https://devshop.example', timezone: 'UTC' });
+      const path = `/v1/stores/${store.id}/pages/settings`;
+      expect((await fetch(`http://127.0.0.1:${server.port}${path}`)).status).toBe(200);
+      const outside = await fetch(`http://${outsideAddress}:${server.port}${path}`);
+      expect(outside.status).toBe(401);
+      expect(await outside.text()).not.toContain('form-table');
+    } finally {
+      await server.close();
+      await dev.close();
+    }
+  });
+
+  it('still asks a posted form for its CSRF token', async () => {
+    const dev = await startSidecar({ devPages: true });
+    try {
+      const store = await dev.addStore({ name: 'Dev form', url: 'https://devform.example', timezone: 'UTC' });
+      const path = `/v1/stores/${store.id}/pages/status`;
+      const page = await request(dev.app).get(path);
+      const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+      expect(token).toBeDefined();
+      expect(page.text).not.toContain('<!--woom:form-fields-->');
+
+      const form = new URLSearchParams({ op: 'maintenance_start', minutes: '30' });
+      const forged = await request(dev.app).post(path).type('form').send(form.toString());
+      expect(forged.status).toBe(403);
+      expect(await dev.db('maintenance_windows').where({ store_id: store.id }).count({ n: '*' })).toEqual([{ n: 0 }]);
+
+      form.set('_csrf', token!);
+      const real = await request(dev.app).post(path).type('form').send(form.toString());
+      expect(real.status).toBe(200);
+      expect(await dev.db('maintenance_windows').where({ store_id: store.id }).count({ n: '*' })).toEqual([{ n: 1 }]);
+    } finally {
+      await dev.close();
     }
   });
 });

@@ -14,6 +14,7 @@ import { stringify } from 'csv-stringify';
 import type { ReportRepository } from '../store/reports';
 import { sendInvalid } from './errors';
 import { neutraliseCell } from './csv-cell';
+import { devCsrfField, FORM_FIELDS_MARKER } from './dev-csrf';
 import { parsePeriod } from './period';
 import { hourlyChart } from './status-chart';
 import { probeSection } from './probe-view';
@@ -117,7 +118,10 @@ function settingsView(settings: Settings, submitted: FormValues | null, errors: 
 export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean): Router {
   const router = Router({ mergeParams: true });
   const send = (req: Request, res: Response, status: number, page: string, context: object) => {
-    const body = deps.pages.render(page, context);
+    const rendered = deps.pages.render(page, context);
+    // Opened directly (development), the sidecar is the page's host and fills its forms' hidden fields.
+    const csrf = typeof res.locals.devCsrf === 'string' ? res.locals.devCsrf : null;
+    const body = csrf ? rendered.replaceAll(FORM_FIELDS_MARKER, devCsrfField(csrf)) : rendered;
     res
       .status(status)
       .type('html')
