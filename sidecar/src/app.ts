@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { readRawBody } from './http/body';
 import { requireSameStore, requireSignature } from './http/auth';
-import { sendError } from './http/errors';
+import { failureAnswer, sendError } from './http/errors';
 import { securityHeaders } from './http/security-headers';
 import { devCsrfToken, hasDevCsrfToken } from './http/dev-csrf';
 import { signaturesMatch } from './http/signature';
@@ -32,17 +32,6 @@ export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDe
   metricsToken: string | undefined;
   log: Logger;
 }
-
-/** Errors that say "try again later", answered 503 so the bridge keeps the events and retries. */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'PROTOCOL_CONNECTION_LOST',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'ER_CON_COUNT_ERROR',
-  'ER_LOCK_DEADLOCK',
-  'ER_LOCK_WAIT_TIMEOUT',
-]);
 
 /** The peer's address as the socket saw it (trust proxy is off, so no header can claim loopback). */
 export function isLoopback(address: string | undefined): boolean {
@@ -110,13 +99,11 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use((_req, res) => sendError(res, 404, 'not_found', 'No such endpoint'));
   app.use((error: Error & { code?: string }, req: Request, res: Response, _next: NextFunction) => {
-    const unavailable = error.code !== undefined && UNAVAILABLE_CODES.has(error.code);
     deps.log.error({ err: error.message, code: error.code, path: req.path }, 'request failed');
     if (res.headersSent) return;
-    if (unavailable || /Knex: Timeout acquiring a connection/.test(error.message)) {
-      return sendError(res, 503, 'unavailable', 'The database is busy or not answering; nothing was stored, retry later');
-    }
-    sendError(res, 500, 'internal_error', 'Something went wrong; nothing was changed by this request');
+    const answer = failureAnswer(error);
+    if (answer.retryAfter) res.set('Retry-After', String(answer.retryAfter));
+    sendError(res, answer.status, answer.error, answer.message);
   });
   return app;
 }

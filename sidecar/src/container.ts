@@ -209,7 +209,7 @@ export class Container {
       log: this.log,
       minuteMs: options.minuteMs,
     });
-    this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler, this.probeScheduler);
+    this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler, this.probeScheduler, this.log);
     this.maintenanceService = new MaintenanceWindows(this.maintenanceWindows);
     this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync, this.maintenanceService);
     this.testNotifications = new TestNotificationService(

@@ -255,3 +255,20 @@ describe('the development page flag (item 7)', () => {
     }
   });
 });
+
+describe('errors that tell the truth (item 5)', () => {
+  it('answers a committed settings change with success although Redis, which holds the schedules, fails', async () => {
+    const broken = await startSidecar();
+    try {
+      const store = await broken.addStore({ name: 'No Redis', url: 'https://noredis.example', timezone: 'UTC' });
+      // The producer connection (queues, schedules) goes away for good; MariaDB is fine.
+      broken.container.redis.disconnect();
+      const res = await signed(broken.app, store, 'PUT', settingsPath(store.id), { threshold_peak: 3, check_interval_minutes: 30 });
+      expect(res.status).toBe(200);
+      expect(res.body.settings).toMatchObject({ threshold_peak: 3, check_interval_minutes: 30 });
+      expect((await broken.container.settings.get(store.id))?.threshold_peak).toBe(3);
+    } finally {
+      await broken.close();
+    }
+  });
+});

@@ -54,3 +54,17 @@ describe('outbound addresses (issue 16, item 1)', () => {
     expect(['8.8.8.8', '1.1.1.1', '2606:4700::1111', '::ffff:8.8.8.8'].map(nonPublicRange)).toEqual([null, null, null, null]);
   });
 });
+
+describe('answers to failed requests (issue 16, item 5)', () => {
+  it('answers 503 with Retry-After to a lost or refused connection, without claiming nothing changed', async () => {
+    const { failureAnswer } = await import('../../sidecar/src/http/errors');
+    for (const code of ['ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ECONNREFUSED']) {
+      const answer = failureAnswer(Object.assign(new Error('Connection lost: The server closed the connection.'), { code }));
+      expect({ code, status: answer.status, retryAfter: answer.retryAfter }).toEqual({ code, status: 503, retryAfter: 30 });
+      expect(answer.message).not.toMatch(/nothing was (stored|changed)/);
+    }
+    const bug = failureAnswer(new TypeError("Cannot read properties of undefined (reading 'id')"));
+    expect(bug.status).toBe(500);
+    expect(bug.message).not.toMatch(/nothing was (stored|changed)/);
+  });
+});
