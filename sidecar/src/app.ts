@@ -2,7 +2,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { readRawBody } from './http/body';
 import { requireSameStore, requireSignature } from './http/auth';
-import { sendError } from './http/errors';
+import { failureAnswer, sendError } from './http/errors';
+import { securityHeaders } from './http/security-headers';
+import { devCsrfToken, hasDevCsrfToken } from './http/dev-csrf';
 import { signaturesMatch } from './http/signature';
 import { eventsRoutes } from './http/events-routes';
 import { acknowledgeRoutes } from './http/acknowledge-routes';
@@ -15,9 +17,11 @@ import type { CheckScheduler } from './queue/check-scheduler';
 import type { HealthMonitor } from './services/health-monitor';
 import type { EventRepository } from './store/events';
 import type { StoreRepository } from './store/stores';
+import type { SignedRequestRepository } from './store/signed-requests';
 
 export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps {
   stores: StoreRepository;
+  signedRequests: SignedRequestRepository;
   events: EventRepository;
   scheduler: CheckScheduler;
   health: HealthMonitor;
@@ -30,22 +34,20 @@ export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDe
   log: Logger;
 }
 
-/** Errors that say "try again later", answered 503 so the bridge keeps the events and retries. */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'PROTOCOL_CONNECTION_LOST',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'ER_CON_COUNT_ERROR',
-  'ER_LOCK_DEADLOCK',
-  'ER_LOCK_WAIT_TIMEOUT',
-]);
+/** The peer's address as the socket saw it (trust proxy is off, so no header can claim loopback). */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const ip = address.replace(/^::ffff:/, '');
+  return ip === '::1' || /^127\.\d+\.\d+\.\d+$/.test(ip);
+}
 
 /** Builds the HTTP app without listening, so tests drive it with supertest. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // First, so every answer has them, also the pages other routers add.
+  app.use(securityHeaders());
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -57,26 +59,37 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get('/metrics', async (req, res) => {
-    // Optional: a deployment that exposes the port sets METRICS_TOKEN; scrapers send it as a bearer token.
-    if (deps.metricsToken && !signaturesMatch(`Bearer ${deps.metricsToken}`, req.get('Authorization') ?? '')) {
-      return sendError(res, 401, 'unauthorized', 'Send METRICS_TOKEN as "Authorization: Bearer <token>"');
+    // Store ids, alert counts and the process's figures are not for everyone who can reach the port: a
+    // scraper elsewhere sends METRICS_TOKEN as a bearer token; without one, only this machine may read.
+    if (deps.metricsToken) {
+      if (!signaturesMatch(`Bearer ${deps.metricsToken}`, req.get('Authorization') ?? '')) {
+        return sendError(res, 401, 'unauthorized', 'Send METRICS_TOKEN as "Authorization: Bearer <token>"');
+      }
+    } else if (!isLoopback(req.socket.remoteAddress)) {
+      return sendError(res, 403, 'forbidden', 'Metrics answer this machine only; set METRICS_TOKEN to scrape from elsewhere');
     }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  app.use('/v1', readRawBody);
-  const signed = requireSignature(deps.stores);
+  const signed = requireSignature(deps.stores, deps.signedRequests);
   app.use('/v1/events', signed, eventsRoutes(deps));
 
   // Development only: a page opened in a browser names its store in the path and is not signed.
-  const isDevPage = (req: Request) => deps.devPages && req.path.startsWith('/pages/') && !req.get('X-Woom-Signature');
+  // Only a browser on this machine: the flag must not open a store's pages to the network.
+  const isDevPage = (req: Request) => deps.devPages && req.path.startsWith('/pages/') && !req.get('X-Woom-Signature') && isLoopback(req.socket.remoteAddress);
   const stores = express.Router({ mergeParams: true });
   stores.use(async (req, res, next) => {
     if (!isDevPage(req)) return signed(req, res, () => requireSameStore(req, res, next));
     const store = await deps.stores.find(String(req.params.id));
     if (!store) return sendError(res, 404, 'not_found', 'Store not found');
     req.store = store;
-    next();
+    res.locals.devCsrf = devCsrfToken(store);
+    readRawBody(req, res, () => {
+      if (req.method === 'POST' && !hasDevCsrfToken(req, store)) {
+        return sendError(res, 403, 'forbidden', 'The form is missing its _csrf token: reload the page and submit it again');
+      }
+      next();
+    });
   });
   stores.use('/pages', pageRoutes(deps, (req) => deps.devPages && !req.get('X-Woom-Signature')));
   stores.use(lifecycleRoutes(deps));
@@ -88,13 +101,11 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use((_req, res) => sendError(res, 404, 'not_found', 'No such endpoint'));
   app.use((error: Error & { code?: string }, req: Request, res: Response, _next: NextFunction) => {
-    const unavailable = error.code !== undefined && UNAVAILABLE_CODES.has(error.code);
     deps.log.error({ err: error.message, code: error.code, path: req.path }, 'request failed');
     if (res.headersSent) return;
-    if (unavailable || /Knex: Timeout acquiring a connection/.test(error.message)) {
-      return sendError(res, 503, 'unavailable', 'The database is busy or not answering; nothing was stored, retry later');
-    }
-    sendError(res, 500, 'internal_error', 'Something went wrong; nothing was changed by this request');
+    const answer = failureAnswer(error);
+    if (answer.retryAfter) res.set('Retry-After', String(answer.retryAfter));
+    sendError(res, answer.status, answer.error, answer.message);
   });
   return app;
 }

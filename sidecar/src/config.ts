@@ -34,6 +34,13 @@ const configSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** When set, GET /metrics asks for it as a bearer token. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Hosts Slack and webhook channels may reach although they are not public addresses (development,
+   * docker-compose): names or IPs, comma separated. Everything else must resolve to a public address.
+   */
+  OUTBOUND_ALLOW: z.string().default(''),
+  /** 0 drops the per-store label from the metrics (a fleet of thousands of stores would swamp Prometheus). */
+  METRICS_STORE_LABELS: z.enum(['0', '1', 'true', 'false']).default('1').transform((v) => v === '1' || v === 'true'),
   /** Lets a browser open the pages without a signature; only for development. */
   WOOM_DEV_PAGES: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
 });

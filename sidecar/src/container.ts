@@ -8,6 +8,7 @@ import { Metrics } from './metrics';
 import { EmailNotifier } from './notify/email-notifier';
 import { SlackNotifier } from './notify/slack-notifier';
 import { WebhookNotifier } from './notify/webhook-notifier';
+import { OutboundGuard } from './notify/outbound-guard';
 import { ChannelRepository } from './store/channels';
 import type { Notifier } from './notify/notifier';
 import { EmailRenderer } from './notify/renderer';
@@ -42,6 +43,7 @@ import { MaintenanceRepository } from './store/maintenance';
 import { Acknowledgements } from './services/acknowledgements';
 import { MaintenanceWindows } from './services/maintenance-windows';
 import { StoreRepository } from './store/stores';
+import { SignedRequestRepository } from './store/signed-requests';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
 
 const PROBE_RETENTION_DAYS = 35;
@@ -63,10 +65,11 @@ export interface ContainerOptions {
  */
 export class Container {
   readonly log: Logger;
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   readonly db: Knex;
   readonly redis: Redis;
   readonly stores: StoreRepository;
+  readonly signedRequests: SignedRequestRepository;
   readonly settings: SettingsRepository;
   readonly events: EventRepository;
   readonly orders: OrderRepository;
@@ -91,6 +94,7 @@ export class Container {
   readonly scheduler: CheckScheduler;
   readonly notificationQueue: NotificationQueue;
   readonly notifiers: Notifier[];
+  readonly outbound: OutboundGuard;
   readonly channels: ChannelRepository;
   readonly notificationService: NotificationService;
   readonly checks: CheckService;
@@ -106,6 +110,7 @@ export class Container {
     private readonly options: ContainerOptions = {},
   ) {
     this.log = options.log ?? createLogger(config.LOG_LEVEL);
+    this.metrics = new Metrics({ storeLabels: config.METRICS_STORE_LABELS });
     this.db = createDatabaseClient(config.DATABASE_URL);
     this.redis = createRedis(config.REDIS_URL, 'producer', this.log);
     const queueOptions = { connection: this.redis, prefix: config.QUEUE_PREFIX };
@@ -119,6 +124,7 @@ export class Container {
     this.queueEvents.on('error', (error) => this.log.warn({ err: error.message }, 'queue events error'));
 
     this.stores = new StoreRepository(this.db);
+    this.signedRequests = new SignedRequestRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.events = new EventRepository(this.db);
     this.orders = new OrderRepository(this.db);
@@ -138,10 +144,11 @@ export class Container {
       this.queueEvents,
     );
     this.channels = new ChannelRepository(this.db);
+    this.outbound = OutboundGuard.fromList(config.OUTBOUND_ALLOW);
     this.notifiers = [
       new EmailNotifier(config.SMTP_URL, config.MAIL_FROM),
-      new SlackNotifier(config.WEBHOOK_TIMEOUT_MS),
-      new WebhookNotifier(config.WEBHOOK_TIMEOUT_MS),
+      new SlackNotifier(config.WEBHOOK_TIMEOUT_MS, this.outbound),
+      new WebhookNotifier(config.WEBHOOK_TIMEOUT_MS, this.outbound),
     ];
     this.notificationService = new NotificationService(
       this.notifications,
@@ -205,7 +212,7 @@ export class Container {
       log: this.log,
       minuteMs: options.minuteMs,
     });
-    this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler, this.probeScheduler);
+    this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler, this.probeScheduler, this.log);
     this.maintenanceService = new MaintenanceWindows(this.maintenanceWindows);
     this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync, this.maintenanceService);
     this.testNotifications = new TestNotificationService(
@@ -285,6 +292,7 @@ export class Container {
     await this.probeMonitor.closeWhereProbeOff();
     // The status page shows 30 days of probes; a little more is kept so its figures never thin out.
     await this.probes.prune(new Date(Date.now() - PROBE_RETENTION_DAYS * 86_400_000));
+    await this.signedRequests.prune(new Date());
   }
 
   async readiness(): Promise<Record<string, boolean>> {

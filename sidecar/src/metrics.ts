@@ -49,25 +49,36 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /**
+   * `storeLabels: false` (METRICS_STORE_LABELS=0) files every store's figures under store="": a fleet of
+   * thousands of stores would otherwise make thousands of series per metric. The outbox gauges, which
+   * mean nothing summed over stores, are then not kept.
+   */
+  constructor(private readonly options: { storeLabels?: boolean } = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: 'woom_process_' });
+  }
+
+  /** The `store` label's value for this store. */
+  store(storeId: string): string {
+    return this.options.storeLabels === false ? '' : storeId;
   }
 
   /** One check's outcome: the run, and the alert it opened if any. */
   recordCheck(storeId: string, trigger: string, decision: { action: string; fired?: ReadonlyArray<{ detector: string }> }): void {
-    this.checksRun.inc({ store: storeId, trigger, decision: decision.action });
+    this.checksRun.inc({ store: this.store(storeId), trigger, decision: decision.action });
     if (decision.action === 'open' && decision.fired) {
-      this.alertsOpened.inc({ store: storeId, detector: decision.fired.map((r) => r.detector).join(',') });
+      this.alertsOpened.inc({ store: this.store(storeId), detector: decision.fired.map((r) => r.detector).join(',') });
     }
   }
 
   /** An alert of the store's own (WordPress silent, checkout cannot work, the probe failing) was opened. */
   recordStoreAlert(storeId: string, detector: string): void {
-    this.alertsOpened.inc({ store: storeId, detector });
+    this.alertsOpened.inc({ store: this.store(storeId), detector });
   }
 
   /** What a heartbeat says about the bridge's outbox (`data.outbox_size`, `data.oldest_event_at`). */
   recordHeartbeat(storeId: string, data: Record<string, unknown> | undefined, now: Date): void {
+    if (this.options.storeLabels === false) return;
     const size = Number(data?.outbox_size);
     if (Number.isFinite(size)) this.outboxSize.set({ store: storeId }, size);
     const oldest = typeof data?.oldest_event_at === 'string' ? Date.parse(data.oldest_event_at) : NaN;

@@ -19,6 +19,10 @@ export interface SidecarOptions extends ContainerOptions {
   /** PUBLIC_URL: the address links in mails and pages point at (the demo passes its real one). */
   publicUrl?: string;
   metricsToken?: string;
+  /** More environment for loadConfig, e.g. { METRICS_STORE_LABELS: '0' }. */
+  env?: Record<string, string>;
+  /** OUTBOUND_ALLOW ('127.0.0.1' here unless set; '' to see loopback receivers refused). */
+  outboundAllow?: string;
   /** WEBHOOK_TIMEOUT_MS (1000 here unless set). */
   webhookTimeoutMs?: number;
 }
@@ -57,8 +61,11 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
     WOOM_DEV_PAGES: opts.devPages ? '1' : '0',
     REST_TIMEOUT_MS: '1500',
     WEBHOOK_TIMEOUT_MS: String(opts.webhookTimeoutMs ?? 1000),
+    // The tests' Slack and webhook receivers listen on 127.0.0.1, which a real deployment refuses.
+    OUTBOUND_ALLOW: opts.outboundAllow ?? '127.0.0.1',
     ...(opts.metricsToken ? { METRICS_TOKEN: opts.metricsToken } : {}),
     ...(opts.publicUrl ? { PUBLIC_URL: opts.publicUrl } : {}),
+    ...opts.env,
   });
   const containerOptions: ContainerOptions = { maintenanceEveryMs: 1_000, pendingAfterMs: 500, ...opts };
 

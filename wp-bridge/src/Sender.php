@@ -118,9 +118,13 @@ final class Sender {
 		return 'sent ' . $sent;
 	}
 
-	/** Worth retrying: unreachable, 5xx, 401 (a configuration to fix, not bad events), 408, 429. */
+	/**
+	 * Worth retrying: unreachable, 5xx, 401 (a configuration to fix, not bad events), 408, 429, and 409
+	 * (the sidecar already saw this exact signed request; the retry is signed anew and the events are
+	 * idempotent by id, so nothing is lost or stored twice).
+	 */
 	private static function is_transient( HttpResult $result ): bool {
-		return ! $result->reached() || $result->status >= 500 || in_array( $result->status, array( 401, 408, 429 ), true ) || $result->status < 200 || ( $result->status >= 300 && $result->status < 400 );
+		return ! $result->reached() || $result->status >= 500 || in_array( $result->status, array( 401, 408, 409, 429 ), true ) || $result->status < 200 || ( $result->status >= 300 && $result->status < 400 );
 	}
 
 	private function back_off( HttpResult $result ): void {

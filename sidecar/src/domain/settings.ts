@@ -20,7 +20,12 @@ const wholeNumber = (min: number, max: number) => number(min, max).int('must be 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, e.g. 09:00');
 /** Quiet hours are optional: an empty field or null turns them off. */
 const optionalClock = z.preprocess((value) => (value === '' ? null : value), clock.nullable());
-const emailList = z.array(z.email('must be an e-mail address')).max(20);
+// RFC 5321's limits: mail servers refuse longer addresses, so an alert to one would never arrive.
+const email = z
+  .email('must be an e-mail address')
+  .max(254, 'must be at most 254 characters long')
+  .refine((address) => address.slice(0, address.lastIndexOf('@')).length <= 64, 'must have at most 64 characters before the @');
+const emailList = z.array(email).max(20);
 const status = z
   .string()
   .regex(/^[a-z0-9_-]{1,40}$/, 'must be a WooCommerce status name without "wc-", e.g. failed');

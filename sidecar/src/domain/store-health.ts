@@ -15,8 +15,6 @@ export const healthSnapshotSchema = z.object({
   rest_url: z.string().nullish(),
   wp_cron_late_seconds: z.number().min(0).nullish(),
   action_scheduler_late_seconds: z.number().min(0).nullish(),
-  /** Payment methods' titles by id, so owners read "Credit card (Stripe)" rather than "stripe". */
-  gateway_titles: z.record(z.string(), z.string()).optional(),
 });
 
 export type HealthSnapshot = z.infer<typeof healthSnapshotSchema>;

@@ -1,5 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { SignedRequestRepository } from '../store/signed-requests';
 import type { StoreRecord, StoreRepository } from '../store/stores';
+import { readBody, sendTooLarge } from './body';
 import { sendError } from './errors';
 import { MAX_CLOCK_SKEW_SECONDS, sign, signaturePayload, signaturesMatch } from './signature';
 
@@ -10,36 +12,68 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** Requests that change state: each signature opens one of them, once. */
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /**
  * Verifies X-Woom-Store / X-Woom-Timestamp / X-Woom-Signature against the raw body. Every failure is
  * the same 401 to the caller (the log says which), so a prober cannot tell a known store id from an
- * unknown one.
+ * unknown one. What can be judged from the headers (a missing header, a stale timestamp, an unknown
+ * store) is answered before the body is read, so a stranger cannot make the sidecar buffer a megabyte.
+ * A state-changing request is accepted once: the same signature again (a replay) gets 409.
  */
-export function requireSignature(stores: StoreRepository, now: () => Date = () => new Date()): RequestHandler {
+export function requireSignature(stores: StoreRepository, signedRequests: SignedRequestRepository, now: () => Date = () => new Date()): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const storeId = req.get('X-Woom-Store');
     const timestamp = req.get('X-Woom-Timestamp');
     const signature = req.get('X-Woom-Signature');
     if (!storeId || !timestamp || !signature) {
-      return sendError(res, 401, 'unauthorized', 'X-Woom-Store, X-Woom-Timestamp and X-Woom-Signature headers are required');
+      return refuse(res, 'X-Woom-Store, X-Woom-Timestamp and X-Woom-Signature headers are required');
     }
     const seconds = Number(timestamp);
     if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now().getTime() / 1000 - seconds) > MAX_CLOCK_SKEW_SECONDS) {
-      return sendError(res, 401, 'unauthorized', `X-Woom-Timestamp must be unix seconds within ${MAX_CLOCK_SKEW_SECONDS} s of now`);
+      return refuse(res, `X-Woom-Timestamp must be unix seconds within ${MAX_CLOCK_SKEW_SECONDS} s of now`);
     }
     try {
       const store = await stores.find(storeId);
-      const body = req.rawBody ?? '';
-      const expected = store ? sign(store.secret, signaturePayload(timestamp, req.method, req.originalUrl, body)) : '';
-      if (!store || !signaturesMatch(expected, signature)) {
-        return sendError(res, 401, 'unauthorized', 'Unknown store or bad signature');
+      if (!store) return refuse(res, 'Unknown store or bad signature');
+      const body = await readBody(req);
+      if (!body.ok) return sendTooLarge(res);
+      const expected = sign(store.secret, signaturePayload(timestamp, req.method, req.originalUrl, body.text));
+      if (!signaturesMatch(expected, signature)) return refuse(res, 'Unknown store or bad signature');
+      if (STATE_CHANGING.has(req.method)) {
+        // Remembered until the timestamp leaves the window; after that the timestamp check refuses it.
+        const expiresAt = new Date((seconds + MAX_CLOCK_SKEW_SECONDS + 1) * 1000);
+        if (!(await signedRequests.claim(store.id, signature, expiresAt))) {
+          return sendError(res, 409, 'replayed', 'This signed request was already accepted; sign each request anew (a fresh X-Woom-Timestamp)');
+        }
+        forgetUnlessApplied(res, signedRequests, store.id, signature);
       }
       req.store = store;
+      req.rawBody = body.text;
       next();
     } catch (error) {
       next(error);
     }
   };
+}
+
+function refuse(res: Response, message: string): void {
+  // The body may still be on its way: the connection is closed rather than read to the end.
+  if (!res.req.complete) res.set('Connection', 'close');
+  sendError(res, 401, 'unauthorized', message);
+}
+
+/**
+ * A request refused (4xx) or failed (5xx) changed nothing, so its signature is released: the sender may
+ * send it again as it was. Only an answered success keeps it.
+ */
+function forgetUnlessApplied(res: Response, signedRequests: SignedRequestRepository, storeId: string, signature: string): void {
+  res.on('close', () => {
+    if (res.writableFinished && res.statusCode < 300) return;
+    // If MariaDB is down the row stays until it expires: the sender then signs anew, as the bridge does.
+    signedRequests.release(storeId, signature).catch(() => undefined);
+  });
 }
 
 /** A store's signature opens only that store's endpoints. */

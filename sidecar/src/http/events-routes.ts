@@ -31,8 +31,8 @@ export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckSc
     try {
       const result = await deps.events.ingest(store.id, valid.data.events);
       res.status(202).json({ accepted: result.accepted, duplicates: result.duplicates });
-      deps.metrics.eventsIngested.inc({ store: store.id, result: 'accepted' }, result.accepted);
-      deps.metrics.eventsIngested.inc({ store: store.id, result: 'duplicate' }, result.duplicates);
+      deps.metrics.eventsIngested.inc({ store: deps.metrics.store(store.id), result: 'accepted' }, result.accepted);
+      deps.metrics.eventsIngested.inc({ store: deps.metrics.store(store.id), result: 'duplicate' }, result.duplicates);
       const heartbeat = valid.data.events.findLast((e) => e.type === 'heartbeat');
       if (heartbeat?.type === 'heartbeat') {
         deps.metrics.recordHeartbeat(store.id, heartbeat.data, new Date());

@@ -15,6 +15,8 @@ import { TEMPLATES_DIR, type TemplateSet } from '../templates';
 import { stringify } from 'csv-stringify';
 import type { ReportRepository } from '../store/reports';
 import { sendInvalid } from './errors';
+import { neutraliseCell } from './csv-cell';
+import { devCsrfField, FORM_FIELDS_MARKER } from './dev-csrf';
 import { parsePeriod } from './period';
 import { hourlyChart } from './status-chart';
 import { probeSection } from './probe-view';
@@ -224,7 +226,10 @@ function woomStyles(): string {
 export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean): Router {
   const router = Router({ mergeParams: true });
   const send = (req: Request, res: Response, status: number, page: string, context: object) => {
-    const body = deps.pages.render(page, context);
+    const rendered = deps.pages.render(page, context);
+    // Opened directly (development), the sidecar is the page's host and fills its forms' hidden fields.
+    const csrf = typeof res.locals.devCsrf === 'string' ? res.locals.devCsrf : null;
+    const body = csrf ? rendered.replaceAll(FORM_FIELDS_MARKER, devCsrfField(csrf)) : rendered;
     res
       .status(status)
       .type('html')
@@ -436,7 +441,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
         latestDeliveries(a.notifications)
           .map((d) => `${d.recipient}: ${d.status}`)
           .join('; '),
-      ]);
+      ].map(neutraliseCell));
     }
     csv.end();
   });
@@ -453,7 +458,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     csv.pipe(res);
     const iso = (d: Date | null) => (d ? d.toISOString() : '');
     for await (const e of deps.reports.streamEvents(req.store!.id, period.from, period.to)) {
-      const more = csv.write([e.id, e.type, e.order_id ?? '', e.from_status ?? '', e.to_status ?? '', e.total ?? '', e.currency ?? '', e.payment_method ?? '', e.created_via ?? '', iso(e.order_created_at), iso(e.occurred_at), iso(e.received_at), e.origin]);
+      const more = csv.write([e.id, e.type, e.order_id ?? '', e.from_status ?? '', e.to_status ?? '', e.total ?? '', e.currency ?? '', e.payment_method ?? '', e.created_via ?? '', iso(e.order_created_at), iso(e.occurred_at), iso(e.received_at), e.origin].map(neutraliseCell));
       if (!more) await once(csv, 'drain');
     }
     csv.end();

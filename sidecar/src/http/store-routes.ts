@@ -13,7 +13,9 @@ import { toFieldErrors } from '../domain/settings';
 import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
 import { BACKFILL_DAYS, type OrderRecovery } from '../services/order-recovery';
-import type { ChannelRepository } from '../store/channels';
+import { MAX_CHANNELS_PER_STORE, type ChannelRepository } from '../store/channels';
+import type { OutboundGuard } from '../notify/outbound-guard';
+import { TEST_NOTIFICATIONS_PER_MINUTE } from '../services/test-notification';
 import type { RestSyncRepository } from '../store/rest-sync';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
@@ -43,6 +45,7 @@ export interface StoreRouteDeps {
   scheduler: CheckScheduler;
   metrics: Metrics;
   channels: ChannelRepository;
+  outbound: OutboundGuard;
   log: Logger;
 }
 
@@ -123,7 +126,14 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
     if (!parsed.ok) return sendInvalid(res, [{ field: '(body)', message: parsed.message }]);
     const valid = channelSchema.safeParse(parsed.value);
     if (!valid.success) return sendInvalid(res, toFieldErrors(valid.error));
+    const refused = await deps.outbound.refusal(new URL(valid.data.url));
+    if (refused) return sendInvalid(res, [{ field: 'url', message: `must be a public internet address (${refused.message})` }]);
     const channel = await deps.channels.add(req.store!.id, valid.data.type, valid.data.url);
+    if (!channel) {
+      return sendError(res, 409, 'too_many_channels', `A store has at most ${MAX_CHANNELS_PER_STORE} channels; remove one first`, [
+        { field: '(channels)', message: `must be at most ${MAX_CHANNELS_PER_STORE}` },
+      ]);
+    }
     res.status(201).json({
       channel: { id: channel.id, type: channel.type, url_hint: urlHint(channel.url) },
       // Shown once: the receiver needs it to check X-Woom-Signature.
@@ -138,6 +148,11 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
   });
 
   router.post('/test-notification', async (req, res) => {
+    const wait = await deps.testNotifications.waitSeconds(req.store!.id);
+    if (wait > 0) {
+      res.set('Retry-After', String(wait));
+      return sendError(res, 429, 'rate_limited', `At most ${TEST_NOTIFICATIONS_PER_MINUTE} test notifications a minute; try again in ${wait} s`);
+    }
     const settings = await deps.settings.get(req.store!.id);
     res.json(await deps.testNotifications.send(req.store!, settings!));
   });

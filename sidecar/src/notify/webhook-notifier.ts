@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { postJson } from './http-post';
+import type { OutboundGuard } from './outbound-guard';
 import type { Delivery, DeliveryReceipt, Notifier, Target } from './notifier';
 
 /**
@@ -10,7 +11,10 @@ import type { Delivery, DeliveryReceipt, Notifier, Target } from './notifier';
 export class WebhookNotifier implements Notifier {
   readonly channel = 'webhook';
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly guard: OutboundGuard,
+  ) {}
 
   async send({ notificationId, content, message, ackUrl }: Delivery, target: Target, now = new Date()): Promise<DeliveryReceipt> {
     const body = JSON.stringify({
@@ -29,6 +33,7 @@ export class WebhookNotifier implements Notifier {
       body,
       { 'X-Woom-Event': `woom.${content.kind}`, 'X-Woom-Timestamp': timestamp, 'X-Woom-Signature': signature, 'X-Woom-Delivery': randomUUID() },
       this.timeoutMs,
+      this.guard,
     );
   }
 

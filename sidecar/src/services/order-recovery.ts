@@ -73,7 +73,7 @@ export class OrderRecovery {
           outcome.accepted += accepted;
           // Beside the bridge's accepted events: how much the bridge failed to deliver (orders and changes
           // WOOM already held give no event at all, so they are not counted).
-          this.deps.metrics.eventsIngested.inc({ store: storeId, result: 'recovered' }, accepted);
+          this.deps.metrics.eventsIngested.inc({ store: this.deps.metrics.store(storeId), result: 'recovered' }, accepted);
         }
         if (newest && newest > cursor) {
           await restSync.advance(storeId, newest, result.orders.length);
@@ -89,7 +89,7 @@ export class OrderRecovery {
     } catch (error) {
       outcome.error = error instanceof RestError ? error.message : `Recovery failed: ${(error as Error).message}`;
       await restSync.recordOutcome(storeId, now, outcome.error);
-      this.deps.metrics.restRecoveryErrors.inc({ store: storeId });
+      this.deps.metrics.restRecoveryErrors.inc({ store: this.deps.metrics.store(storeId) });
     }
     log.info({ event: 'rest_recovery', ...outcome }, 'orders read back over the WooCommerce REST API');
     return outcome;

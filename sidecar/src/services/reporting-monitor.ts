@@ -80,6 +80,6 @@ export class ReportingMonitor {
  * due: a check line in the log and `decision="skipped"` in the metrics, with the reason.
  */
 export function recordSkippedCheck(log: Logger, metrics: Metrics, storeId: string, trigger: 'schedule' | 'manual', reason: string): void {
-  metrics.checksRun.inc({ store: storeId, trigger, decision: 'skipped' });
+  metrics.checksRun.inc({ store: metrics.store(storeId), trigger, decision: 'skipped' });
   log.info({ event: 'check', storeId, trigger, decision: 'skipped', reason }, 'check skipped: WordPress is silent');
 }

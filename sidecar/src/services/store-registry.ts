@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import { checkCadenceMinutes, defaultSettings, type Settings, type SettingsResult } from '../domain/settings';
 import { isKnownTimeZone } from '../domain/time';
 import type { CheckScheduler, ScheduledStore } from '../queue/check-scheduler';
@@ -42,6 +43,7 @@ export class StoreRegistry {
     private readonly scheduler: CheckScheduler,
     /** The store probe's schedules follow the same settings, under the same lock. */
     private readonly probeScheduler: ProbeScheduler | null = null,
+    private readonly log: Pick<Logger, 'warn'> | null = null,
   ) {}
 
   async add(input: { name: string; url: string; timezone: string }): Promise<StoreRecord> {
@@ -69,9 +71,18 @@ export class StoreRegistry {
     return removed;
   }
 
+  /**
+   * Once the change is committed it is the answer, even if Redis then fails: the maintenance job's
+   * reconcile brings the schedule in step within a minute, and a 500 would tell the admin that nothing
+   * was saved when it was.
+   */
   async updateSettings(storeId: string, change: unknown, changedBy: string): Promise<SettingsResult | null> {
     const result = await this.settings.update(storeId, change, changedBy);
-    if (result?.ok) await this.syncSchedule(storeId);
+    if (result?.ok) {
+      await this.syncSchedule(storeId).catch((error: Error) =>
+        this.log?.warn({ storeId, err: error.message }, 'settings saved; the schedule follows at the next reconcile'),
+      );
+    }
     return result;
   }
 

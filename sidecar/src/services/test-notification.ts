@@ -14,6 +14,9 @@ import type { DeliveryOutcome, NotificationService } from './notification-servic
  */
 export const TEST_NOTIFICATION_BUDGET_MS = 12_000;
 
+/** Test notifications a store may send in a minute: a button, not a way to flood someone's inbox. */
+export const TEST_NOTIFICATIONS_PER_MINUTE = 5;
+
 /** The "Send test notification" button: a real notification to every channel, queued and sent like an alert. */
 export class TestNotificationService {
   constructor(
@@ -24,6 +27,21 @@ export class TestNotificationService {
     private readonly delivery: Pick<NotificationService, 'progress'>,
     private readonly budgetMs = TEST_NOTIFICATION_BUDGET_MS,
   ) {}
+
+  /** Seconds until this store may send another test notification; 0 when it may now. */
+  async waitSeconds(storeId: string, now = new Date()): Promise<number> {
+    // The notifications table is the record of what was sent, so the limit holds across sidecars.
+    const since = new Date(now.getTime() - 60_000);
+    const recent: Date[] = await this.db('notifications')
+      .where({ store_id: storeId, kind: 'test' })
+      .where('created_at', '>', since)
+      .orderBy('created_at', 'desc')
+      .limit(TEST_NOTIFICATIONS_PER_MINUTE)
+      .pluck('created_at');
+    if (recent.length < TEST_NOTIFICATIONS_PER_MINUTE) return 0;
+    const oldest = recent[recent.length - 1]!;
+    return Math.max(1, Math.ceil((oldest.getTime() + 60_000 - now.getTime()) / 1000));
+  }
 
   async send(store: StoreRecord, settings: Settings, now = new Date()): Promise<DeliveryOutcome> {
     if (settings.alert_emails.length === 0 && (await this.channels.list(store.id)).length === 0) {

@@ -13,14 +13,24 @@ export interface ChannelRecord {
   createdAt: Date;
 }
 
+/** Enough for every team and tool a shop tells; more is a store's admin filling our queue. */
+export const MAX_CHANNELS_PER_STORE = 10;
+
 /** A store's notification channels besides e-mail. */
 export class ChannelRepository {
   constructor(private readonly db: Knex) {}
 
-  async add(storeId: string, type: ChannelType, url: string, now = new Date()): Promise<ChannelRecord> {
+  /** Null when the store has MAX_CHANNELS_PER_STORE already. */
+  async add(storeId: string, type: ChannelType, url: string, now = new Date()): Promise<ChannelRecord | null> {
     const secret = type === 'webhook' ? `whsec_${randomBytes(24).toString('base64url')}` : null;
-    const [id] = await this.db('notification_channels').insert({ store_id: storeId, type, url, secret, created_at: now });
-    return { id: Number(id), storeId, type, url, secret, createdAt: now };
+    return this.db.transaction(async (trx) => {
+      // The store's row is locked so two requests at once cannot both add the tenth channel.
+      await trx('stores').where({ id: storeId }).forUpdate().first('id');
+      const [{ count }] = (await trx('notification_channels').where({ store_id: storeId }).count({ count: '*' })) as [{ count: number | string }];
+      if (Number(count) >= MAX_CHANNELS_PER_STORE) return null;
+      const [id] = await trx('notification_channels').insert({ store_id: storeId, type, url, secret, created_at: now });
+      return { id: Number(id), storeId, type, url, secret, createdAt: now };
+    });
   }
 
   async list(storeId: string): Promise<ChannelRecord[]> {
