@@ -41,6 +41,7 @@ import { MaintenanceRepository } from './store/maintenance';
 import { Acknowledgements } from './services/acknowledgements';
 import { MaintenanceWindows } from './services/maintenance-windows';
 import { StoreRepository } from './store/stores';
+import { RollupRepository } from './store/rollups';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
 
 const PROBE_RETENTION_DAYS = 35;
@@ -69,6 +70,7 @@ export class Container {
   readonly settings: SettingsRepository;
   readonly events: EventRepository;
   readonly orders: OrderRepository;
+  readonly rollups: RollupRepository;
   readonly alerts: AlertRepository;
   readonly notifications: NotificationRepository;
   readonly reports: ReportRepository;
@@ -121,6 +123,7 @@ export class Container {
     this.settings = new SettingsRepository(this.db);
     this.events = new EventRepository(this.db);
     this.orders = new OrderRepository(this.db);
+    this.rollups = new RollupRepository(this.db);
     this.alerts = new AlertRepository(this.db);
     this.notifications = new NotificationRepository(this.db);
     this.reports = new ReportRepository(this.db);

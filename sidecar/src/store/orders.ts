@@ -6,6 +6,7 @@ import type { OrderDetail } from '../domain/diagnosis';
 import { FAILURE_LOOKBACK_ORDERS, RETRY_WINDOW_MINUTES } from '../domain/failure-rate';
 import { DROP_SPAN_MINUTES } from '../domain/order-flow';
 import { HOUR_MS, hourIndex } from '../domain/time';
+import { RollupRepository } from './rollups';
 
 export interface OrderSummary extends OrderFact {
   total: number | null;
@@ -58,6 +59,16 @@ export class OrderRepository {
     return new AdaptiveOrderQueries(this.db).facts(storeId, successStatuses, failureStatuses, now);
   }
 
+  /** The baseline's hourly inputs (see AdaptiveOrderQueries.hourlyHistory). */
+  hourlyHistory(storeId: string, successStatuses: readonly string[], failureStatuses: readonly string[], now: Date): Promise<HourlyHistory> {
+    return new AdaptiveOrderQueries(this.db).hourlyHistory(storeId, successStatuses, failureStatuses, now);
+  }
+
+  /** What changes from minute to minute (see AdaptiveOrderQueries.recentFacts). */
+  recentFacts(storeId: string, successStatuses: readonly string[], failureStatuses: readonly string[], now: Date): Promise<Omit<AdaptiveFacts, 'hourly'>> {
+    return new AdaptiveOrderQueries(this.db).recentFacts(storeId, successStatuses, failureStatuses, now);
+  }
+
   successfulBetween(storeId: string, successStatuses: readonly string[], from: Date, to: Date): Promise<number> {
     return new AdaptiveOrderQueries(this.db).successfulBetween(storeId, successStatuses, from, to);
   }
@@ -76,14 +87,6 @@ export interface AdaptiveFacts {
   recentClassified: OrderDetail[];
 }
 
-interface HourRow {
-  h: number | string;
-  s: number | string | null;
-  f: number | string | null;
-  rev: number | string | null;
-  revn: number | string | null;
-}
-
 /** Customer checkouts only: an admin's order or a subscription renewal says nothing about the checkout. */
 function customerOnly(query: Knex.QueryBuilder): Knex.QueryBuilder {
   return query.where((q) => q.whereNull('created_via').orWhereNotIn('created_via', [...NON_CUSTOMER_CHANNELS]));
@@ -97,47 +100,31 @@ export class AdaptiveOrderQueries {
    * the last successful order, the successes of the last hours and the newest classified orders.
    */
   async facts(storeId: string, successStatuses: readonly string[], failureStatuses: readonly string[], now: Date): Promise<AdaptiveFacts> {
+    const hourly = await this.hourlyHistory(storeId, successStatuses, failureStatuses, now);
+    return { hourly, ...(await this.recentFacts(storeId, successStatuses, failureStatuses, now)) };
+  }
+
+  /**
+   * What the baseline is built from: the hourly roll-ups (order_hourly, kept by the ingest) and the
+   * retried failures, which depend on the next attempt of the same cart and so are read from the orders.
+   * A check asks for this at most once an hour per store (services/baseline-cache).
+   */
+  async hourlyHistory(storeId: string, successStatuses: readonly string[], failureStatuses: readonly string[], now: Date): Promise<HourlyHistory> {
     const asOfHour = hourIndex(now);
     const firstHour = asOfHour - LOOKBACK_HOURS;
+    const hourly = await new RollupRepository(this.db).hourly(storeId, successStatuses, failureStatuses, asOfHour);
+    const retriedFailure = new Float64Array(LOOKBACK_HOURS);
+    for (const row of await this.retriedFailuresPerHour(storeId, [...successStatuses], [...failureStatuses], firstHour, asOfHour, now)) {
+      const i = Number(row.h) - firstHour;
+      if (i >= 0 && i < LOOKBACK_HOURS) retriedFailure[i] = Number(row.n ?? 0);
+    }
+    return { ...hourly, retriedFailure };
+  }
+
+  /** What changes from minute to minute: the newest orders, read by every check (a few index reads). */
+  async recentFacts(storeId: string, successStatuses: readonly string[], failureStatuses: readonly string[], now: Date): Promise<Omit<AdaptiveFacts, 'hourly'>> {
     const success = [...successStatuses];
-    const failure = [...failureStatuses];
-    const classifiedStatuses = [...success, ...failure];
-    // TIMESTAMPDIFF works on the stored UTC datetimes without any session time-zone conversion.
-    const rows: HourRow[] = await customerOnly(
-      this.db('orders')
-        .select(
-          this.db.raw("TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', created_at) AS h"),
-          this.db.raw(`SUM(status IN (${success.map(() => '?').join(',')})) AS s`, success),
-          this.db.raw(`SUM(status IN (${failure.map(() => '?').join(',')})) AS f`, failure),
-          this.db.raw(`SUM(CASE WHEN status IN (${success.map(() => '?').join(',')}) AND total IS NOT NULL THEN total ELSE 0 END) AS rev`, success),
-          this.db.raw(`SUM(status IN (${success.map(() => '?').join(',')}) AND total IS NOT NULL) AS revn`, success),
-        )
-        .where('store_id', storeId)
-        .andWhere('created_at', '>=', new Date(firstHour * HOUR_MS))
-        .andWhere('created_at', '<', new Date(asOfHour * HOUR_MS)),
-    ).groupBy('h');
-    const hourly: HourlyHistory = {
-      firstHour,
-      success: new Float64Array(LOOKBACK_HOURS),
-      failure: new Float64Array(LOOKBACK_HOURS),
-      retriedFailure: new Float64Array(LOOKBACK_HOURS),
-      revenue: new Float64Array(LOOKBACK_HOURS),
-      revenueOrders: new Float64Array(LOOKBACK_HOURS),
-    };
-    for (const row of rows) {
-      const i = Number(row.h) - firstHour;
-      if (i < 0 || i >= LOOKBACK_HOURS) continue;
-      (hourly.success as Float64Array)[i] = Number(row.s ?? 0);
-      (hourly.failure as Float64Array)[i] = Number(row.f ?? 0);
-      (hourly.revenue as Float64Array)[i] = Number(row.rev ?? 0);
-      (hourly.revenueOrders as Float64Array)[i] = Number(row.revn ?? 0);
-    }
-
-    for (const row of await this.retriedFailuresPerHour(storeId, success, failure, firstHour, asOfHour, now)) {
-      const i = Number(row.h) - firstHour;
-      if (i >= 0 && i < LOOKBACK_HOURS) (hourly.retriedFailure as Float64Array)[i] = Number(row.n ?? 0);
-    }
-
+    const classifiedStatuses = [...success, ...failureStatuses];
     const last: { created_at: Date | null } | undefined = await customerOnly(
       this.db('orders').max({ created_at: 'created_at' }).where('store_id', storeId).whereIn('status', success).andWhere('created_at', '<=', now),
     ).first();
@@ -159,7 +146,6 @@ export class AdaptiveOrderQueries {
       .orderBy('created_at', 'desc')
       .limit(FAILURE_LOOKBACK_ORDERS);
     return {
-      hourly,
       lastSuccessAt: last?.created_at ? new Date(last.created_at) : null,
       recentSuccessTimes: recent.map((r) => r.created_at),
       recentClassified: classified.map((row) => {
