@@ -42,6 +42,8 @@ import { Acknowledgements } from './services/acknowledgements';
 import { MaintenanceWindows } from './services/maintenance-windows';
 import { StoreRepository } from './store/stores';
 import { RollupRepository } from './store/rollups';
+import { CadenceRepository } from './store/cadence';
+import { minimumStopDetectionMinutes } from './domain/cadence';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
 
 const PROBE_RETENTION_DAYS = 35;
@@ -165,6 +167,7 @@ export class Container {
       dispatch: (ids) => this.notificationQueue.dispatch(ids),
       // Built below; only called when a check runs.
       probeExplanation: (storeId, fired, timezone) => this.probeMonitor.explainOrderDrop(storeId, fired, timezone),
+      onBaseline: (store, settings, baseline) => this.registry.observeVolume(store.id, settings, minimumStopDetectionMinutes(baseline)),
       log: this.log,
     });
     this.recovery = new OrderRecovery({
@@ -205,7 +208,7 @@ export class Container {
       log: this.log,
       minuteMs: options.minuteMs,
     });
-    this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler, this.probeScheduler);
+    this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler, this.probeScheduler, new CadenceRepository(this.db));
     this.maintenanceService = new MaintenanceWindows(this.maintenanceWindows);
     this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync, this.maintenanceService);
     this.testNotifications = new TestNotificationService(

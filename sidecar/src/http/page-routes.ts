@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { cadenceSentence } from '../domain/cadence';
 import type { FieldError, Settings } from '../domain/settings';
 import { alertLabel, DETECTOR_LABELS } from '../domain/detectors';
 import { formatLocal, localDate, zonedToUtc } from '../domain/time';
@@ -125,7 +126,11 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
 
   const suggestions = new ThresholdSuggestions(deps.reports);
   const renderSettings = async (req: Request, res: Response, status: number, settings: Settings, submitted: FormValues | null, errors: FieldError[], saved: boolean) =>
-    send(req, res, status, 'settings', { ...settingsView(settings, submitted, errors, saved), suggestion: await suggestions.for(req.store!.id, settings) });
+    send(req, res, status, 'settings', {
+      ...settingsView(settings, submitted, errors, saved),
+      suggestion: await suggestions.for(req.store!.id, settings),
+      cadence: cadenceSentence(await deps.registry.cadenceMinutes(req.store!.id, settings), settings.mode),
+    });
 
   router.get('/settings', async (req, res) => {
     const settings = await deps.settings.get(req.store!.id);

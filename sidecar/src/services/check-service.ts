@@ -8,6 +8,7 @@ import {
   timeBasedWindow,
   type DetectorResult,
 } from '../domain/detectors';
+import type { Baseline } from '../domain/baseline';
 import { detectorsToRun, eventRunUseful, type CheckTrigger } from '../domain/checks';
 import { evaluateFailureRate } from '../domain/failure-rate';
 import { impactOf } from '../domain/impact';
@@ -43,6 +44,8 @@ export interface CheckServiceDeps {
   alerts: AlertRepository;
   notifications: NotificationRepository;
   maintenance: MaintenanceRepository;
+  /** Told of each baseline a check used, so the schedule can follow the store's volume (domain/cadence). */
+  onBaseline?: (store: StoreRecord, settings: Settings, baseline: Baseline) => Promise<void>;
   /** Each store's baseline, rebuilt at most once an hour; one of its own when not given. */
   baselines?: BaselineCache;
   /** What the store probe sees while an order alert fires ("the checkout page has returned 500 since ..."). */
@@ -89,6 +92,7 @@ export class CheckService {
     }
     if (detectors.includes('order_flow') || detectors.includes('failure_rate')) {
       const baseline = await this.baselines.get(store, settings, now);
+      await this.deps.onBaseline?.(store, settings, baseline).catch((error: Error) => this.deps.log.warn({ storeId, err: error.message }, 'could not keep the check cadence'));
       const facts = await this.deps.orders.recentFacts(storeId, settings.success_statuses, settings.failure_statuses, now);
       if (detectors.includes('order_flow')) {
         results.push(
