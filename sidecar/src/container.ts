@@ -43,10 +43,9 @@ import { MaintenanceWindows } from './services/maintenance-windows';
 import { StoreRepository } from './store/stores';
 import { RollupRepository } from './store/rollups';
 import { CadenceRepository } from './store/cadence';
+import { RetentionRepository } from './store/retention';
 import { minimumStopDetectionMinutes } from './domain/cadence';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
-
-const PROBE_RETENTION_DAYS = 35;
 
 export interface ContainerOptions {
   /** Length of one "minute" of check_interval_minutes; tests shorten it to see schedules fire. */
@@ -57,6 +56,8 @@ export interface ContainerOptions {
   /** How long the test-notification button waits for every target (services/test-notification.ts). */
   testNotificationBudgetMs?: number;
   log?: Logger;
+  /** How often the retention job may run (store/retention); an hour unless set. */
+  retentionEveryMs?: number;
 }
 
 /**
@@ -286,8 +287,31 @@ export class Container {
     }
     await this.registry.reconcileSchedules();
     await this.probeMonitor.closeWhereProbeOff();
-    // The status page shows 30 days of probes; a little more is kept so its figures never thin out.
-    await this.probes.prune(new Date(Date.now() - PROBE_RETENTION_DAYS * 86_400_000));
+    await this.retentionIfDue();
+  }
+
+  private lastRetentionAt = 0;
+
+  /**
+   * Old records are deleted at most once an hour per sidecar, in bounded batches (store/retention); the
+   * status page shows 30 days of probes, so RETENTION_PROBES_DAYS is at least 31.
+   */
+  async retentionIfDue(now = new Date()): Promise<void> {
+    if (now.getTime() - this.lastRetentionAt < (this.options.retentionEveryMs ?? 3_600_000)) return;
+    this.lastRetentionAt = now.getTime();
+    const c = this.config;
+    const report = await new RetentionRepository(this.db).prune(
+      {
+        events: c.RETENTION_EVENTS_DAYS,
+        heartbeats: c.RETENTION_HEARTBEATS_DAYS,
+        checkRuns: c.RETENTION_CHECK_RUNS_DAYS,
+        notifications: c.RETENTION_NOTIFICATIONS_DAYS,
+        probes: c.RETENTION_PROBES_DAYS,
+        orders: c.RETENTION_ORDERS_DAYS,
+      },
+      now,
+    );
+    this.log.info(report, 'retention');
   }
 
   async readiness(): Promise<Record<string, boolean>> {
