@@ -12,6 +12,8 @@ import * as heartbeatHistoryIndex from './20261202_011_heartbeat_history_index';
 import * as probeClaim from './20261202_012_probe_claim';
 import * as eventOrigin from './20261202_015_event_origin';
 import * as signedRequests from './20261202_040_signed_requests';
+import * as orderHourlyRollups from './20261202_045_order_hourly_rollups';
+import * as storeCadence from './20261202_046_store_cadence';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -36,6 +38,8 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261202_012_probe_claim', probeClaim],
   ['20261202_015_event_origin', eventOrigin],
   ['20261202_040_signed_requests', signedRequests],
+  ['20261202_045_order_hourly_rollups', orderHourlyRollups],
+  ['20261202_046_store_cadence', storeCadence],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -41,6 +41,14 @@ const configSchema = z.object({
   OUTBOUND_ALLOW: z.string().default(''),
   /** 0 drops the per-store label from the metrics (a fleet of thousands of stores would swamp Prometheus). */
   METRICS_STORE_LABELS: z.enum(['0', '1', 'true', 'false']).default('1').transform((v) => v === '1' || v === 'true'),
+  /** Days kept of each kind of record before the retention job deletes it (docs/scaling.md, "Retention"). */
+  RETENTION_EVENTS_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  RETENTION_HEARTBEATS_DAYS: z.coerce.number().int().min(3).max(3650).default(14),
+  RETENTION_CHECK_RUNS_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  RETENTION_NOTIFICATIONS_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  RETENTION_PROBES_DAYS: z.coerce.number().int().min(31).max(3650).default(35),
+  /** Orders and their hourly roll-ups: at least the baseline's eight weeks and a day. */
+  RETENTION_ORDERS_DAYS: z.coerce.number().int().min(57).max(36500).default(400),
   /** Lets a browser open the pages without a signature; only for development. */
   WOOM_DEV_PAGES: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
 });

@@ -44,9 +44,11 @@ import { Acknowledgements } from './services/acknowledgements';
 import { MaintenanceWindows } from './services/maintenance-windows';
 import { StoreRepository } from './store/stores';
 import { SignedRequestRepository } from './store/signed-requests';
+import { RollupRepository } from './store/rollups';
+import { CadenceRepository } from './store/cadence';
+import { RetentionRepository } from './store/retention';
+import { minimumStopDetectionMinutes } from './domain/cadence';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
-
-const PROBE_RETENTION_DAYS = 35;
 
 export interface ContainerOptions {
   /** Length of one "minute" of check_interval_minutes; tests shorten it to see schedules fire. */
@@ -57,6 +59,8 @@ export interface ContainerOptions {
   /** How long the test-notification button waits for every target (services/test-notification.ts). */
   testNotificationBudgetMs?: number;
   log?: Logger;
+  /** How often the retention job may run (store/retention); an hour unless set. */
+  retentionEveryMs?: number;
 }
 
 /**
@@ -73,6 +77,7 @@ export class Container {
   readonly settings: SettingsRepository;
   readonly events: EventRepository;
   readonly orders: OrderRepository;
+  readonly rollups: RollupRepository;
   readonly alerts: AlertRepository;
   readonly notifications: NotificationRepository;
   readonly reports: ReportRepository;
@@ -128,6 +133,7 @@ export class Container {
     this.settings = new SettingsRepository(this.db);
     this.events = new EventRepository(this.db);
     this.orders = new OrderRepository(this.db);
+    this.rollups = new RollupRepository(this.db);
     this.alerts = new AlertRepository(this.db);
     this.notifications = new NotificationRepository(this.db);
     this.reports = new ReportRepository(this.db);
@@ -172,6 +178,7 @@ export class Container {
       // Built below; only called when a check runs.
       probeExplanation: (storeId, fired, timezone) => this.probeMonitor.explainOrderDrop(storeId, fired, timezone),
       evidence: (store, settings, since, now, diagnosis, sinceKnown) => alertEvidence.read(store, settings, since, now, diagnosis, sinceKnown),
+      onBaseline: (store, settings, baseline) => this.registry.observeVolume(store.id, settings, minimumStopDetectionMinutes(baseline)),
       log: this.log,
     });
     this.recovery = new OrderRecovery({
@@ -212,7 +219,7 @@ export class Container {
       log: this.log,
       minuteMs: options.minuteMs,
     });
-    this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler, this.probeScheduler, this.log);
+    this.registry = new StoreRegistry(this.db, this.stores, this.settings, this.scheduler, this.probeScheduler, this.log, new CadenceRepository(this.db));
     this.maintenanceService = new MaintenanceWindows(this.maintenanceWindows);
     this.status = new StatusService(this.orders, this.alerts, this.notifications, this.restSync, this.maintenanceService);
     this.testNotifications = new TestNotificationService(
@@ -290,9 +297,32 @@ export class Container {
     }
     await this.registry.reconcileSchedules();
     await this.probeMonitor.closeWhereProbeOff();
-    // The status page shows 30 days of probes; a little more is kept so its figures never thin out.
-    await this.probes.prune(new Date(Date.now() - PROBE_RETENTION_DAYS * 86_400_000));
     await this.signedRequests.prune(new Date());
+    await this.retentionIfDue();
+  }
+
+  private lastRetentionAt = 0;
+
+  /**
+   * Old records are deleted at most once an hour per sidecar, in bounded batches (store/retention); the
+   * status page shows 30 days of probes, so RETENTION_PROBES_DAYS is at least 31.
+   */
+  async retentionIfDue(now = new Date()): Promise<void> {
+    if (now.getTime() - this.lastRetentionAt < (this.options.retentionEveryMs ?? 3_600_000)) return;
+    this.lastRetentionAt = now.getTime();
+    const c = this.config;
+    const report = await new RetentionRepository(this.db).prune(
+      {
+        events: c.RETENTION_EVENTS_DAYS,
+        heartbeats: c.RETENTION_HEARTBEATS_DAYS,
+        checkRuns: c.RETENTION_CHECK_RUNS_DAYS,
+        notifications: c.RETENTION_NOTIFICATIONS_DAYS,
+        probes: c.RETENTION_PROBES_DAYS,
+        orders: c.RETENTION_ORDERS_DAYS,
+      },
+      now,
+    );
+    this.log.info(report, 'retention');
   }
 
   async readiness(): Promise<Record<string, boolean>> {

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { PROJECT_ROOT } from './paths';
 
 /**
  * A private Handlebars instance over templates/: partials and helpers registered once, each template
@@ -38,4 +39,4 @@ export class TemplateSet {
   }
 }
 
-export const TEMPLATES_DIR = new URL('../../templates', import.meta.url).pathname;
+export const TEMPLATES_DIR = join(PROJECT_ROOT, 'templates');

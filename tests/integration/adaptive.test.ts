@@ -37,6 +37,8 @@ describe('adaptive mode, live: the check service reads MariaDB and asks the same
     rows.push({ store_id: shop.id, order_id: ++id, status: 'completed', total: 10, created_via: 'admin', created_at: adminAt, status_changed_at: adminAt, updated_at: adminAt });
     for (let i = 0; i < rows.length; i += 2000) await sidecar.db('orders').insert(rows.slice(i, i + 2000));
     await sidecar.db('stores').where({ id: shop.id }).update({ first_contact_at: new Date(historyStart) });
+    // Written straight into the table, not through the ingest: the hourly roll-ups are counted once here.
+    await sidecar.container.rollups.rebuild(shop.id);
 
     const outcome = await sidecar.container.checks.run(shop.id, 'manual', now);
     const flow = outcome?.evaluations.find((r) => r.detector === 'order_flow');
@@ -55,6 +57,7 @@ describe('adaptive mode, live: the check service reads MariaDB and asks the same
     await sidecar.db('orders').insert(
       back.map((at) => ({ store_id: shop.id, order_id: ++id, status: 'processing', total: 40, payment_method: 'stripe', created_via: 'checkout', created_at: at, status_changed_at: at, updated_at: at })),
     );
+    await sidecar.container.rollups.rebuild(shop.id);
     const later = new Date(now.getTime() + 12 * MIN);
     const recovered = await sidecar.container.checks.run(shop.id, 'manual', later);
     expect(recovered?.decision.action).toBe('resolve');
@@ -110,6 +113,7 @@ describe('adaptive history, live and replayed', () => {
         updated_at: o.createdAt,
       })),
     );
+    await sidecar.container.rollups.rebuild(store.id);
 
     const live = (await sidecar.container.orders.adaptiveFacts(store.id, settings.success_statuses, settings.failure_statuses, now)).hourly;
     const sorted = [...orders].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());

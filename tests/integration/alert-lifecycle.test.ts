@@ -66,6 +66,8 @@ async function orders(shop: StoreCredentials, statuses: string[]) {
       updated_at: new Date(base + i),
     })),
   );
+  // Not through the ingest: the hourly roll-ups the resolved notice's impact reads are counted here.
+  await sidecar.container.rollups.rebuild(shop.id);
 }
 const allFailing = ['failed', 'failed', 'failed', 'failed']; // critical: nothing gets through
 const mostlyFailing = ['processing', 'failed', 'failed', 'failed']; // 75%: a warning

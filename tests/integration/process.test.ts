@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -8,14 +9,16 @@ let database: TestDatabase;
 const prefix = `woomproc${Date.now()}`;
 beforeAll(async () => {
   database = await createTestDatabase(false);
-});
+  // What `npm start` runs: the compiled bundles (its prestart builds them).
+  await promisify(execFile)('node', ['scripts/build.mjs']);
+}, 120_000);
 afterAll(async () => {
   await wipeQueuePrefix(prefix);
   await database?.drop();
 });
 
 function startProcess(env: Record<string, string>) {
-  const child = spawn('node_modules/.bin/tsx', ['sidecar/src/index.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', ['dist/index.js'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -25,7 +28,7 @@ function startProcess(env: Record<string, string>) {
 describe('the sidecar process (npm start)', () => {
   it('migrates, serves, and on SIGTERM drains and closes in order, exiting 0', async () => {
     const port = String(20_000 + Math.floor(Math.random() * 20_000));
-    const { child, output } = startProcess({ DATABASE_URL: database.url, REDIS_URL, QUEUE_PREFIX: prefix, PORT: port, PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info' });
+    const { child, output } = startProcess({ DATABASE_URL: database.url, REDIS_URL, QUEUE_PREFIX: prefix, PORT: port, PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'info', WOOM_DEV_PAGES: '1' });
     const deadline = Date.now() + 30_000;
     let ready = false;
     while (!ready && Date.now() < deadline) {
@@ -34,6 +37,15 @@ describe('the sidecar process (npm start)', () => {
     }
     expect(ready).toBe(true);
     expect(await database.db.schema.hasTable('orders')).toBe(true);
+    // The compiled CLI and the compiled sidecar find templates/ and the migrations from dist/.
+    const { stdout } = await promisify(execFile)('node', ['dist/cli/woom.js', 'store', 'add', '--name', 'Compiled', '--url', 'https://compiled.example', '--timezone', 'UTC'], {
+      env: { ...process.env, DATABASE_URL: database.url, REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent' },
+    });
+    const storeId = /st_[0-9a-f]{16}/.exec(stdout)?.[0];
+    expect(storeId).toBeDefined();
+    const page = await fetch(`http://127.0.0.1:${port}/v1/stores/${storeId}/pages/settings`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/Checked every (minute|\d+ minutes)/);
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { cadenceSentence } from '../domain/cadence';
 import type { FieldError, Settings } from '../domain/settings';
 import { DETECTOR_LABELS } from '../domain/detectors';
 import { formatLocal, localDate, zonedToUtc } from '../domain/time';
@@ -240,7 +241,9 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
   const renderSettings = async (req: Request, res: Response, status: number, settings: Settings, submitted: FormValues | null, errors: FieldError[], saved: boolean) => {
     const part = settingsPart(req, submitted);
     const view = settingsView(settings, submitted, errors, saved, part, siteTimezone(req));
-    send(req, res, status, 'settings', { ...view, suggestion: part === 'notifications' ? null : await suggestions.for(req.store!.id, settings) });
+    send(req, res, status, 'settings', { ...view, suggestion: part === 'notifications' ? null : await suggestions.for(req.store!.id, settings),
+      cadence: cadenceSentence(await deps.registry.cadenceMinutes(req.store!.id, settings), settings.mode),
+    });
   };
 
   router.get('/settings', async (req, res) => {

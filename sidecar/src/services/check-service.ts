@@ -8,7 +8,7 @@ import {
   timeBasedWindow,
   type DetectorResult,
 } from '../domain/detectors';
-import { buildBaseline } from '../domain/baseline';
+import type { Baseline } from '../domain/baseline';
 import { detectorsToRun, eventRunUseful, type CheckTrigger } from '../domain/checks';
 import { evaluateFailureRate } from '../domain/failure-rate';
 import { impactOf } from '../domain/impact';
@@ -25,6 +25,7 @@ import { withProbeExplanation } from '../notify/probe-content';
 import type { OrderRepository } from '../store/orders';
 import type { SettingsRepository } from '../store/settings';
 import type { StoreRecord, StoreRepository } from '../store/stores';
+import { BaselineCache } from './baseline-cache';
 
 export type { CheckTrigger } from '../domain/checks';
 
@@ -45,6 +46,10 @@ export interface CheckServiceDeps {
   alerts: AlertRepository;
   notifications: NotificationRepository;
   maintenance: MaintenanceRepository;
+  /** Told of each baseline a check used, so the schedule can follow the store's volume (domain/cadence). */
+  onBaseline?: (store: StoreRecord, settings: Settings, baseline: Baseline) => Promise<void>;
+  /** Each store's baseline, rebuilt at most once an hour; one of its own when not given. */
+  baselines?: BaselineCache;
   /** What the store probe sees while an order alert fires ("the checkout page has returned 500 since ..."). */
   probeExplanation?: (storeId: string, firedDetectors: string[], timezone: string) => Promise<string | null>;
   /**
@@ -63,7 +68,11 @@ export interface CheckServiceDeps {
  * schedule, an event burst, a second sidecar) see each other's alerts and never send one twice.
  */
 export class CheckService {
-  constructor(private readonly deps: CheckServiceDeps) {}
+  readonly baselines: BaselineCache;
+
+  constructor(private readonly deps: CheckServiceDeps) {
+    this.baselines = deps.baselines ?? new BaselineCache(deps.orders);
+  }
 
   /**
    * Reads what the detectors need and asks the same pure functions the backtest replays (domain/replay).
@@ -89,8 +98,9 @@ export class CheckService {
       results.push(evaluateRollingAverage(settings, recent));
     }
     if (detectors.includes('order_flow') || detectors.includes('failure_rate')) {
-      const facts = await this.deps.orders.adaptiveFacts(storeId, settings.success_statuses, settings.failure_statuses, now);
-      const baseline = buildBaseline(facts.hourly, store.firstContactAt, now, settings.timezone);
+      const baseline = await this.baselines.get(store, settings, now);
+      await this.deps.onBaseline?.(store, settings, baseline).catch((error: Error) => this.deps.log.warn({ storeId, err: error.message }, 'could not keep the check cadence'));
+      const facts = await this.deps.orders.recentFacts(storeId, settings.success_statuses, settings.failure_statuses, now);
       if (detectors.includes('order_flow')) {
         results.push(
           evaluateOrderFlow(now, settings, baseline, {
@@ -111,8 +121,7 @@ export class CheckService {
    * store's own baseline, in any mode) against those that came. Null when there is no history to judge.
    */
   private async impact(store: StoreRecord, settings: Settings, startedAt: Date, now: Date): Promise<ImpactFacts | null> {
-    const facts = await this.deps.orders.adaptiveFacts(store.id, settings.success_statuses, settings.failure_statuses, now);
-    const baseline = buildBaseline(facts.hourly, store.firstContactAt, now, settings.timezone);
+    const baseline = await this.baselines.get(store, settings, now);
     if (baseline.observedSuccesses === 0) return null;
     const came = await this.deps.orders.successfulBetween(store.id, settings.success_statuses, startedAt, now);
     return impactOf(baseline, startedAt, now, came);

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../paths';
 import { PROBE_TIMEOUT_MS, type ProbeObservation, type ProbeTarget } from '../domain/probe';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Names WOOM, so a store admin reading their access log knows who calls. */
 export const PROBE_USER_AGENT = `WOOM-Probe/${VERSION} (+WooCommerce Order Monitor)`;

@@ -1,18 +1,21 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { volumeCadenceMinutes } from '../domain/cadence';
 import { checkCadenceMinutes, defaultSettings, type Settings, type SettingsResult } from '../domain/settings';
 import { isKnownTimeZone } from '../domain/time';
 import type { CheckScheduler, ScheduledStore } from '../queue/check-scheduler';
 import type { ProbeSchedule, ProbeScheduler } from '../queue/probe-scheduler';
+import type { CadenceRepository } from '../store/cadence';
 import type { SettingsRepository } from '../store/settings';
 import type { StoreRecord, StoreRepository } from '../store/stores';
 
 export class RegistrationError extends Error {}
 
-const scheduledStore = (id: string, settings: Settings): ScheduledStore => ({
+/** `stopDetection`: domain/cadence minimumStopDetectionMinutes of the store's last baseline, if known. */
+const scheduledStore = (id: string, settings: Settings, stopDetection?: number): ScheduledStore => ({
   id,
   enabled: settings.enabled,
-  intervalMinutes: checkCadenceMinutes(settings),
+  intervalMinutes: volumeCadenceMinutes(settings, stopDetection ?? null),
 });
 
 /** Settings saved before a setting existed take its default, as SettingsRepository reads them. */
@@ -44,7 +47,27 @@ export class StoreRegistry {
     /** The store probe's schedules follow the same settings, under the same lock. */
     private readonly probeScheduler: ProbeScheduler | null = null,
     private readonly log: Pick<Logger, 'warn'> | null = null,
+    /** What each store's volume says about its cadence; without it adaptive stores are checked every minute. */
+    private readonly cadence: CadenceRepository | null = null,
   ) {}
+
+  /** Minutes between the store's scheduled checks, as its schedule has them. */
+  async cadenceMinutes(storeId: string, settings: Settings): Promise<number> {
+    return volumeCadenceMinutes(settings, (await this.cadence?.get(storeId)) ?? null);
+  }
+
+  /**
+   * A check learnt the store's volume anew (once an hour, with its baseline). Written, and the schedule
+   * changed, only when the cadence it gives differs from the one stored: most hours cost one read.
+   */
+  async observeVolume(storeId: string, settings: Settings, stopDetection: number): Promise<void> {
+    if (!this.cadence) return;
+    const stored = await this.cadence.get(storeId);
+    const before = volumeCadenceMinutes(settings, stored ?? null);
+    if (stored !== undefined && before === volumeCadenceMinutes(settings, stopDetection)) return;
+    await this.cadence.save(storeId, stopDetection);
+    if (before !== volumeCadenceMinutes(settings, stopDetection)) await this.syncSchedule(storeId);
+  }
 
   async add(input: { name: string; url: string; timezone: string }): Promise<StoreRecord> {
     const name = input.name.trim();
@@ -90,7 +113,7 @@ export class StoreRegistry {
   async syncSchedule(storeId: string): Promise<void> {
     await this.withScheduleLock(async (trx) => {
       const settings = await this.settings.get(storeId, trx);
-      if (settings) await this.scheduler.apply(scheduledStore(storeId, settings));
+      if (settings) await this.scheduler.apply(scheduledStore(storeId, settings, await this.cadence?.get(storeId, trx)));
       else await this.scheduler.remove(storeId);
       await this.probeScheduler?.apply(settings ? probeSchedule(storeId, settings) : { id: storeId, enabled: false, intervalMinutes: 1 });
     });
@@ -100,7 +123,8 @@ export class StoreRegistry {
     return this.withScheduleLock(async (trx) => {
       const rows = await trx('store_settings').select('store_id', 'settings');
       const stored = rows.map((row) => ({ id: row.store_id as string, settings: withDefaults(JSON.parse(row.settings as string) as Settings) }));
-      const checks = await this.scheduler.reconcile(stored.map((s) => scheduledStore(s.id, s.settings)));
+      const volumes = (await this.cadence?.all(trx)) ?? new Map<string, number>();
+      const checks = await this.scheduler.reconcile(stored.map((s) => scheduledStore(s.id, s.settings, volumes.get(s.id))));
       await this.probeScheduler?.reconcile(stored.map((s) => probeSchedule(s.id, s.settings)));
       return checks;
     });

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { refreshOrderHours } from './rollups';
 import { recordContact } from './stores';
 import { isOrderEvent, type HeartbeatEvent, type OrderEvent, type StoreEvent } from '../domain/events';
 
@@ -129,6 +130,8 @@ export class EventRepository {
       `INSERT INTO orders ${ORDER_UPSERT_COLUMNS} VALUES ${placeholders} ON DUPLICATE KEY UPDATE ${onDuplicate}`,
       bindings,
     );
+    // In the same transaction, so the roll-ups never show an order the orders table does not (or the reverse).
+    await refreshOrderHours(trx, storeId, sorted.map((event) => event.order_id));
   }
 
 }

@@ -1,0 +1,138 @@
+import type { Knex } from 'knex';
+import { LOOKBACK_HOURS, type HourlyHistory } from '../domain/baseline';
+import { NON_CUSTOMER_CHANNELS } from '../domain/checks';
+import { HOUR_MS } from '../domain/time';
+
+/** One row of order_hourly: customer orders of one UTC hour (by creation) that now have one status. */
+export interface HourlyRollupRow {
+  hour: number;
+  status: string;
+  orders: number;
+  revenue: number;
+  revenueOrders: number;
+}
+
+const HOUR_EXPR = "TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', created_at)";
+const CUSTOMER_ONLY = `(created_via IS NULL OR created_via NOT IN (${NON_CUSTOMER_CHANNELS.map(() => '?').join(', ')}))`;
+/** Hours recounted per statement: a REST read-back of a year of status changes stays a bounded query. */
+const HOURS_PER_RECOUNT = 200;
+
+/**
+ * Recounts the hours the given orders were created in, from the orders table as it is now in this
+ * transaction. Only those hours are read (an index range of one hour each), never the store's history:
+ * the roll-up stays equal to a full recount however late, replayed or out of order the events came.
+ * The caller holds the store's row lock (the ingest takes it first), so two batches of one store never
+ * recount one hour at once.
+ */
+export async function refreshOrderHours(trx: Knex.Transaction, storeId: string, orderIds: readonly number[]): Promise<void> {
+  if (orderIds.length === 0) return;
+  const touched: Array<{ h: number | string }> = await trx('orders')
+    .distinct(trx.raw(`${HOUR_EXPR} AS h`))
+    .where('store_id', storeId)
+    .whereIn('order_id', [...new Set(orderIds)]);
+  const hours = touched.map((row) => Number(row.h));
+  for (let i = 0; i < hours.length; i += HOURS_PER_RECOUNT) await recountHours(trx, storeId, hours.slice(i, i + HOURS_PER_RECOUNT));
+}
+
+async function recountHours(trx: Knex.Transaction, storeId: string, hours: readonly number[]): Promise<void> {
+  const counts = await countHours(trx, storeId, hours);
+  await trx('order_hourly').where('store_id', storeId).whereIn('hour', [...hours]).delete();
+  if (counts.length > 0) {
+    await trx('order_hourly').insert(
+      counts.map((c) => ({ store_id: storeId, hour: c.hour, status: c.status, orders: c.orders, revenue: c.revenue, revenue_orders: c.revenueOrders })),
+    );
+  }
+}
+
+interface CountRow {
+  h: number | string;
+  status: string;
+  n: number | string;
+  rev: number | string | null;
+  revn: number | string;
+}
+
+/** The slow query the roll-up stands for: customer orders per hour and status, counted from the orders. */
+async function countHours(db: Knex, storeId: string, hours: readonly number[] | null): Promise<HourlyRollupRow[]> {
+  const query = db('orders')
+    .select(db.raw(`${HOUR_EXPR} AS h`), 'status', db.raw('COUNT(*) AS n'), db.raw('COALESCE(SUM(total), 0) AS rev'), db.raw('COUNT(total) AS revn'))
+    .where('store_id', storeId)
+    .whereRaw(CUSTOMER_ONLY, [...NON_CUSTOMER_CHANNELS])
+    .groupBy('h', 'status');
+  if (hours) {
+    // One index range per hour on (store_id, created_at): the hours of a batch are rarely contiguous.
+    query.andWhere((q) => {
+      for (const h of hours) q.orWhere((r) => r.where('created_at', '>=', new Date(h * HOUR_MS)).andWhere('created_at', '<', new Date((h + 1) * HOUR_MS)));
+    });
+  }
+  const rows: CountRow[] = await query;
+  return rows.map((r) => ({ hour: Number(r.h), status: r.status, orders: Number(r.n), revenue: Number(r.rev ?? 0), revenueOrders: Number(r.revn) }));
+}
+
+const byKey = (a: HourlyRollupRow, b: HourlyRollupRow) => a.hour - b.hour || (a.status < b.status ? -1 : a.status > b.status ? 1 : 0);
+
+/** The hourly roll-ups of customer orders (order_hourly): kept by the ingest, read by the baseline. */
+export class RollupRepository {
+  constructor(private readonly db: Knex) {}
+
+  /** The store's roll-up rows, ordered by hour and status. */
+  async rows(storeId: string, fromHour = 0, toHour = Number.MAX_SAFE_INTEGER): Promise<HourlyRollupRow[]> {
+    const rows: Array<{ hour: number; status: string; orders: number; revenue: string | number; revenue_orders: number }> = await this.db('order_hourly')
+      .select('hour', 'status', 'orders', 'revenue', 'revenue_orders')
+      .where('store_id', storeId)
+      .andWhere('hour', '>=', fromHour)
+      .andWhere('hour', '<', Math.min(toHour, 2 ** 32 - 1))
+      .orderBy(['hour', 'status']);
+    return rows.map((r) => ({ hour: r.hour, status: r.status, orders: r.orders, revenue: Number(r.revenue), revenueOrders: r.revenue_orders }));
+  }
+
+  /** A full recount from the orders table, in the same shape and order as rows(): what rows() must equal. */
+  async recount(storeId: string): Promise<HourlyRollupRow[]> {
+    return (await countHours(this.db, storeId, null)).sort(byKey);
+  }
+
+  /** Replaces a store's roll-ups by a full recount: for orders written straight into MariaDB (benchmarks, imports). */
+  async rebuild(storeId: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('stores').where({ id: storeId }).forUpdate().first('id');
+      const counts = await countHours(trx, storeId, null);
+      await trx('order_hourly').where('store_id', storeId).delete();
+      for (let i = 0; i < counts.length; i += 1000) {
+        await trx('order_hourly').insert(
+          counts.slice(i, i + 1000).map((c) => ({ store_id: storeId, hour: c.hour, status: c.status, orders: c.orders, revenue: c.revenue, revenue_orders: c.revenueOrders })),
+        );
+      }
+    });
+  }
+
+  /**
+   * Successful and failed customer orders and revenue per UTC hour of the LOOKBACK_HOURS before
+   * `asOfHour`, summed over the statuses the store's settings count as each.
+   */
+  async hourly(storeId: string, successStatuses: readonly string[], failureStatuses: readonly string[], asOfHour: number): Promise<HourlyHistory> {
+    const firstHour = asOfHour - LOOKBACK_HOURS;
+    const success = new Float64Array(LOOKBACK_HOURS);
+    const failure = new Float64Array(LOOKBACK_HOURS);
+    const revenue = new Float64Array(LOOKBACK_HOURS);
+    const revenueOrders = new Float64Array(LOOKBACK_HOURS);
+    const successSet = new Set(successStatuses);
+    const failureSet = new Set(failureStatuses);
+    const rows: Array<{ hour: number; status: string; orders: number; revenue: string | number; revenue_orders: number }> = await this.db('order_hourly')
+      .select('hour', 'status', 'orders', 'revenue', 'revenue_orders')
+      .where('store_id', storeId)
+      .andWhere('hour', '>=', Math.max(0, firstHour))
+      .andWhere('hour', '<', asOfHour)
+      .whereIn('status', [...successStatuses, ...failureStatuses]);
+    for (const row of rows) {
+      const i = row.hour - firstHour;
+      if (successSet.has(row.status)) {
+        success[i] = (success[i] ?? 0) + row.orders;
+        revenue[i] = (revenue[i] ?? 0) + Number(row.revenue);
+        revenueOrders[i] = (revenueOrders[i] ?? 0) + row.revenue_orders;
+      } else if (failureSet.has(row.status)) {
+        failure[i] = (failure[i] ?? 0) + row.orders;
+      }
+    }
+    return { firstHour, success, failure, revenue, revenueOrders };
+  }
+}

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
+import { signed } from '../helpers/signing';
+
+let sidecar: SidecarHandle;
+beforeAll(async () => {
+  sidecar = await startSidecar();
+});
+afterAll(async () => sidecar?.close());
+
+/** Eight weeks of `perDay` customer orders a day, written straight into MariaDB, roll-ups counted once. */
+async function storeSelling(name: string, perDay: number) {
+  const shop = await sidecar.addStore({ name, url: 'https://cadence.example', timezone: 'UTC', settings: { mode: 'adaptive' } });
+  const now = Date.now();
+  const span = 56 * 86_400_000;
+  const count = 56 * perDay;
+  const rows = Array.from({ length: count }, (_, i) => {
+    const at = new Date(now - span + Math.floor((i / count) * span));
+    return { store_id: shop.id, order_id: i + 1, status: 'processing', total: 20, created_via: 'checkout', created_at: at, status_changed_at: at, updated_at: at };
+  });
+  for (let i = 0; i < rows.length; i += 2000) await sidecar.db('orders').insert(rows.slice(i, i + 2000));
+  await sidecar.db('stores').where({ id: shop.id }).update({ first_contact_at: new Date(now - span) });
+  await sidecar.container.rollups.rebuild(shop.id);
+  return shop;
+}
+
+const everyMinutes = async (storeId: string) => {
+  const schedule = (await sidecar.container.scheduler.list()).find((s) => s.id === sidecar.container.scheduler.idFor(storeId));
+  return (schedule?.every ?? 0) / 60_000;
+};
+
+describe('check cadence from volume', () => {
+  it('a store of ten orders a day is checked every 15 minutes once a check has learnt its volume, and its settings page says so', async () => {
+    const shop = await storeSelling('Quiet', 10);
+    // The schedule's own first run may have learnt it already; this one surely has.
+    await sidecar.container.checks.run(shop.id, 'schedule');
+    expect(await everyMinutes(shop.id)).toBe(15);
+    // A reconcile (every sidecar's upkeep, a restart) keeps it.
+    await sidecar.container.registry.reconcileSchedules();
+    expect(await everyMinutes(shop.id)).toBe(15);
+    const page = await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/pages/settings`);
+    expect(page.text).toContain('Checked every 15 minutes');
+  });
+
+  it('a store of two thousand orders a day stays on every minute', async () => {
+    const shop = await storeSelling('Busy', 2_000);
+    await sidecar.container.checks.run(shop.id, 'schedule');
+    expect(await everyMinutes(shop.id)).toBe(1);
+    expect(await sidecar.db('store_cadence').where({ store_id: shop.id }).first()).toBeTruthy();
+  });
+});
