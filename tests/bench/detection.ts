@@ -223,6 +223,7 @@ function bench(stream: Stream): Row[] {
       from: new Date(stream.evalFrom),
       to: new Date(stream.evalTo),
       monitoringSince,
+      watchingSince: monitoringSince,
     });
     const days = (stream.evalTo - stream.evalFrom) / DAY;
     if (process.env.BENCH_DEBUG) {
@@ -241,7 +242,8 @@ function bench(stream: Stream): Row[] {
       const historyDays = mode === 'adaptive' ? 58 : 3;
       const original = sliceOrders(stream.orders, inj.start - historyDays * DAY, end);
       const orders = inject(original, inj, rand);
-      const window = { from: new Date(inj.start - warmupMinutes(mode) * MIN), to: new Date(end), monitoringSince };
+      // The monitor has been running all along: its replay starts shortly before the injection only to save time.
+      const window = { from: new Date(inj.start - warmupMinutes(mode) * MIN), to: new Date(end), monitoringSince, watchingSince: monitoringSince };
       const candidate = replay(orders, settings, window).alerts.find((a) => a.at.getTime() >= inj.start);
       // An alert the same replay without the injection also sends by then is a false alarm that happens to
       // coincide, not a detection.
@@ -400,7 +402,7 @@ function printProbeBench(stream: Stream, rows: Row[]): void {
       const injection: Injection = { type: 'stop 12 h', start, minutes, failShare: 0 };
       const original = sliceOrders(stream.orders, start - 58 * DAY, end + GRACE_MINUTES * MIN);
       const orders = inject(original, injection, orderRand);
-      const window = { from: new Date(start - warmupMinutes('adaptive') * MIN), to: new Date(end + GRACE_MINUTES * MIN), monitoringSince };
+      const window = { from: new Date(start - warmupMinutes('adaptive') * MIN), to: new Date(end + GRACE_MINUTES * MIN), monitoringSince, watchingSince: monitoringSince };
       const candidate = replay(orders, settings, window).alerts.find((a) => a.at.getTime() >= start);
       const masked = candidate !== undefined && replay(original, settings, { ...window, to: candidate.at }).alerts.some((a) => a.at.getTime() >= start);
       const order = candidate && !masked ? (candidate.at.getTime() - start) / MIN : null;

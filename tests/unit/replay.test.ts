@@ -82,6 +82,43 @@ describe('replay: the live sidecar on a simulated clock', () => {
   });
 });
 
+describe('old news is not news', () => {
+  // A small store: an order every 2 hours for 36 days; its last 8 orders failed, then it sold nothing for 4
+  // days before the monitor started, and sells as usual from then on.
+  const HOUR = 3_600_000;
+  const failingFrom = start + 36 * 86_400_000;
+  const watchStart = failingFrom + 4 * 86_400_000;
+  function smallStore(failuresAfterStart = 0): ReplayOrder[] {
+    const orders: ReplayOrder[] = [];
+    let i = 0;
+    for (let t = start; t < failingFrom; t += 2 * HOUR) orders.push({ orderId: ++i, status: 'processing', createdAt: new Date(t), total: 30 + (i % 7), paymentMethod: 'stripe' });
+    for (let k = 0; k < 8; k++) orders.push({ orderId: ++i, status: 'failed', createdAt: new Date(failingFrom + k * 20 * MIN), total: 40 + k, paymentMethod: 'stripe' });
+    for (let t = watchStart + 30 * MIN, k = 0; t < watchStart + 2 * 86_400_000; t += 2 * HOUR, k++) {
+      orders.push({ orderId: ++i, status: k < failuresAfterStart ? 'failed' : 'processing', createdAt: new Date(t), total: 50 + (k % 9), paymentMethod: 'stripe' });
+    }
+    return orders;
+  }
+  const window = { from: new Date(watchStart), to: new Date(watchStart + 2 * 86_400_000) };
+  const rad: Settings = { ...defaultSettings('UTC'), mode: 'rolling_average' };
+
+  it('the first check alerts only on what happens from then on, in adaptive mode and RAD', () => {
+    expect(replay(smallStore(), adaptive, window).alerts).toEqual([]);
+    expect(replay(smallStore(), rad, window).alerts).toEqual([]);
+  });
+
+  it('the same failures and silence alert at once for a monitor that was already watching, and new failures alert', () => {
+    const running = { ...window, watchingSince: new Date(start) };
+    const adaptiveAlert = replay(smallStore(), adaptive, running).alerts[0];
+    expect(adaptiveAlert?.at.getTime()).toBe(watchStart);
+    expect(adaptiveAlert?.detectors).toEqual(expect.arrayContaining(['failure_rate']));
+    expect(replay(smallStore(), rad, running).alerts[0]?.at.getTime()).toBe(watchStart);
+    // Failures after the monitor began are news: the 3rd new failed order in a row alerts.
+    const fresh = replay(smallStore(5), adaptive, window).alerts[0];
+    expect(fresh?.detectors).toEqual(['failure_rate']);
+    expect(fresh?.numbers.failure_rate?.failed).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('backtest input', () => {
   it('reads the olist format, wall-clock times in the given zone', () => {
     const orders = parseOrdersCsv(

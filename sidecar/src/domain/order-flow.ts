@@ -12,6 +12,12 @@ export interface OrderFlowFacts {
   recentSuccessTimes: readonly Date[];
   /** An alert of the store is open: the test then holds until half its evidence is gone (hysteresis). */
   alertOpen?: boolean;
+  /**
+   * When the monitor began checking the store. What happened before it is history for the baseline, not
+   * news: a silence or a slow stretch is counted from here at the earliest, so the first check of a store
+   * whose last order was days ago does not report those days as an outage.
+   */
+  watchingSince?: Date | null;
 }
 
 /**
@@ -83,7 +89,7 @@ export function evaluateOrderFlow(now: Date, settings: Settings, baseline: Basel
   const budget = settings.false_alarms_per_month * BUDGET_SAFETY;
   const coverage2 = learning.coverage ** 2;
   const silenceP = Math.min(0.5, ((budget * BUDGET_SHARE.silence) / Math.max(1, baseline.ordersPerMonth)) * coverage2);
-  const gapStart = latest(facts.lastSuccessAt, facts.since) ?? now;
+  const gapStart = latest(latest(facts.lastSuccessAt, facts.since), facts.watchingSince ?? null) ?? now;
   const expected = expectedBetween(baseline, gapStart, now);
   const probability = probabilityOfNone(expected, baseline.dispersion);
   // While learning, a silence no longer than one the history already lived through is normal for this store.
@@ -108,7 +114,7 @@ export function evaluateOrderFlow(now: Date, settings: Settings, baseline: Basel
     };
   }
 
-  const drop = dropCusum(now, baseline, facts.recentSuccessTimes);
+  const drop = dropCusum(now, baseline, facts.recentSuccessTimes, facts.watchingSince ?? null);
   // Each bin of the month is one chance for the CUSUM to cross (Wald's bound: ARL0 >= e^h).
   const binsPerMonth = (30 * 24 * 60) / DROP_BIN_MINUTES;
   const dropLimit = Math.log(binsPerMonth / (budget * BUDGET_SHARE.drop * coverage2));
@@ -166,7 +172,7 @@ interface DropStatistic {
  * Poisson CUSUM of "the rate fell to DROP_RATIO of expected", over fixed bins ending now. The expectation
  * is lowered by the store's day-to-day variation first, so an ordinary slow afternoon adds no evidence.
  */
-function dropCusum(now: Date, baseline: Baseline, successTimes: readonly Date[]): DropStatistic {
+function dropCusum(now: Date, baseline: Baseline, successTimes: readonly Date[], watchingSince: Date | null): DropStatistic {
   const bins = DROP_SPAN_MINUTES / DROP_BIN_MINUTES;
   const slowDay = Math.max(0.3, 1 - 1.64 / Math.sqrt(baseline.dispersion));
   const logRatio = Math.log(DROP_RATIO);
@@ -181,6 +187,8 @@ function dropCusum(now: Date, baseline: Baseline, successTimes: readonly Date[])
   for (let b = 0; b < bins; b++) {
     const from = end - (bins - b) * DROP_BIN_MINUTES * 60_000;
     const to = from + DROP_BIN_MINUTES * 60_000;
+    // A bin before the monitor began is history, not news.
+    if (watchingSince && from < watchingSince.getTime()) continue;
     while (cursor < sorted.length && Number(sorted[cursor]) < from) cursor++;
     let came = 0;
     while (cursor < sorted.length && Number(sorted[cursor]) < to) {
