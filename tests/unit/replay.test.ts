@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BacktestInputError, formatBacktest, parseOrdersCsv, parseOrdersJsonLines, runBacktest } from '../../sidecar/src/cli/backtest';
+import { BacktestInputError, formatBacktest, parseOrdersCsv, parseOrdersJsonLines, parseStatusMap, runBacktest } from '../../sidecar/src/cli/backtest';
 import { replay, type ReplayOrder } from '../../sidecar/src/domain/replay';
 import { defaultSettings, type Settings } from '../../sidecar/src/domain/settings';
 
@@ -82,6 +82,23 @@ describe('replay: the live sidecar on a simulated clock', () => {
   });
 });
 
+describe('a long replay', () => {
+  // Over 5,000,000 checks at one a minute (9.6 years): a former cap ended such replays silently while the
+  // summary still reported the whole period.
+  it('runs to the end of any period: the alerts of its last hour are there', { timeout: 300_000 }, () => {
+    const from = new Date('2010-01-01T00:00:00Z');
+    const to = new Date(from.getTime() + Math.round(9.6 * 365.25) * 86_400_000);
+    const end = to.getTime() - 3_600_000;
+    const orders: ReplayOrder[] = [
+      { orderId: 1, status: 'completed', createdAt: from },
+      ...Array.from({ length: 10 }, (_, i) => ({ orderId: 2 + i, status: 'failed', createdAt: new Date(end + i * MIN) })),
+    ];
+    const result = replay(orders, { ...defaultSettings('UTC'), mode: 'rolling_average' }, { from, to, stepMinutes: 1, eventChecks: false });
+    expect(result.checks).toBeGreaterThan(5_000_000);
+    expect(result.alerts[0]?.at.getTime()).toBeGreaterThanOrEqual(end);
+  });
+});
+
 describe('old news is not news', () => {
   // A small store: an order every 2 hours for 36 days; its last 8 orders failed, then it sold nothing for 4
   // days before the monitor started, and sells as usual from then on.
@@ -138,6 +155,39 @@ describe('backtest input', () => {
     expect(bad('created,status\n2017-03-05T14:20:00,completed\n')).toThrow(/^line 1: the header has no "created_at"/);
     expect(bad('created_at,status\n2017-03-05T14:20:00,Not A Status\n')).toThrow(BacktestInputError);
     expect(() => parseOrdersJsonLines('{"created_at":"2017-03-05T14:20:00Z","status":"completed"}\n{oops\n', 'UTC')).toThrow(/^line 2: not valid JSON/);
+  });
+
+  it('stops at an impossible date, zoned or with an offset, instead of rolling it over', () => {
+    const csv = (value: string) => () => parseOrdersCsv(`created_at,status\n2017-03-05T14:20:00,completed\n${value},completed\n`, 'America/Sao_Paulo');
+    expect(csv('2017-02-30T10:00:00')).toThrow(/^line 3: created_at "2017-02-30T10:00:00" is not a real date and time: day 30 \(February 2017 has 28 days\)/);
+    expect(csv('2017-02-30T10:00:00Z')).toThrow(/^line 3: .*day 30 \(February 2017 has 28 days\)/);
+    expect(csv('2017-13-01T10:00:00-03:00')).toThrow(/^line 3: .*month 13/);
+    expect(csv('2017-03-01T25:00:00')).toThrow(/^line 3: .*hour 25/);
+    expect(csv('2017-03-01 24:00:00+0000')).toThrow(/^line 3: .*hour 24/);
+    expect(csv('2016-02-29T10:00:00Z')()).toHaveLength(2); // a leap day exists
+    const json = (value: string) => () => parseOrdersJsonLines(`{"created_at":"2017-03-05T14:20:00Z","status":"completed"}\n{"created_at":"${value}","status":"completed"}\n`, 'UTC');
+    expect(json('2017-04-31T10:00:00')).toThrow(/^line 2: created_at .*day 31 \(April 2017 has 30 days\)/);
+    expect(json('2017-04-31T10:00:00+02:00')).toThrow(/^line 2: created_at .*day 31/);
+    const event = JSON.stringify({ id: crypto.randomUUID(), type: 'order.status_changed', order_id: 7, from: 'pending', to: 'failed', created_at: '2026-02-30T10:00:00Z', occurred_at: '2026-03-01T10:05:00Z' });
+    expect(() => parseOrdersJsonLines(event, 'UTC')).toThrow(/^line 1: created_at is not a real date/);
+  });
+
+  it('names the line where an unclosed quote opened, not the end of the file', () => {
+    const text = 'created_at,status,payment_method\n2017-03-05T14:20:00,completed,"card"\n2017-03-05T15:20:00,completed,"multi\nline"\n2017-03-05T16:20:00,completed,"oops\n2017-03-05T17:20:00,completed,x\n2017-03-05T18:20:00,completed,x\n';
+    expect(() => parseOrdersCsv(text, 'UTC')).toThrow(/^line 5: a quote opens here and is never closed/);
+  });
+
+  it('says so when no order has a success or failure status, and --status-map maps them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'woom-backtest-'));
+    const csv = join(dir, 'paid.csv');
+    writeFileSync(csv, 'created_at,status\n' + steadyStore(2).map((o, i) => `${o.createdAt.toISOString()},${i % 50 === 7 ? 'voided' : 'paid'}`).join('\n'));
+    expect(() => runBacktest({ orders: csv, mode: 'adaptive' })).toThrow(
+      /no order has a success status \(processing, completed\) or a failure status \(failed, cancelled\); the file's statuses are paid \(\d+\), voided \(\d+\)\. Map them .* --status-map paid=completed,voided=cancelled/,
+    );
+    const mapped = runBacktest({ orders: csv, mode: 'rolling_average', statusMap: 'paid=completed, voided=cancelled' });
+    expect(mapped.result.checks).toBeGreaterThan(0);
+    expect(() => parseStatusMap('paid')).toThrow(/--status-map: "paid" is not FROM=TO/);
+    expect(() => parseStatusMap('paid=Completed Now')).toThrow(BacktestInputError);
   });
 
   it('reads JSON lines of bridge events, the newest status of an order winning', () => {

@@ -72,9 +72,6 @@ export interface ReplayResult {
   checks: number;
 }
 
-/** Upper bound on simulated checks, so a mistaken range cannot run for ever. */
-const MAX_CHECKS = 5_000_000;
-
 export function replay(orders: readonly ReplayOrder[], settings: Settings, options: ReplayOptions): ReplayResult {
   const stream = new ReplayStream(orders, settings, options.monitoringSince ?? null, options.watchingSince ?? options.from);
   const step = Math.max(1, options.stepMinutes ?? checkCadenceMinutes(settings)) * 60_000;
@@ -87,7 +84,9 @@ export function replay(orders: readonly ReplayOrder[], settings: Settings, optio
   const result: ReplayResult = { alerts: [], problems: [], checks: 0 };
   let nextScheduled = fromMs;
   let nextEvent = eventChecks ? stream.firstOrderIndexAtOrAfter(fromMs) : stream.length;
-  while (result.checks < MAX_CHECKS) {
+  // No cap on checks: the loop ends at `to`, and a cap ended long replays silently while the summary still
+  // reported the whole period. The CLI refuses impossible dates, the one way a file stretched a range.
+  for (;;) {
     const eventAt = nextEvent < stream.length ? stream.createdAtMs(nextEvent) : Infinity;
     const scheduled = nextScheduled <= toMs ? nextScheduled : Infinity;
     if (eventAt > toMs && scheduled === Infinity) break;
