@@ -1,5 +1,5 @@
 import type { Baseline } from './baseline';
-import { BUDGET_SAFETY, BUDGET_SHARE, learningNote, learningOf, round1 } from './budget';
+import { BUDGET_SHARE, learningNote, learningOf, round1 } from './budget';
 import type { Severity } from './detectors';
 import { diagnose, type Diagnosis, type OrderDetail } from './diagnosis';
 import { HOLD_SHARE } from './order-flow';
@@ -146,7 +146,7 @@ export function evaluateFailureRate(
   const { carts: classified, attempts: cartAttempts } = mergeCarts(attempts, isFailure);
   const p0 = baseline.failureShare;
   const coverage2 = learning.coverage ** 2;
-  const budget = settings.false_alarms_per_month * BUDGET_SAFETY * BUDGET_SHARE.failures * coverage2;
+  const budget = settings.false_alarms_per_month * BUDGET_SHARE.failures * coverage2;
   const limit = Math.log(Math.max(1, baseline.classifiedPerMonth, 100) / budget);
   const runLimit = failureRunLimit(
     baseline.freshFailureShare,

@@ -1,5 +1,5 @@
 import { expectedBetween, probabilityOfNone, rateAt, silenceLimit, type Baseline } from './baseline';
-import { BUDGET_SAFETY, BUDGET_SHARE, learningNote, learningOf, odds, round1 } from './budget';
+import { BUDGET_SHARE, learningNote, learningOf, odds, round1 } from './budget';
 import type { Severity } from './detectors';
 import type { Settings } from './settings';
 
@@ -55,7 +55,12 @@ const DROP_RATIO = 0.2;
 const CRITICAL_SILENCE_DAYS = 2;
 /** ...or once its evidence is twice what opened it and about this many orders are missing. */
 const CRITICAL_MISSING_ORDERS = 50;
-const MIN_HISTORY_DAYS = 1;
+/**
+ * No verdict on the order flow before a week of history (issue 17: alert from day 7); from then on the
+ * learnt rate's own uncertainty is the margin (baseline.silenceDispersion). With REST keys the backfill
+ * brings eight weeks at once.
+ */
+const MIN_HISTORY_DAYS = 7;
 const MIN_HISTORY_ORDERS = 10;
 
 /**
@@ -83,15 +88,14 @@ export function evaluateOrderFlow(now: Date, settings: Settings, baseline: Basel
     summary,
   });
   if (baseline.historyDays < MIN_HISTORY_DAYS || baseline.observedSuccesses < MIN_HISTORY_ORDERS) {
-    return quiet(`${baseline.observedSuccesses} successful orders in ${round1(baseline.historyDays)} days of history; no verdict until a day and ${MIN_HISTORY_ORDERS} orders are known${learningNote(learning)}`);
+    return quiet(`${baseline.observedSuccesses} successful orders in ${round1(baseline.historyDays)} days of history; no verdict until ${MIN_HISTORY_DAYS} days and ${MIN_HISTORY_ORDERS} orders are known${learningNote(learning)}`);
   }
 
-  const budget = settings.false_alarms_per_month * BUDGET_SAFETY;
-  const coverage2 = learning.coverage ** 2;
-  const silenceP = Math.min(0.5, ((budget * BUDGET_SHARE.silence) / Math.max(1, baseline.ordersPerMonth)) * coverage2);
+  const budget = settings.false_alarms_per_month;
+  const silenceP = Math.min(0.5, (budget * BUDGET_SHARE.silence) / Math.max(1, baseline.ordersPerMonth));
   const gapStart = latest(latest(facts.lastSuccessAt, facts.since), facts.watchingSince ?? null) ?? now;
   const expected = expectedBetween(baseline, gapStart, now);
-  const probability = probabilityOfNone(expected, baseline.dispersion);
+  const probability = probabilityOfNone(expected, baseline.silenceDispersion);
   // While learning, a silence no longer than one the history already lived through is normal for this store.
   const normalQuiet = learning.learning && expected <= baseline.longestQuietExpected;
   const minutes = Math.round((now.getTime() - gapStart.getTime()) / 60_000);
@@ -117,7 +121,7 @@ export function evaluateOrderFlow(now: Date, settings: Settings, baseline: Basel
   const drop = dropCusum(now, baseline, facts.recentSuccessTimes, facts.watchingSince ?? null);
   // Each bin of the month is one chance for the CUSUM to cross (Wald's bound: ARL0 >= e^h).
   const binsPerMonth = (30 * 24 * 60) / DROP_BIN_MINUTES;
-  const dropLimit = Math.log(binsPerMonth / (budget * BUDGET_SHARE.drop * coverage2));
+  const dropLimit = Math.log(binsPerMonth / (budget * BUDGET_SHARE.drop));
   // The same allowance as for a silence: while learning, a slow stretch shorter than one the history lived through is normal.
   const normalSlow = learning.learning && drop.expected <= baseline.longestQuietExpected;
   if (drop.ongoing && drop.statistic >= (facts.alertOpen ? HOLD_SHARE : 1) * dropLimit && drop.startedAt && !normalSlow) {
