@@ -220,6 +220,15 @@ describe('backtest input', () => {
     expect(report.settings).toMatchObject({ mode: 'time_based', threshold_peak: 8, timezone: 'UTC' });
     expect(formatBacktest(report, false)).toMatch(/checks; \d+ alerts and reminders sent/);
     expect(JSON.parse(formatBacktest(report, true)).summary.mode).toBe('time_based');
+    expect(formatBacktest(report, false)).toMatch(/problems told per 30 days by detector: (none|time_based [\d.]+)/);
+    // Adaptive mode shows each detector's realised rate next to the budget it should spend.
+    writeFileSync(csv, 'created_at,status\n' + steadyStore(36, (t) => t >= outageAt && t < outageAt + 3_600_000).map((o) => `${o.createdAt.toISOString()},${o.status}`).join('\n'));
+    writeFileSync(settingsFile, JSON.stringify({ mode: 'adaptive', false_alarms_per_month: 2 }));
+    const adaptiveReport = runBacktest({ orders: csv, settings: settingsFile, from: new Date(outageAt - 86_400_000).toISOString() });
+    const text = formatBacktest(adaptiveReport, false);
+    expect(text).toMatch(/problems told per 30 days by detector: order_flow [\d.]+ \(together [\d.]+\); setting false_alarms_per_month 2 /);
+    expect(JSON.parse(formatBacktest(adaptiveReport, true)).summary).toMatchObject({ false_alarms_per_month: 2, problems_per_30_days_by_detector: { order_flow: expect.any(Number) } });
+    writeFileSync(settingsFile, JSON.stringify({ mode: 'time_based', threshold_peak: 8 }));
     writeFileSync(settingsFile, JSON.stringify({ threshold_peak: -1 }));
     expect(() => runBacktest({ orders: csv, settings: settingsFile })).toThrow(/threshold_peak/);
   });

@@ -293,6 +293,30 @@ export function runBacktest(args: BacktestArgs): BacktestReport {
   return { settings, from, to, orders: orders.length, result };
 }
 
+/** A problem two detectors raised counts for each of them. */
+function problemsByDetector(result: ReplayResult, days: number): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const problem of result.problems) {
+    if (!problem.notified) continue;
+    for (const detector of problem.detectors) counts[detector] = (counts[detector] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).map(([detector, n]) => [detector, Math.round((n / days) * 30 * 100) / 100]));
+}
+
+/**
+ * Whether the store's budget is spent: on a history without real problems every problem told is a false
+ * alarm, and adaptive mode aims at 0.5 to 1 times false_alarms_per_month.
+ */
+function budgetLine(byDetector: Record<string, number>, settings: Settings): string {
+  const parts = Object.entries(byDetector).map(([detector, n]) => `${detector} ${n}`);
+  const total = Object.values(byDetector).reduce((sum, n) => sum + n, 0);
+  const per = parts.length ? `${parts.join(', ')} (together ${Math.round(total * 100) / 100})` : 'none';
+  return settings.mode === 'adaptive'
+    ? `problems told per 30 days by detector: ${per}; setting false_alarms_per_month ${settings.false_alarms_per_month} ` +
+        `(on a history without real problems these are false alarms: adaptive mode aims at 0.5-1 times the setting)`
+    : `problems told per 30 days by detector: ${per}`;
+}
+
 export function formatBacktest(report: BacktestReport, json: boolean): string {
   const { settings, result, from, to } = report;
   const days = (to.getTime() - from.getTime()) / 86_400_000;
@@ -310,6 +334,9 @@ export function formatBacktest(report: BacktestReport, json: boolean): string {
     problems_notified: notifiedProblems,
     alerts_per_30_days: Math.round((result.alerts.length / days) * 30 * 10) / 10,
     problems_per_30_days: Math.round((notifiedProblems / days) * 30 * 10) / 10,
+    /** Problems told per 30 days by the detector that raised them, beside the budget they should spend. */
+    problems_per_30_days_by_detector: problemsByDetector(result, days),
+    false_alarms_per_month: settings.false_alarms_per_month,
   };
   if (json) {
     return JSON.stringify({
@@ -331,6 +358,7 @@ export function formatBacktest(report: BacktestReport, json: boolean): string {
     `${summary.orders} orders, ${formatLocal(from, settings.timezone)} to ${formatLocal(to, settings.timezone)} (${summary.days} days), mode ${settings.mode}`,
     `${summary.checks} checks; ${summary.alerts_sent} alerts and reminders sent (${summary.alerts_per_30_days} per 30 days); ` +
       `${summary.problems} problems opened, ${notifiedProblems} told to the admin (${summary.problems_per_30_days} per 30 days)`,
+    budgetLine(summary.problems_per_30_days_by_detector, settings),
   );
   return lines.join('\n');
 }
