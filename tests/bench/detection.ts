@@ -16,7 +16,8 @@ import { assessProbes, classifyProbe, PROBE_TARGETS, probeProblemPresent, type P
 const DAY = 86_400_000;
 const MIN = 60_000;
 const INJECTIONS = Number(process.env.BENCH_INJECTIONS ?? 200);
-const MODES: Mode[] = ['time_based', 'rolling_average', 'hybrid', 'adaptive'];
+/** BENCH_MODES=adaptive (comma-separated) benches only those modes. */
+const MODES: Mode[] = (process.env.BENCH_MODES?.split(',') as Mode[] | undefined) ?? ['time_based', 'rolling_average', 'hybrid', 'adaptive'];
 const OLIST = new URL('../../../shared/data/olist-orders.csv', import.meta.url);
 
 // ---- a seeded random source, so two runs print the same figures ----
@@ -41,22 +42,50 @@ function gauss(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
-// ---- the synthetic high-volume store ----
+// ---- the synthetic stores ----
 const SYNTH_TZ = 'Europe/Berlin';
 const SYNTH_START = Date.UTC(2025, 0, 6); // a Monday
 const SYNTH_DAYS = 56 + 90;
-/** Orders an hour by local hour of day: quiet nights, a lunch bump, the evening peak near 200. */
-const HOURLY_SHAPE = [14, 8, 5, 4, 4, 6, 12, 25, 45, 70, 90, 110, 120, 110, 105, 110, 120, 140, 170, 195, 200, 170, 110, 50];
 const WEEKDAY_LEVEL = [1.0, 0.97, 0.97, 1.0, 0.92, 0.85, 1.08]; // Monday..Sunday
 const METHODS: Array<[string, number]> = [['stripe', 0.6], ['paypal', 0.3], ['cod', 0.1]];
 
-function synthRate(ms: number): number {
-  const local = localTime(new Date(ms), SYNTH_TZ);
-  return (HOURLY_SHAPE[Math.floor(local.minuteOfDay / 60)] ?? 0) * (WEEKDAY_LEVEL[local.weekday - 1] ?? 1);
+interface SynthSpec {
+  seed: number;
+  /** Customer orders an hour by local hour of day. */
+  hourlyShape: number[];
+  /** Share of orders an admin types in, and of subscription renewals spread over the day. */
+  adminShare: number;
+  renewalShare: number;
+  /** A nightly renewal run: this many subscription orders from this local hour, within 15 minutes. */
+  renewalRun?: { hour: number; orders: number; failShare: number };
 }
 
-export function synthesize(): ReplayOrder[] {
-  const rand = rng(42);
+/** The busy store: quiet nights, a lunch bump, the evening peak near 200 an hour. */
+const BUSY: SynthSpec = {
+  seed: 42,
+  hourlyShape: [14, 8, 5, 4, 4, 6, 12, 25, 45, 70, 90, 110, 120, 110, 105, 110, 120, 140, 170, 195, 200, 170, 110, 50],
+  adminShare: 0.03,
+  renewalShare: 0.02,
+};
+/**
+ * The mid store (issue 17): about 110 orders a day, a sharp evening peak (15 an hour at 20:00), quiet
+ * nights (under 1 an hour) and a nightly run of subscription renewals at 02:00.
+ */
+const MID: SynthSpec = {
+  seed: 4242,
+  hourlyShape: [0.6, 0.3, 0.15, 0.1, 0.1, 0.2, 0.5, 1.2, 2.5, 4, 5, 5.5, 6, 5.5, 5, 5, 5.5, 6.5, 9, 13, 15, 11, 5, 1.6],
+  adminShare: 0.02,
+  renewalShare: 0,
+  renewalRun: { hour: 2, orders: 25, failShare: 0.08 },
+};
+
+function synthRate(spec: SynthSpec, ms: number): number {
+  const local = localTime(new Date(ms), SYNTH_TZ);
+  return (spec.hourlyShape[Math.floor(local.minuteOfDay / 60)] ?? 0) * (WEEKDAY_LEVEL[local.weekday - 1] ?? 1);
+}
+
+export function synthesize(spec: SynthSpec = BUSY): ReplayOrder[] {
+  const rand = rng(spec.seed);
   const orders: ReplayOrder[] = [];
   let id = 1;
   for (let day = 0; day < SYNTH_DAYS; day++) {
@@ -64,16 +93,25 @@ export function synthesize(): ReplayOrder[] {
     const dayLevel = Math.exp(0.15 * gauss(rand) - 0.011);
     for (let hour = 0; hour < 24; hour++) {
       const hourLevel = Math.exp(0.1 * gauss(rand) - 0.005);
+      const hourStart = SYNTH_START + day * DAY + hour * 3_600_000;
+      const run = spec.renewalRun;
+      if (run && localTime(new Date(hourStart), SYNTH_TZ).minuteOfDay === run.hour * 60) {
+        for (let i = 0; i < run.orders; i++) {
+          const total = Math.round(Math.exp(3.2 + 0.2 * gauss(rand)) * 100) / 100;
+          const createdAt = new Date(hourStart + Math.floor(rand() * 15 * MIN));
+          orders.push({ orderId: id++, status: rand() < run.failShare ? 'failed' : 'processing', createdAt, total, paymentMethod: 'stripe', createdVia: 'subscription' });
+        }
+      }
       for (let minute = 0; minute < 60; minute++) {
-        const at = SYNTH_START + day * DAY + hour * 3_600_000 + minute * MIN;
-        const n = poisson(rand, (synthRate(at) / 60) * dayLevel * hourLevel);
+        const at = hourStart + minute * MIN;
+        const n = poisson(rand, (synthRate(spec, at) / 60) * dayLevel * hourLevel);
         for (let i = 0; i < n; i++) {
           const createdAt = new Date(at + Math.floor(rand() * MIN));
           const u = rand();
           const paymentMethod = (METHODS.find((_, j) => u < METHODS.slice(0, j + 1).reduce((s, m) => s + m[1], 0)) ?? METHODS[0]!)[0];
           const total = Math.round(Math.exp(3.8 + 0.6 * gauss(rand)) * 100) / 100;
           const via = rand();
-          const createdVia = via < 0.03 ? 'admin' : via < 0.05 ? 'subscription' : 'checkout';
+          const createdVia = via < spec.adminShare ? 'admin' : via < spec.adminShare + spec.renewalShare ? 'subscription' : 'checkout';
           // Ordinary declines (3%); a declined customer often tries again within minutes.
           let failed = rand() < 0.03;
           orders.push({ orderId: id++, status: failed ? 'failed' : 'processing', createdAt, total, paymentMethod, createdVia });
@@ -96,7 +134,15 @@ export function synthesize(): ReplayOrder[] {
 }
 
 // ---- injections ----
-type InjectionType = 'stop 30 min' | 'stop 60 min' | 'stop 120 min' | 'stop 60 min at peak' | 'stop 12 h' | '50% failing 1 h' | '100% failing 1 h';
+type InjectionType =
+  | 'stop 30 min'
+  | 'stop 60 min'
+  | 'stop 120 min'
+  | 'stop 60 min at peak'
+  | 'stop 2 h in busier-than-median hours'
+  | 'stop 12 h'
+  | '50% failing 1 h'
+  | '100% failing 1 h';
 interface Injection {
   type: InjectionType;
   start: number;
@@ -121,13 +167,16 @@ interface Stream {
   timezone: string;
   evalFrom: number;
   evalTo: number;
-  peakStarts?: () => number;
+  /** The store's own kind of stop beside the common ones: at the peak, in busier hours, or 12 hours. */
+  special: { type: InjectionType; minutes: number; starts?: () => number };
 }
 
 interface Row {
   mode: Mode;
   alertsPer30: number;
   problemsPer30: number;
+  /** Problems told per 30 clean days by detector (a problem two detectors raised counts for both). */
+  byDetector: Map<string, number>;
   byType: Map<
     InjectionType,
     { detected: number; total: number; detectable: number; detectedDetectable: number; minutes: number[]; orders: number[]; theoretical: number[]; ratio: number[] }
@@ -190,9 +239,7 @@ function injectionsFor(stream: Stream): Injection[] {
     list.push({ type: 'stop 30 min', start: at(), minutes: 30, failShare: 0 });
     list.push({ type: 'stop 60 min', start: at(), minutes: 60, failShare: 0 });
     list.push({ type: 'stop 120 min', start: at(), minutes: 120, failShare: 0 });
-    if (stream.peakStarts) list.push({ type: 'stop 60 min at peak', start: stream.peakStarts(), minutes: 60, failShare: 0 });
-    // A store of 15 orders a day cannot tell a 2-hour outage from a lull: show what it can tell.
-    else list.push({ type: 'stop 12 h', start: at(), minutes: 12 * 60, failShare: 0 });
+    list.push({ type: stream.special.type, start: stream.special.starts?.() ?? at(), minutes: stream.special.minutes, failShare: 0 });
     list.push({ type: '50% failing 1 h', start: at(), minutes: 60, failShare: 0.5 });
     list.push({ type: '100% failing 1 h', start: at(), minutes: 60, failShare: 1 });
   }
@@ -223,6 +270,7 @@ function bench(stream: Stream): Row[] {
       from: new Date(stream.evalFrom),
       to: new Date(stream.evalTo),
       monitoringSince,
+      watchingSince: monitoringSince,
     });
     const days = (stream.evalTo - stream.evalFrom) / DAY;
     if (process.env.BENCH_DEBUG) {
@@ -232,8 +280,12 @@ function bench(stream: Stream): Row[] {
       mode,
       alertsPer30: (clean.alerts.length / days) * 30,
       problemsPer30: (clean.problems.filter((p) => p.notified).length / days) * 30,
+      byDetector: new Map(),
       byType: new Map(),
     };
+    for (const p of clean.problems.filter((p) => p.notified)) {
+      for (const d of p.detectors) row.byDetector.set(d, (row.byDetector.get(d) ?? 0) + 30 / days);
+    }
     const rand = rng(11);
     for (const inj of injections) {
       const end = inj.start + (inj.minutes + GRACE_MINUTES) * MIN;
@@ -241,7 +293,8 @@ function bench(stream: Stream): Row[] {
       const historyDays = mode === 'adaptive' ? 58 : 3;
       const original = sliceOrders(stream.orders, inj.start - historyDays * DAY, end);
       const orders = inject(original, inj, rand);
-      const window = { from: new Date(inj.start - warmupMinutes(mode) * MIN), to: new Date(end), monitoringSince };
+      // The monitor has been running all along: its replay starts shortly before the injection only to save time.
+      const window = { from: new Date(inj.start - warmupMinutes(mode) * MIN), to: new Date(end), monitoringSince, watchingSince: monitoringSince };
       const candidate = replay(orders, settings, window).alerts.find((a) => a.at.getTime() >= inj.start);
       // An alert the same replay without the injection also sends by then is a false alarm that happens to
       // coincide, not a detection.
@@ -279,9 +332,12 @@ const fmt = (x: number | null, digits = 0) => (x === null ? '-' : x.toFixed(digi
 function print(stream: Stream, rows: Row[]): void {
   const days = Math.round((stream.evalTo - stream.evalFrom) / DAY);
   console.log(`\n### ${stream.name}: ${days} clean days, ${INJECTIONS} injections of each type\n`);
-  console.log('| mode | alerts+reminders / 30 d (clean) | problems told / 30 d (clean) |');
-  console.log('| --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.mode} | ${fmt(r.alertsPer30, 1)} | ${fmt(r.problemsPer30, 1)} |`);
+  console.log(`| mode | alerts+reminders / 30 d (clean) | problems told / 30 d (clean) | by detector (setting ${FALSE_ALARMS_PER_MONTH} for adaptive) |`);
+  console.log('| --- | --- | --- | --- |');
+  for (const r of rows) {
+    const detectors = [...r.byDetector.entries()].map(([d, n]) => `${d} ${fmt(n, 2)}`).join(', ') || '-';
+    console.log(`| ${r.mode} | ${fmt(r.alertsPer30, 2)} | ${fmt(r.problemsPer30, 2)} | ${detectors} |`);
+  }
   console.log('\n| injection | mode | detected | detected of detectable | median min | p90 min | median orders | p90 orders | theoretical min (median) | median ratio to theory | p90 ratio |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const types = [...(rows[0]?.byType.keys() ?? [])];
@@ -303,30 +359,57 @@ async function main(): Promise<void> {
   if (existsSync(OLIST)) {
     const orders = parseOrdersCsv(readFileSync(OLIST, 'utf8'), 'America/Sao_Paulo').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     // The sample's first months are nearly empty and it stops in late August 2018: judge the complete part.
-    streams.push({ name: 'olist (real, ~15 orders/day)', orders, timezone: 'America/Sao_Paulo', evalFrom: Date.UTC(2017, 2, 1, 3), evalTo: Date.UTC(2018, 7, 20, 3) });
+    streams.push({
+      name: 'olist (real, ~15 orders/day)',
+      orders,
+      timezone: 'America/Sao_Paulo',
+      evalFrom: Date.UTC(2017, 2, 1, 3),
+      evalTo: Date.UTC(2018, 7, 20, 3),
+      // A store of 15 orders a day cannot tell a 2-hour outage from a lull: show what it can tell.
+      special: { type: 'stop 12 h', minutes: 12 * 60 },
+    });
   } else {
     console.log(`(${OLIST.pathname} not found: the real stream is skipped)`);
   }
-  const synth = synthesize();
-  const peakRand = rng(99);
   const evalFrom = SYNTH_START + 56 * DAY;
   const evalTo = SYNTH_START + SYNTH_DAYS * DAY - 3 * 3_600_000;
+  /** Random starts in the judged period at which the store's rate is at least `minRate` now and an hour on. */
+  const startsWhere = (spec: SynthSpec, seed: number, minRate: number) => {
+    const rand = rng(seed);
+    return () => {
+      for (let tries = 0; tries < 1000; tries++) {
+        const t = evalFrom + Math.floor((rand() * (evalTo - evalFrom - DAY)) / MIN) * MIN;
+        if (synthRate(spec, t) >= minRate && synthRate(spec, t + 3_600_000) >= minRate) return t;
+      }
+      return evalFrom;
+    };
+  };
+  const mid = synthesize(MID);
+  const midHours = MID.hourlyShape.flatMap((r) => WEEKDAY_LEVEL.map((w) => r * w)).sort((a, b) => a - b);
+  const midMedian = midHours[Math.floor(midHours.length / 2)]!;
+  const customerPerDay = (orders: readonly ReplayOrder[]) => Math.round(orders.filter(isCustomerOrder).length / SYNTH_DAYS);
   streams.push({
-    name: `synthetic (~200 orders/h at peak, ${Math.round(synth.length / SYNTH_DAYS)} orders/day)`,
+    name: `synthetic mid (~15 orders/h at peak, ${customerPerDay(mid)} customer orders/day, nightly renewals)`,
+    orders: mid,
+    timezone: SYNTH_TZ,
+    evalFrom,
+    evalTo,
+    // Hours busier than the store's median hour of week, now and an hour on.
+    special: { type: 'stop 2 h in busier-than-median hours', minutes: 120, starts: startsWhere(MID, 98, midMedian) },
+  });
+  const synth = synthesize(BUSY);
+  streams.push({
+    name: `synthetic busy (~200 orders/h at peak, ${Math.round(synth.length / SYNTH_DAYS)} orders/day)`,
     orders: synth,
     timezone: SYNTH_TZ,
     evalFrom,
     evalTo,
     // Local 18:30-21:00, the busiest hours (175-200 an hour).
-    peakStarts: () => {
-      for (let tries = 0; tries < 1000; tries++) {
-        const t = evalFrom + Math.floor((peakRand() * (evalTo - evalFrom - DAY)) / MIN) * MIN;
-        if (synthRate(t) >= 165 && synthRate(t + 3_600_000) >= 165) return t;
-      }
-      return evalFrom;
-    },
+    special: { type: 'stop 60 min at peak', minutes: 60, starts: startsWhere(BUSY, 99, 165) },
   });
+  const only = process.env.BENCH_STORES?.split(',');
   for (const stream of streams) {
+    if (only && !only.some((name) => stream.name.startsWith(name))) continue;
     const rows = bench(stream);
     print(stream, rows);
     if (stream.timezone === 'America/Sao_Paulo') printProbeBench(stream, rows);
@@ -400,7 +483,7 @@ function printProbeBench(stream: Stream, rows: Row[]): void {
       const injection: Injection = { type: 'stop 12 h', start, minutes, failShare: 0 };
       const original = sliceOrders(stream.orders, start - 58 * DAY, end + GRACE_MINUTES * MIN);
       const orders = inject(original, injection, orderRand);
-      const window = { from: new Date(start - warmupMinutes('adaptive') * MIN), to: new Date(end + GRACE_MINUTES * MIN), monitoringSince };
+      const window = { from: new Date(start - warmupMinutes('adaptive') * MIN), to: new Date(end + GRACE_MINUTES * MIN), monitoringSince, watchingSince: monitoringSince };
       const candidate = replay(orders, settings, window).alerts.find((a) => a.at.getTime() >= start);
       const masked = candidate !== undefined && replay(original, settings, { ...window, to: candidate.at }).alerts.some((a) => a.at.getTime() >= start);
       const order = candidate && !masked ? (candidate.at.getTime() - start) / MIN : null;

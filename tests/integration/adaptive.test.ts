@@ -36,7 +36,8 @@ describe('adaptive mode, live: the check service reads MariaDB and asks the same
     const adminAt = new Date(now.getTime() - 5 * MIN);
     rows.push({ store_id: shop.id, order_id: ++id, status: 'completed', total: 10, created_via: 'admin', created_at: adminAt, status_changed_at: adminAt, updated_at: adminAt });
     for (let i = 0; i < rows.length; i += 2000) await sidecar.db('orders').insert(rows.slice(i, i + 2000));
-    await sidecar.db('stores').where({ id: shop.id }).update({ first_contact_at: new Date(historyStart) });
+    // Watched all along: what happened since registration is news (older orders would only be baseline).
+    await sidecar.db('stores').where({ id: shop.id }).update({ first_contact_at: new Date(historyStart), created_at: new Date(historyStart) });
     // Written straight into the table, not through the ingest: the hourly roll-ups are counted once here.
     await sidecar.container.rollups.rebuild(shop.id);
 

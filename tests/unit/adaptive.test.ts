@@ -154,20 +154,27 @@ describe('order-flow test', () => {
     expect(result.summary).toMatch(/^still learning the store's rhythm: 0 successful orders in the 0 whole hours watched so far \(the current hour counts once it ends\)/);
   });
 
-  it('while learning says how long is left, and works with a wider margin', () => {
+  it('gives no verdict on the order flow before day 7; from then on, a wider margin as wide as the history is short', () => {
+    const facts = flow(now, 12, 6);
+    const sixDays = evaluateOrderFlow(now, settings, buildBaseline(history(6, busyDays), since(6), now, settings.timezone), facts);
+    expect(sixDays).toMatchObject({ breached: false, learning: true });
+    expect(sixDays.summary).toMatch(/no verdict until 7 days/);
     const young = buildBaseline(history(7, busyDays), since(7), now, settings.timezone);
-    const facts = flow(now, 12, 7);
-    const result = evaluateOrderFlow(now, settings, young, facts);
-    expect(result.learning).toBe(true);
+    const result = evaluateOrderFlow(now, settings, young, flow(now, 12, 7));
+    expect(result).toMatchObject({ learning: true, breached: true });
     expect(result.summary).toMatch(/learning, about 21 days left/);
+    // The margin is the learnt rate's own uncertainty: the same silence is less surprising after a week.
     const grown = evaluateOrderFlow(now, settings, baseline, { ...facts, since: since(56) });
-    expect(result.limit).toBeLessThan(grown.limit);
+    expect(young.silenceDispersion).toBeLessThan(baseline.silenceDispersion);
+    expect(result.probability).toBeGreaterThan(grown.probability);
   });
 
-  it('gives no verdict without a day of history', () => {
-    const none = buildBaseline(history(0, busyDays), null, now, settings.timezone);
-    const result = evaluateOrderFlow(now, settings, none, { since: null, lastSuccessAt: null, recentSuccessTimes: [] });
-    expect(result).toMatchObject({ breached: false, learning: true });
+  it('scores a silence at its own time scale: a small steady store\'s empty day is far rarer than day-to-day variation says', () => {
+    // 12 orders a day, 09:00-21:00 Berlin, steady: a day without an order is extremely unlikely.
+    const small = buildBaseline(history(56, (slot) => (slot % 24 >= 9 && slot % 24 < 21 ? 1 : 0)), since(56), now, settings.timezone);
+    const p = probabilityOfNone(11.5, small.silenceDispersion);
+    expect(p).toBeLessThan(1e-4);
+    expect(probabilityOfNone(11.5, 3)).toBeGreaterThan(1 / 200); // what a day-level shape of 3 said: 1 in 114
   });
 
   it('holds an open alert until the evidence is half gone, so an hourly rebuild does not flap it', () => {
@@ -175,7 +182,7 @@ describe('order-flow test', () => {
     const fresh = evaluateOrderFlow(now, settings, baseline, facts);
     const bar = fresh.limit;
     // Find a silence just short of the opening bar: it does not open, but it holds an open alert.
-    const chance = (m: number) => probabilityOfNone(expectedBetween(baseline, now.getTime() - m * MIN, now), baseline.dispersion);
+    const chance = (m: number) => probabilityOfNone(expectedBetween(baseline, now.getTime() - m * MIN, now), baseline.silenceDispersion);
     const minutes = Array.from({ length: 12 }, (_, i) => i + 1).find((m) => chance(m) < Math.sqrt(bar) && chance(m) >= bar);
     expect(minutes).toBeDefined();
     const short = flow(now, minutes!);

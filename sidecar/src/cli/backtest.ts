@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { eventSchema, isOrderEvent } from '../domain/events';
 import { replay, type ReplayOrder, type ReplayResult } from '../domain/replay';
 import { defaultSettings, mergeSettings, MODES, type Settings } from '../domain/settings';
-import { formatLocal, isKnownTimeZone, zonedToUtc } from '../domain/time';
+import { formatLocal, impossibleDateTime, isKnownTimeZone, zonedToUtc } from '../domain/time';
 
 /**
  * `npm run woom -- backtest`: replays an order export through the live sidecar's detectors and alert
@@ -21,6 +21,8 @@ export interface BacktestArgs {
   from?: string;
   to?: string;
   json?: boolean;
+  /** "paid=completed,voided=cancelled": an export's own statuses renamed to WooCommerce's. */
+  statusMap?: string;
 }
 
 /** One bad line stops the backtest: a silently skipped order would be a fake outage in the replay. */
@@ -29,11 +31,29 @@ const lineError = (line: number, message: string) => new BacktestInputError(`lin
 /** An instant with an offset, or a wall-clock time read in the store's zone (as exports often write it). */
 export function parseInstant(value: string, timezone: string): Date | null {
   const trimmed = value.trim();
+  if (impossibleInstant(trimmed)) return null;
   if (/(Z|[+-]\d{2}:?\d{2})$/.test(trimmed)) {
     const date = new Date(trimmed);
     return Number.isNaN(date.getTime()) ? null : date;
   }
   return zonedToUtc(trimmed, timezone);
+}
+
+/**
+ * Why a date-shaped value names a time that does not exist (2017-02-30, month 13, hour 25), with or without
+ * an offset; null otherwise. JavaScript rolls such dates over silently: one bad row of an export stretched a
+ * 159-day replay to 527 days.
+ */
+export function impossibleInstant(value: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/.exec(value.trim());
+  if (!m) return null;
+  return impossibleDateTime(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+}
+
+/** "created_at "x" is not a date such as ...", or why it is not a real one. */
+function badDate(field: string, value: string, example: string): string {
+  const impossible = impossibleInstant(value);
+  return impossible ? `${field} "${value}" is not a real date and time: ${impossible}` : `${field} "${value}" is not a date such as ${example}`;
 }
 
 const statusPattern = /^[a-z0-9_-]{1,40}$/;
@@ -44,7 +64,10 @@ export function parseOrdersCsv(text: string, timezone: string): ReplayOrder[] {
   try {
     records = parse(text, { columns: true, skip_empty_lines: true, trim: true, info: true, bom: true });
   } catch (error) {
-    const e = error as { lines?: number; message?: string };
+    const e = error as { lines?: number; message?: string; code?: string };
+    // csv-parse names the end of the file for a quote never closed; the admin needs the line it opened on.
+    const opened = e.code === 'CSV_QUOTE_NOT_CLOSED' ? unclosedQuoteLine(text) : null;
+    if (opened !== null) throw lineError(opened, 'a quote opens here and is never closed (not valid CSV)');
     throw new BacktestInputError(`line ${e.lines ?? '?'}: not valid CSV (${e.message ?? String(error)})`);
   }
   if (records.length === 0) throw new BacktestInputError('line 1: no orders (a header with created_at and status, then one order a line)');
@@ -55,7 +78,7 @@ export function parseOrdersCsv(text: string, timezone: string): ReplayOrder[] {
   return records.map(({ record, info }, index) => {
     const line = info.lines;
     const createdAt = parseInstant(record.created_at ?? '', timezone);
-    if (!createdAt) throw lineError(line, `created_at "${record.created_at}" is not a date such as 2017-03-05T14:20:00 or 2017-03-05T14:20:00Z`);
+    if (!createdAt) throw lineError(line, badDate('created_at', record.created_at ?? '', '2017-03-05T14:20:00 or 2017-03-05T14:20:00Z'));
     const status = (record.status ?? '').replace(/^wc-/, '');
     if (!statusPattern.test(status)) throw lineError(line, `status "${record.status}" is not a WooCommerce status such as completed or failed`);
     let total: number | null = null;
@@ -72,6 +95,32 @@ export function parseOrdersCsv(text: string, timezone: string): ReplayOrder[] {
       createdVia: record.created_via || null,
     };
   });
+}
+
+/** The line on which a quoted field opens that the file never closes, or null when every quote closes. */
+export function unclosedQuoteLine(text: string): number | null {
+  let line = 1;
+  let inQuote = false;
+  let openedAt = 0;
+  let fieldStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inQuote) {
+      if (c === '"' && text[i + 1] === '"') i++;
+      else if (c === '"') inQuote = false;
+      else if (c === '\n') line++;
+      continue;
+    }
+    if (c === '"' && fieldStart) {
+      inQuote = true;
+      openedAt = line;
+    } else if (c === '\n') {
+      line++;
+      fieldStart = true;
+    } else if (c === ',') fieldStart = true;
+    else if (c !== ' ' && c !== '\t' && c !== '\r') fieldStart = false;
+  }
+  return inQuote ? openedAt : null;
 }
 
 const plainOrder = z.object({
@@ -120,7 +169,7 @@ export function parseOrdersJsonLines(text: string, timezone: string): ReplayOrde
     const order = plainOrder.safeParse(value);
     if (!order.success) throw lineError(line, order.error.issues.map((i) => `${i.path.join('.') || 'order'} ${i.message}`).join('; '));
     const createdAt = parseInstant(order.data.created_at, timezone);
-    if (!createdAt) throw lineError(line, `created_at "${order.data.created_at}" is not a date`);
+    if (!createdAt) throw lineError(line, badDate('created_at', order.data.created_at, '2017-03-05T14:20:00Z'));
     const total = order.data.total === undefined || order.data.total === null || order.data.total === '' ? null : Number(order.data.total);
     if (total !== null && !Number.isFinite(total)) throw lineError(line, `total "${order.data.total}" is not a number`);
     orders.set(`line:${line}`, {
@@ -185,9 +234,45 @@ export interface BacktestReport {
   result: ReplayResult;
 }
 
+/** `--status-map paid=completed,voided=cancelled`, each side a status name. */
+export function parseStatusMap(value: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [from, to, extra] = pair.split('=').map((side) => side.trim().replace(/^wc-/, ''));
+    if (extra !== undefined || !from || !to || !statusPattern.test(from) || !statusPattern.test(to)) {
+      throw new BacktestInputError(`--status-map: "${pair}" is not FROM=TO with two status names, e.g. paid=completed,voided=cancelled`);
+    }
+    map.set(from, to);
+  }
+  if (map.size === 0) throw new BacktestInputError('--status-map: no mapping given, e.g. paid=completed,voided=cancelled');
+  return map;
+}
+
+/**
+ * A file in which no order is a success or a failure by the settings gives a replay that sees a store
+ * without a single order: every check would be "no verdict" or an outage. Say so, and how to map them.
+ */
+function requireClassifiedStatuses(orders: readonly ReplayOrder[], settings: Settings): void {
+  const counts = new Map<string, number>();
+  for (const order of orders) {
+    if (settings.success_statuses.includes(order.status) || settings.failure_statuses.includes(order.status)) return;
+    counts.set(order.status, (counts.get(order.status) ?? 0) + 1);
+  }
+  const found = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([status, n]) => `${status} (${n})`).join(', ');
+  const example = [...counts.keys()].slice(0, 2).map((status, i) => `${status}=${i === 0 ? 'completed' : 'cancelled'}`).join(',');
+  throw new BacktestInputError(
+    `--orders: no order has a success status (${settings.success_statuses.join(', ')}) or a failure status ` +
+      `(${settings.failure_statuses.join(', ')}); the file's statuses are ${found}. ` +
+      `Map them to WooCommerce's, e.g. --status-map ${example}, or set success_statuses and failure_statuses in --settings`,
+  );
+}
+
 export function runBacktest(args: BacktestArgs): BacktestReport {
   const settings = loadSettings(args);
-  const orders = readOrders(args.orders, settings.timezone);
+  const statusMap = args.statusMap === undefined ? null : parseStatusMap(args.statusMap);
+  const read = readOrders(args.orders, settings.timezone);
+  const orders = statusMap ? read.map((o) => ({ ...o, status: statusMap.get(o.status) ?? o.status })) : read;
+  requireClassifiedStatuses(orders, settings);
   // A loop rather than Math.min(...times): spreading a few hundred thousand orders overflows the stack.
   let first = Infinity;
   let last = -Infinity;
@@ -198,7 +283,7 @@ export function runBacktest(args: BacktestArgs): BacktestReport {
   const bound = (value: string | undefined, name: string, fallback: number): Date => {
     if (!value) return new Date(fallback);
     const date = parseInstant(value, settings.timezone);
-    if (!date) throw new BacktestInputError(`--${name} "${value}" is not a date such as 2018-01-01 or 2018-01-01T00:00:00Z`);
+    if (!date) throw new BacktestInputError(`--${badDate(name, value, '2018-01-01 or 2018-01-01T00:00:00Z')}`);
     return date;
   };
   const from = bound(args.from && /^\d{4}-\d{2}-\d{2}$/.test(args.from) ? `${args.from}T00:00` : args.from, 'from', first);
@@ -206,6 +291,30 @@ export function runBacktest(args: BacktestArgs): BacktestReport {
   if (to <= from) throw new BacktestInputError('--to must be after --from');
   const result = replay(orders, settings, { from, to });
   return { settings, from, to, orders: orders.length, result };
+}
+
+/** A problem two detectors raised counts for each of them. */
+function problemsByDetector(result: ReplayResult, days: number): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const problem of result.problems) {
+    if (!problem.notified) continue;
+    for (const detector of problem.detectors) counts[detector] = (counts[detector] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).map(([detector, n]) => [detector, Math.round((n / days) * 30 * 100) / 100]));
+}
+
+/**
+ * Whether the store's budget is spent: on a history without real problems every problem told is a false
+ * alarm, and adaptive mode aims at 0.5 to 1 times false_alarms_per_month.
+ */
+function budgetLine(byDetector: Record<string, number>, settings: Settings): string {
+  const parts = Object.entries(byDetector).map(([detector, n]) => `${detector} ${n}`);
+  const total = Object.values(byDetector).reduce((sum, n) => sum + n, 0);
+  const per = parts.length ? `${parts.join(', ')} (together ${Math.round(total * 100) / 100})` : 'none';
+  return settings.mode === 'adaptive'
+    ? `problems told per 30 days by detector: ${per}; setting false_alarms_per_month ${settings.false_alarms_per_month} ` +
+        `(on a history without real problems these are false alarms: adaptive mode aims at 0.5-1 times the setting)`
+    : `problems told per 30 days by detector: ${per}`;
 }
 
 export function formatBacktest(report: BacktestReport, json: boolean): string {
@@ -225,6 +334,9 @@ export function formatBacktest(report: BacktestReport, json: boolean): string {
     problems_notified: notifiedProblems,
     alerts_per_30_days: Math.round((result.alerts.length / days) * 30 * 10) / 10,
     problems_per_30_days: Math.round((notifiedProblems / days) * 30 * 10) / 10,
+    /** Problems told per 30 days by the detector that raised them, beside the budget they should spend. */
+    problems_per_30_days_by_detector: problemsByDetector(result, days),
+    false_alarms_per_month: settings.false_alarms_per_month,
   };
   if (json) {
     return JSON.stringify({
@@ -246,6 +358,7 @@ export function formatBacktest(report: BacktestReport, json: boolean): string {
     `${summary.orders} orders, ${formatLocal(from, settings.timezone)} to ${formatLocal(to, settings.timezone)} (${summary.days} days), mode ${settings.mode}`,
     `${summary.checks} checks; ${summary.alerts_sent} alerts and reminders sent (${summary.alerts_per_30_days} per 30 days); ` +
       `${summary.problems} problems opened, ${notifiedProblems} told to the admin (${summary.problems_per_30_days} per 30 days)`,
+    budgetLine(summary.problems_per_30_days_by_detector, settings),
   );
   return lines.join('\n');
 }

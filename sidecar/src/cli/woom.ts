@@ -22,9 +22,11 @@ const USAGE = `Usage: npm run woom -- <command>
                           read-only WooCommerce REST keys: orders the bridge could not deliver are
                           read back, and the last 8 weeks are backfilled
   backtest --orders FILE [--timezone TZ] [--settings FILE] [--mode MODE] [--from DATE --to DATE] [--json]
+           [--status-map paid=completed,voided=cancelled]
                           replay an order export (CSV: created_at, status[, total, payment_method,
                           created_via]; or JSON lines of events) through the live detectors on a
-                          simulated clock and print every alert it would have sent`;
+                          simulated clock and print every alert it would have sent; --status-map
+                          renames an export's own statuses to WooCommerce's`;
 
 class UsageError extends Error {}
 
@@ -45,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
       from: { type: 'string' },
       to: { type: 'string' },
       json: { type: 'boolean' },
+      'status-map': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -60,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
       from: values.from,
       to: values.to,
       json: values.json,
+      statusMap: values['status-map'],
     });
     console.log(formatBacktest(report, values.json ?? false));
     return;

@@ -58,6 +58,12 @@ export interface Baseline {
   freshFailureShare: number;
   /** Negative-binomial shape of the day-to-day variation: smaller means more variable. */
   dispersion: number;
+  /**
+   * Negative-binomial shape for a silence, measured at the silence test's own time scale (windows of the
+   * hours in which about SILENCE_WINDOW_ORDERS orders are expected), with the uncertainty of the learnt rate
+   * itself: a young history widens the margin by as much as it knows less, not by a fixed schedule.
+   */
+  silenceDispersion: number;
   averageOrderValue: number | null;
   /** The longest quiet spell in the history, in expected orders: while learning, quieter is normal. */
   longestQuietExpected: number;
@@ -113,10 +119,12 @@ export function buildBaseline(history: HourlyHistory, since: Date | null, now: D
       Math.max(failureShare, (failures + PRIOR_FAILURE_SHARE * PRIOR_FAILURE_ORDERS) / (successes + failures + PRIOR_FAILURE_ORDERS)),
     ),
     dispersion: MAX_DISPERSION_K,
+    silenceDispersion: MAX_DISPERSION_K,
     averageOrderValue: revenueOrders > 0 ? revenue / revenueOrders : null,
     longestQuietExpected: 0,
   };
   baseline.dispersion = estimateDispersion(history, baseline, startHour);
+  baseline.silenceDispersion = estimateSilenceDispersion(history, baseline, startHour);
   baseline.longestQuietExpected = longestQuiet(history, baseline, startHour);
   return baseline;
 }
@@ -185,6 +193,45 @@ function estimateDispersion(history: HourlyHistory, baseline: Baseline, startHou
   if (days < 7 || squares === 0) return MIN_DISPERSION_K;
   const phi = excess / squares;
   return phi <= 1 / MAX_DISPERSION_K ? MAX_DISPERSION_K : Math.max(MIN_DISPERSION_K, 1 / phi);
+}
+
+/** The silence test's scale: windows in which about this many orders are expected (its limits are 5-15). */
+const SILENCE_WINDOW_ORDERS = 10;
+/** Fewer windows than this say little about variation: assume as variable as the day-level bound allows. */
+const MIN_SILENCE_WINDOWS = 30;
+/** Outage guard: the windows with the largest excess are left out, so one real outage in the history does not pass for variation. */
+const TRIMMED_WINDOWS = 2;
+
+/**
+ * How much more than Poisson the store varies at the scale a silence is judged on: whole-hour windows
+ * holding about SILENCE_WINDOW_ORDERS expected orders (1 hour on a busy store, most of a day on a small one).
+ * A day-level dispersion applied to an hours-long silence scored 24 empty hours with 11.5 orders expected
+ * at 1 in 114, where the store's own hours say about 1 in 100,000. The rate's own uncertainty (the orders
+ * seen in those hours of the week) is added, the margin a young history needs.
+ */
+function estimateSilenceDispersion(history: HourlyHistory, baseline: Baseline, startHour: number): number {
+  const meanRate = baseline.ratePerHour.reduce((sum, r) => sum + r, 0) / WEEK_HOURS;
+  if (!(meanRate > 0)) return MIN_DISPERSION_K;
+  const windowHours = Math.min(24, Math.max(1, Math.round(SILENCE_WINDOW_ORDERS / meanRate)));
+  const contributions: number[] = [];
+  let squares = 0;
+  for (let end = baseline.asOfHour; end - windowHours >= startHour; end -= windowHours) {
+    let observed = 0;
+    let expected = 0;
+    for (let h = end - windowHours; h < end; h++) {
+      observed += at(history.success, h - history.firstHour);
+      expected += baseline.ratePerHour[hourOfWeek(h, baseline.timezone)] ?? 0;
+    }
+    if (expected <= 0) continue;
+    contributions.push((observed - expected) ** 2 - expected);
+    squares += expected * expected;
+  }
+  const estimation = Math.max(1, (baseline.observedSuccesses * windowHours) / WEEK_HOURS);
+  if (contributions.length < MIN_SILENCE_WINDOWS || squares === 0) return 1 / (1 / MIN_DISPERSION_K + 1 / estimation);
+  contributions.sort((a, b) => b - a);
+  const excess = contributions.slice(TRIMMED_WINDOWS).reduce((sum, c) => sum + c, 0);
+  const phi = Math.max(1 / MAX_DISPERSION_K, excess / squares) + 1 / estimation;
+  return Math.max(MIN_DISPERSION_K, 1 / phi);
 }
 
 function longestQuiet(history: HourlyHistory, baseline: Baseline, startHour: number): number {

@@ -111,10 +111,12 @@ export function evaluateTimeBased(
 /**
  * Of the last rad_window_size orders whose status is a success or a failure (newest first), the share
  * that failed. Pending or on-hold orders have no verdict yet and are skipped, not counted as healthy.
+ * Orders created before `watchingSince` (when the monitor began checking) are old news and skipped too.
  */
-export function evaluateRollingAverage(settings: Settings, newestFirst: readonly OrderFact[]): RollingAverageResult {
+export function evaluateRollingAverage(settings: Settings, newestFirst: readonly OrderFact[], watchingSince: Date | null = null): RollingAverageResult {
   const classified = newestFirst
     .filter((o) => settings.success_statuses.includes(o.status) || settings.failure_statuses.includes(o.status))
+    .filter((o) => !(watchingSince && o.createdAt < watchingSince))
     .slice(0, settings.rad_window_size);
   const failed = classified.filter((o) => settings.failure_statuses.includes(o.status)).length;
   const considered = classified.length;

@@ -1,7 +1,14 @@
 import { z } from 'zod';
+import { impossibleDateTime } from './time';
 
 /** The event contract between the WordPress bridge and the sidecar (README: "POST /v1/events"). */
 export const MAX_EVENTS_PER_REQUEST = 500;
+
+/** Date.parse rolls 2017-02-30 over to 2 March and hour 24 to the next day: the calendar check refuses them. */
+function onTheCalendar(value: string): boolean {
+  const [year, month, day, hour, minute, second] = (value.match(/\d+/g) ?? []).map(Number);
+  return impossibleDateTime(year ?? 0, month ?? 0, day ?? 0, hour, minute, second) === null;
+}
 
 export const instant = z
   .string()
@@ -9,7 +16,7 @@ export const instant = z
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/,
     'must be an ISO 8601 instant with Z or an offset, e.g. 2026-11-23T19:02:11Z',
   )
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a real date')
+  .refine((value) => !Number.isNaN(Date.parse(value)) && onTheCalendar(value), 'is not a real date')
   .transform((value) => new Date(value));
 
 // WooCommerce stores statuses as "wc-failed"; its hooks pass "failed". Accept both, keep the hook's form.

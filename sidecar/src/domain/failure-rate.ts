@@ -1,5 +1,5 @@
 import type { Baseline } from './baseline';
-import { BUDGET_SAFETY, BUDGET_SHARE, learningNote, learningOf, round1 } from './budget';
+import { BUDGET_SHARE, learningNote, learningOf, round1 } from './budget';
 import type { Severity } from './detectors';
 import { diagnose, type Diagnosis, type OrderDetail } from './diagnosis';
 import { HOLD_SHARE } from './order-flow';
@@ -126,24 +126,27 @@ export function failureRunLimit(failureShare: number, cartsPerMonth: number, bud
  * the orders failing, one to all of them, beside the run test above. The CUSUMs' threshold spends their
  * share of the budget over the month's orders (Wald's bound, on the safe side), so a store with few
  * declines hears after two or three failed orders in a row and a store with many ordinary declines is not
- * woken by them.
+ * woken by them. `watchingSince`: when the monitor began checking; older orders are not tested.
  */
 export function evaluateFailureRate(
   settings: Settings,
   baseline: Baseline,
   newestFirst: readonly OrderDetail[],
   alertOpen = false,
+  watchingSince: Date | null = null,
 ): FailureRateResult {
   const learning = learningOf(baseline);
   const isFailure = (o: OrderDetail) => settings.failure_statuses.includes(o.status);
+  // Orders from before the monitor began are the baseline's, not news: a store's first check must not
+  // alert on failures days old (and then remind of them until enough new orders push them out).
   const attempts = newestFirst
-    .filter((o) => isFailure(o) || settings.success_statuses.includes(o.status))
+    .filter((o) => (isFailure(o) || settings.success_statuses.includes(o.status)) && !(watchingSince && o.createdAt < watchingSince))
     .slice(0, FAILURE_LOOKBACK_ORDERS)
     .reverse();
   const { carts: classified, attempts: cartAttempts } = mergeCarts(attempts, isFailure);
   const p0 = baseline.failureShare;
   const coverage2 = learning.coverage ** 2;
-  const budget = settings.false_alarms_per_month * BUDGET_SAFETY * BUDGET_SHARE.failures * coverage2;
+  const budget = settings.false_alarms_per_month * BUDGET_SHARE.failures * coverage2;
   const limit = Math.log(Math.max(1, baseline.classifiedPerMonth, 100) / budget);
   const runLimit = failureRunLimit(
     baseline.freshFailureShare,

@@ -1,5 +1,5 @@
 import { expectedBetween, probabilityOfNone, rateAt, silenceLimit, type Baseline } from './baseline';
-import { BUDGET_SAFETY, BUDGET_SHARE, learningNote, learningOf, odds, round1 } from './budget';
+import { BUDGET_SHARE, learningNote, learningOf, odds, round1 } from './budget';
 import type { Severity } from './detectors';
 import type { Settings } from './settings';
 
@@ -12,6 +12,12 @@ export interface OrderFlowFacts {
   recentSuccessTimes: readonly Date[];
   /** An alert of the store is open: the test then holds until half its evidence is gone (hysteresis). */
   alertOpen?: boolean;
+  /**
+   * When the monitor began checking the store. What happened before it is history for the baseline, not
+   * news: a silence or a slow stretch is counted from here at the earliest, so the first check of a store
+   * whose last order was days ago does not report those days as an outage.
+   */
+  watchingSince?: Date | null;
 }
 
 /**
@@ -49,7 +55,12 @@ const DROP_RATIO = 0.2;
 const CRITICAL_SILENCE_DAYS = 2;
 /** ...or once its evidence is twice what opened it and about this many orders are missing. */
 const CRITICAL_MISSING_ORDERS = 50;
-const MIN_HISTORY_DAYS = 1;
+/**
+ * No verdict on the order flow before a week of history (issue 17: alert from day 7); from then on the
+ * learnt rate's own uncertainty is the margin (baseline.silenceDispersion). With REST keys the backfill
+ * brings eight weeks at once.
+ */
+const MIN_HISTORY_DAYS = 7;
 const MIN_HISTORY_ORDERS = 10;
 
 /**
@@ -82,16 +93,15 @@ export function evaluateOrderFlow(now: Date, settings: Settings, baseline: Basel
     const watched = baseline.historyDays < 2 ? `${Math.round(baseline.historyDays * 24)} whole hours` : `${round1(baseline.historyDays)} days`;
     return quiet(
       `still learning the store's rhythm: ${baseline.observedSuccesses} successful orders in the ${watched} watched so far (the current hour counts once it ends); ` +
-        `no verdict until a day and ${MIN_HISTORY_ORDERS} orders are known${learningNote(learning)}`,
+        `no verdict until ${MIN_HISTORY_DAYS} days and ${MIN_HISTORY_ORDERS} orders are known${learningNote(learning)}`,
     );
   }
 
-  const budget = settings.false_alarms_per_month * BUDGET_SAFETY;
-  const coverage2 = learning.coverage ** 2;
-  const silenceP = Math.min(0.5, ((budget * BUDGET_SHARE.silence) / Math.max(1, baseline.ordersPerMonth)) * coverage2);
-  const gapStart = latest(facts.lastSuccessAt, facts.since) ?? now;
+  const budget = settings.false_alarms_per_month;
+  const silenceP = Math.min(0.5, (budget * BUDGET_SHARE.silence) / Math.max(1, baseline.ordersPerMonth));
+  const gapStart = latest(latest(facts.lastSuccessAt, facts.since), facts.watchingSince ?? null) ?? now;
   const expected = expectedBetween(baseline, gapStart, now);
-  const probability = probabilityOfNone(expected, baseline.dispersion);
+  const probability = probabilityOfNone(expected, baseline.silenceDispersion);
   // While learning, a silence no longer than one the history already lived through is normal for this store.
   const normalQuiet = learning.learning && expected <= baseline.longestQuietExpected;
   const minutes = Math.round((now.getTime() - gapStart.getTime()) / 60_000);
@@ -114,10 +124,10 @@ export function evaluateOrderFlow(now: Date, settings: Settings, baseline: Basel
     };
   }
 
-  const drop = dropCusum(now, baseline, facts.recentSuccessTimes);
+  const drop = dropCusum(now, baseline, facts.recentSuccessTimes, facts.watchingSince ?? null);
   // Each bin of the month is one chance for the CUSUM to cross (Wald's bound: ARL0 >= e^h).
   const binsPerMonth = (30 * 24 * 60) / DROP_BIN_MINUTES;
-  const dropLimit = Math.log(binsPerMonth / (budget * BUDGET_SHARE.drop * coverage2));
+  const dropLimit = Math.log(binsPerMonth / (budget * BUDGET_SHARE.drop));
   // The same allowance as for a silence: while learning, a slow stretch shorter than one the history lived through is normal.
   const normalSlow = learning.learning && drop.expected <= baseline.longestQuietExpected;
   if (drop.ongoing && drop.statistic >= (facts.alertOpen ? HOLD_SHARE : 1) * dropLimit && drop.startedAt && !normalSlow) {
@@ -172,7 +182,7 @@ interface DropStatistic {
  * Poisson CUSUM of "the rate fell to DROP_RATIO of expected", over fixed bins ending now. The expectation
  * is lowered by the store's day-to-day variation first, so an ordinary slow afternoon adds no evidence.
  */
-function dropCusum(now: Date, baseline: Baseline, successTimes: readonly Date[]): DropStatistic {
+function dropCusum(now: Date, baseline: Baseline, successTimes: readonly Date[], watchingSince: Date | null): DropStatistic {
   const bins = DROP_SPAN_MINUTES / DROP_BIN_MINUTES;
   const slowDay = Math.max(0.3, 1 - 1.64 / Math.sqrt(baseline.dispersion));
   const logRatio = Math.log(DROP_RATIO);
@@ -187,6 +197,8 @@ function dropCusum(now: Date, baseline: Baseline, successTimes: readonly Date[])
   for (let b = 0; b < bins; b++) {
     const from = end - (bins - b) * DROP_BIN_MINUTES * 60_000;
     const to = from + DROP_BIN_MINUTES * 60_000;
+    // A bin before the monitor began is history, not news.
+    if (watchingSince && from < watchingSince.getTime()) continue;
     while (cursor < sorted.length && Number(sorted[cursor]) < from) cursor++;
     let came = 0;
     while (cursor < sorted.length && Number(sorted[cursor]) < to) {

@@ -33,6 +33,12 @@ export interface ReplayOptions {
   monitoringSince?: Date;
   /** Event-triggered checks after each order (default true, as live). */
   eventChecks?: boolean;
+  /**
+   * When the monitor began checking, by default `from`: what happened before it is history, not news (a
+   * replay's first check does not alert on failures or a silence from before it). A replay that stands
+   * for a monitor already running passes an earlier instant.
+   */
+  watchingSince?: Date;
 }
 
 export interface ReplayAlert {
@@ -66,11 +72,8 @@ export interface ReplayResult {
   checks: number;
 }
 
-/** Upper bound on simulated checks, so a mistaken range cannot run for ever. */
-const MAX_CHECKS = 5_000_000;
-
 export function replay(orders: readonly ReplayOrder[], settings: Settings, options: ReplayOptions): ReplayResult {
-  const stream = new ReplayStream(orders, settings, options.monitoringSince ?? null);
+  const stream = new ReplayStream(orders, settings, options.monitoringSince ?? null, options.watchingSince ?? options.from);
   const step = Math.max(1, options.stepMinutes ?? checkCadenceMinutes(settings)) * 60_000;
   const fromMs = options.from.getTime();
   const toMs = options.to.getTime();
@@ -81,7 +84,9 @@ export function replay(orders: readonly ReplayOrder[], settings: Settings, optio
   const result: ReplayResult = { alerts: [], problems: [], checks: 0 };
   let nextScheduled = fromMs;
   let nextEvent = eventChecks ? stream.firstOrderIndexAtOrAfter(fromMs) : stream.length;
-  while (result.checks < MAX_CHECKS) {
+  // No cap on checks: the loop ends at `to`, and a cap ended long replays silently while the summary still
+  // reported the whole period. The CLI refuses impossible dates, the one way a file stretched a range.
+  for (;;) {
     const eventAt = nextEvent < stream.length ? stream.createdAtMs(nextEvent) : Infinity;
     const scheduled = nextScheduled <= toMs ? nextScheduled : Infinity;
     if (eventAt > toMs && scheduled === Infinity) break;
@@ -222,6 +227,8 @@ export class ReplayStream {
     orders: readonly ReplayOrder[],
     private readonly settings: Settings,
     monitoringSince: Date | null,
+    /** When the monitor began checking: older orders are history, not news (see ReplayOptions). */
+    private readonly watchingSince: Date | null = null,
   ) {
     const inOrder = orders.every((o, i) => i === 0 || orders[i - 1]!.createdAt.getTime() <= o.createdAt.getTime());
     const sorted = inOrder ? orders : [...orders].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
@@ -284,7 +291,7 @@ export class ReplayStream {
         const order = this.all[i]!;
         if (statuses.includes(order.status)) recent.push(order);
       }
-      results.push(evaluateRollingAverage(settings, recent));
+      results.push(evaluateRollingAverage(settings, recent, this.watchingSince));
     }
     if (detectors.includes('order_flow')) {
       const knownSuccess = lowerBound(this.successMs, nowMs + 1);
@@ -295,6 +302,7 @@ export class ReplayStream {
           lastSuccessAt: knownSuccess > 0 ? (this.successTimes[knownSuccess - 1] ?? null) : null,
           recentSuccessTimes: this.successTimes.slice(recentStart, knownSuccess),
           alertOpen,
+          watchingSince: this.watchingSince,
         }),
       );
     }
@@ -304,7 +312,7 @@ export class ReplayStream {
       const key = `${knownClassified}:${baseline.asOfHour}:${alertOpen}`;
       if (this.failureCache?.key !== key) {
         const newestFirst = this.customerClassified.slice(Math.max(0, knownClassified - FAILURE_LOOKBACK_ORDERS), knownClassified).reverse();
-        this.failureCache = { key, result: evaluateFailureRate(settings, baseline, newestFirst, alertOpen) };
+        this.failureCache = { key, result: evaluateFailureRate(settings, baseline, newestFirst, alertOpen, this.watchingSince) };
       }
       results.push(this.failureCache.result);
     }

@@ -37,7 +37,33 @@ export function isKnownTimeZone(timeZone: string): boolean {
   }
 }
 
+const QUARTER_MS = 15 * 60_000;
+/** Local time at the start of recent quarter hours, per zone: bounded, cleared when full. */
+const quarterStarts = new Map<string, LocalTime>();
+const MAX_CACHED_QUARTERS = 20_000;
+
+/**
+ * Zone offsets change only on quarter-hour boundaries (every zone's offset is a multiple of 15 minutes), so
+ * the local time of an instant is its quarter hour's start plus the minutes since. Intl's formatToParts was
+ * most of a replay's time: a backtest asks this at every simulated minute.
+ */
 export function localTime(instant: Date, timeZone: string): LocalTime {
+  const ms = instant.getTime();
+  if (!Number.isFinite(ms)) return formattedLocalTime(instant, timeZone);
+  const quarter = Math.floor(ms / QUARTER_MS);
+  const key = `${timeZone}|${quarter}`;
+  let start = quarterStarts.get(key);
+  if (!start) {
+    if (quarterStarts.size >= MAX_CACHED_QUARTERS) quarterStarts.clear();
+    start = formattedLocalTime(new Date(quarter * QUARTER_MS), timeZone);
+    quarterStarts.set(key, start);
+  }
+  const minuteOfDay = start.minuteOfDay + Math.floor((ms - quarter * QUARTER_MS) / 60_000);
+  if (minuteOfDay < 1440) return { weekday: start.weekday, minuteOfDay };
+  return { weekday: (start.weekday % 7) + 1, minuteOfDay: minuteOfDay - 1440 };
+}
+
+function formattedLocalTime(instant: Date, timeZone: string): LocalTime {
   let weekday = 0;
   let hour = 0;
   let minute = 0;
@@ -136,12 +162,28 @@ function offsetMinutes(instant: Date, timeZone: string): number {
 }
 
 /**
+ * Why a calendar date and time cannot exist ("February 2017 has 28 days", "hour 25"), or null when it can.
+ * Date.UTC rolls such values over silently: one 2017-02-30 would become 2 March.
+ */
+export function impossibleDateTime(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): string | null {
+  if (month < 1 || month > 12) return `month ${month} (1-12)`;
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days) return `day ${day} (${new Date(Date.UTC(year, month - 1, 1)).toLocaleString('en-US', { month: 'long', timeZone: 'UTC' })} ${year} has ${days} days)`;
+  if (hour > 23) return `hour ${hour} (0-23)`;
+  if (minute > 59) return `minute ${minute} (0-59)`;
+  if (second > 59) return `second ${second} (0-59)`;
+  return null;
+}
+
+/**
  * A wall-clock time without offset ("2017-03-05T14:20:00", as exports often write it) read in a zone. In
  * the hour skipped by a daylight-saving change it lands an hour later; in the repeated hour, on the first.
+ * A date that cannot exist (2017-02-30, month 13, hour 25) is null, never rolled over.
  */
 export function zonedToUtc(wallClock: string, timeZone: string): Date | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/.exec(wallClock.trim());
   if (!m) return null;
+  if (impossibleDateTime(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0))) return null;
   const naive = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
   if (Number.isNaN(naive)) return null;
   // Two rounds settle the offset everywhere except inside a skipped hour, which the second round moves past.

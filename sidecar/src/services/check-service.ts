@@ -95,7 +95,8 @@ export class CheckService {
     if (detectors.includes('rolling_average')) {
       const statuses = [...settings.success_statuses, ...settings.failure_statuses];
       const recent = await this.deps.orders.latestWithStatus(storeId, statuses, settings.rad_window_size);
-      results.push(evaluateRollingAverage(settings, recent));
+      // Orders from before the store was registered are history, not news (its first check must not alert on them).
+      results.push(evaluateRollingAverage(settings, recent, store.createdAt));
     }
     if (detectors.includes('order_flow') || detectors.includes('failure_rate')) {
       const baseline = await this.baselines.get(store, settings, now);
@@ -108,10 +109,11 @@ export class CheckService {
             lastSuccessAt: facts.lastSuccessAt,
             recentSuccessTimes: facts.recentSuccessTimes,
             alertOpen,
+            watchingSince: store.createdAt,
           }),
         );
       }
-      if (detectors.includes('failure_rate')) results.push(evaluateFailureRate(settings, baseline, facts.recentClassified, alertOpen));
+      if (detectors.includes('failure_rate')) results.push(evaluateFailureRate(settings, baseline, facts.recentClassified, alertOpen, store.createdAt));
     }
     return results;
   }
