@@ -9,13 +9,14 @@ import { acknowledgeRoutes } from './http/acknowledge-routes';
 import { lifecycleRoutes, type LifecycleRouteDeps } from './http/lifecycle-routes';
 import { pageRoutes, type PageRouteDeps } from './http/page-routes';
 import { storeRoutes, type StoreRouteDeps } from './http/store-routes';
+import { figuresRoutes, type FiguresRouteDeps } from './http/figures-routes';
 import type { Metrics } from './metrics';
 import type { CheckScheduler } from './queue/check-scheduler';
 import type { HealthMonitor } from './services/health-monitor';
 import type { EventRepository } from './store/events';
 import type { StoreRepository } from './store/stores';
 
-export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps {
+export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps, FiguresRouteDeps {
   stores: StoreRepository;
   events: EventRepository;
   scheduler: CheckScheduler;
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
   stores.use('/pages', pageRoutes(deps, (req) => deps.devPages && !req.get('X-Woom-Signature')));
   stores.use(lifecycleRoutes(deps));
   stores.use(storeRoutes(deps));
+  stores.use(figuresRoutes(deps));
   app.use('/v1/stores/:id', stores);
   // The acknowledge links of alert e-mails: the signed token in the path is the credential.
   app.use('/acknowledge', acknowledgeRoutes(deps));

@@ -42,6 +42,9 @@ import { Acknowledgements } from './services/acknowledgements';
 import { MaintenanceWindows } from './services/maintenance-windows';
 import { StoreRepository } from './store/stores';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
+import { DailyFiguresRepository } from './store/daily-figures';
+import { DailyFiguresService } from './services/daily-figures-service';
+import { DAILY_FIGURES_JOB } from './queue/names';
 
 const PROBE_RETENTION_DAYS = 35;
 
@@ -53,6 +56,8 @@ export interface ContainerOptions {
   pendingAfterMs?: number;
   /** How long the test-notification button waits for every target (services/test-notification.ts). */
   testNotificationBudgetMs?: number;
+  /** How often the daily figures roll-up runs (5 minutes). */
+  dailyFiguresEveryMs?: number;
   log?: Logger;
 }
 
@@ -97,6 +102,8 @@ export class Container {
   readonly status: StatusService;
   readonly testNotifications: TestNotificationService;
   readonly pages: TemplateSet;
+  readonly dailyFigures: DailyFiguresRepository;
+  readonly dailyFiguresService: DailyFiguresService;
   private workers: Worker[] = [];
   private closed = false;
 
@@ -214,6 +221,8 @@ export class Container {
       options.testNotificationBudgetMs,
     );
     this.pages = new TemplateSet(TEMPLATES_DIR, 'pages');
+    this.dailyFigures = new DailyFiguresRepository(this.db);
+    this.dailyFiguresService = new DailyFiguresService({ figures: this.dailyFigures, stores: this.stores, settings: this.settings, log: this.log });
   }
 
   private retryPolicy() {
@@ -249,6 +258,7 @@ export class Container {
       retry: this.retryPolicy(),
       notifications: this.notificationService,
       maintenance: () => this.maintenance(),
+      dailyFigures: () => this.dailyFiguresService.rollUpAll(),
       log: this.log,
     });
     // Whatever happened while the sidecar was down is read back before the first scheduled check.
@@ -261,6 +271,12 @@ export class Container {
       MAINTENANCE_JOB,
       { every: this.options.maintenanceEveryMs ?? 60_000 },
       { name: MAINTENANCE_JOB, data: { storeId: '', trigger: 'schedule' }, opts: { removeOnComplete: true, removeOnFail: { count: 50 } } },
+    );
+    // Every store's day ends at its own midnight: a roll-up every few minutes catches each one soon after.
+    await this.checkQueue.upsertJobScheduler(
+      DAILY_FIGURES_JOB,
+      { every: this.options.dailyFiguresEveryMs ?? 5 * 60_000 },
+      { name: DAILY_FIGURES_JOB, data: { storeId: '', trigger: 'schedule' }, opts: { removeOnComplete: true, removeOnFail: { count: 50 } } },
     );
     this.log.info(schedules, 'check schedules rebuilt from the database');
   }
