@@ -44,6 +44,8 @@ import { StoreRepository } from './store/stores';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
 import { DailyFiguresRepository } from './store/daily-figures';
 import { DailyFiguresService } from './services/daily-figures-service';
+import { RulePreview } from './services/rule-preview';
+import { RuleOrderQueries } from './store/rule-orders';
 import { DAILY_FIGURES_JOB } from './queue/names';
 
 const PROBE_RETENTION_DAYS = 35;
@@ -104,6 +106,7 @@ export class Container {
   readonly pages: TemplateSet;
   readonly dailyFigures: DailyFiguresRepository;
   readonly dailyFiguresService: DailyFiguresService;
+  readonly rulePreview: RulePreview;
   private workers: Worker[] = [];
   private closed = false;
 
@@ -222,6 +225,7 @@ export class Container {
     );
     this.pages = new TemplateSet(TEMPLATES_DIR, 'pages');
     this.dailyFigures = new DailyFiguresRepository(this.db);
+    this.rulePreview = new RulePreview(new RuleOrderQueries(this.db), this.orders);
     this.dailyFiguresService = new DailyFiguresService({ figures: this.dailyFigures, stores: this.stores, settings: this.settings, log: this.log });
   }
 

@@ -311,3 +311,41 @@ function lowerBound(orders: readonly RuleOrder[], ms: number): number {
 
 /** The longest window among the enabled rules, in minutes (0 without any): how far back a check reads. */
 export const longestRuleWindow = (rules: readonly Rule[]): number => Math.max(0, ...rules.filter((r) => r.enabled).map((r) => r.window_minutes));
+
+export interface RuleFirings {
+  name: string;
+  /** Times the rule would have started firing (a stretch of firing checks counts once). */
+  firings: number;
+  /** Checks at which it fired, of `checks`: how long it would have fired. */
+  firingChecks: number;
+  checks: number;
+}
+
+/**
+ * How often each enabled rule would have fired over [from, to), judged every `stepMinutes` over the
+ * orders given (oldest first, reaching back the longest window before `from`): what the settings page
+ * shows before a rule is saved, and the backtest's figure per rule.
+ */
+export function ruleFirings(
+  rules: readonly Rule[],
+  chronological: readonly RuleOrder[],
+  options: { from: Date; to: Date; stepMinutes: number } & Omit<RuleContext, 'now'>,
+): RuleFirings[] {
+  const enabled = rules.filter((r) => r.enabled);
+  const out = enabled.map((r) => ({ name: r.name, firings: 0, firingChecks: 0, checks: 0 }));
+  const firing = enabled.map(() => false);
+  const step = Math.max(1, options.stepMinutes) * 60_000;
+  for (let t = options.from.getTime(); t < options.to.getTime(); t += step) {
+    const results = evaluateRules(enabled, chronological, { ...options, now: new Date(t) });
+    results.forEach((result, i) => {
+      const tally = out[i]!;
+      tally.checks++;
+      if (result.breached) {
+        tally.firingChecks++;
+        if (!firing[i]) tally.firings++;
+      }
+      firing[i] = result.breached;
+    });
+  }
+  return out;
+}
