@@ -36,9 +36,10 @@ export class DailyFiguresService {
 
   async rollUpAll(now = new Date()): Promise<RollUpOutcome[]> {
     const out: RollUpOutcome[] = [];
+    const progress = await this.deps.figures.progressAll();
     for (const store of await this.deps.stores.list()) {
       try {
-        out.push(await this.rollUp(store.id, now));
+        out.push(await this.rollUp(store.id, now, progress.get(store.id) ?? { lastDay: null, lastComputedAt: null }));
       } catch (error) {
         this.deps.log.warn({ storeId: store.id, err: (error as Error).message }, 'daily figures roll-up failed; the next run tries again');
       }
@@ -46,14 +47,14 @@ export class DailyFiguresService {
     return out;
   }
 
-  async rollUp(storeId: string, now = new Date()): Promise<RollUpOutcome> {
+  async rollUp(storeId: string, now = new Date(), known?: { lastDay: string | null; lastComputedAt: Date | null }): Promise<RollUpOutcome> {
     const { figures, settings: settingsRepo } = this.deps;
     const settings = await settingsRepo.get(storeId);
     if (!settings) return { storeId, days: [] };
     const tz = settings.timezone;
     const today = localDate(now, tz);
     const oldestKept = shiftDay(today, -DAILY_FIGURES_RETENTION_DAYS);
-    const progress = await figures.progress(storeId);
+    const progress = known ?? (await figures.progress(storeId));
     const firstOrderAt = progress.lastDay ? null : await figures.firstOrderAt(storeId);
     if (!progress.lastDay && !firstOrderAt) return { storeId, days: [] };
     const firstDay = progress.lastDay ?? localDate(firstOrderAt!, tz);
@@ -72,8 +73,10 @@ export class DailyFiguresService {
       const orders = await figures.ordersBetween(storeId, start, end);
       for (const day of run) computed.push(dailyFiguresOf(day, tz, orders, settings));
     }
+    if (computed.length === 0) return { storeId, days };
     await figures.save(storeId, computed, now);
-    await figures.prune(storeId, oldestKept);
+    // Only when a new day was written can the oldest kept day have moved.
+    if (due.length > 0) await figures.prune(storeId, oldestKept);
     return { storeId, days };
   }
 }
