@@ -12,6 +12,8 @@ import { lifecycleRoutes, type LifecycleRouteDeps } from './http/lifecycle-route
 import { stateRoutes } from './http/state-routes';
 import { pageRoutes, type PageRouteDeps } from './http/page-routes';
 import { storeRoutes, type StoreRouteDeps } from './http/store-routes';
+import { figuresRoutes, type FiguresRouteDeps } from './http/figures-routes';
+import { rulesRoutes, type RulesRouteDeps } from './http/rules-routes';
 import type { Metrics } from './metrics';
 import type { CheckScheduler } from './queue/check-scheduler';
 import type { HealthMonitor } from './services/health-monitor';
@@ -19,7 +21,7 @@ import type { EventRepository } from './store/events';
 import type { StoreRepository } from './store/stores';
 import type { SignedRequestRepository } from './store/signed-requests';
 
-export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps {
+export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps, FiguresRouteDeps, RulesRouteDeps {
   stores: StoreRepository;
   signedRequests: SignedRequestRepository;
   events: EventRepository;
@@ -95,6 +97,8 @@ export function createApp(deps: AppDeps): express.Express {
   stores.use(lifecycleRoutes(deps));
   stores.use(stateRoutes(deps));
   stores.use(storeRoutes(deps));
+  stores.use(figuresRoutes(deps));
+  stores.use(rulesRoutes(deps));
   app.use('/v1/stores/:id', stores);
   // The acknowledge links of alert e-mails: the signed token in the path is the credential.
   app.use('/acknowledge', acknowledgeRoutes(deps));

@@ -49,6 +49,11 @@ import { CadenceRepository } from './store/cadence';
 import { RetentionRepository } from './store/retention';
 import { minimumStopDetectionMinutes } from './domain/cadence';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
+import { DailyFiguresRepository } from './store/daily-figures';
+import { DailyFiguresService } from './services/daily-figures-service';
+import { RulePreview } from './services/rule-preview';
+import { RuleOrderQueries } from './store/rule-orders';
+import { DAILY_FIGURES_JOB } from './queue/names';
 
 export interface ContainerOptions {
   /** Length of one "minute" of check_interval_minutes; tests shorten it to see schedules fire. */
@@ -58,6 +63,8 @@ export interface ContainerOptions {
   pendingAfterMs?: number;
   /** How long the test-notification button waits for every target (services/test-notification.ts). */
   testNotificationBudgetMs?: number;
+  /** How often the daily figures roll-up runs (5 minutes). */
+  dailyFiguresEveryMs?: number;
   log?: Logger;
   /** How often the retention job may run (store/retention); an hour unless set. */
   retentionEveryMs?: number;
@@ -107,6 +114,9 @@ export class Container {
   readonly status: StatusService;
   readonly testNotifications: TestNotificationService;
   readonly pages: TemplateSet;
+  readonly dailyFigures: DailyFiguresRepository;
+  readonly dailyFiguresService: DailyFiguresService;
+  readonly rulePreview: RulePreview;
   private workers: Worker[] = [];
   private closed = false;
 
@@ -231,6 +241,9 @@ export class Container {
       options.testNotificationBudgetMs,
     );
     this.pages = new TemplateSet(TEMPLATES_DIR, 'pages');
+    this.dailyFigures = new DailyFiguresRepository(this.db);
+    this.rulePreview = new RulePreview(new RuleOrderQueries(this.db), this.orders);
+    this.dailyFiguresService = new DailyFiguresService({ figures: this.dailyFigures, stores: this.stores, settings: this.settings, log: this.log });
   }
 
   private retryPolicy() {
@@ -266,6 +279,7 @@ export class Container {
       retry: this.retryPolicy(),
       notifications: this.notificationService,
       maintenance: () => this.maintenance(),
+      dailyFigures: () => this.dailyFiguresService.rollUpAll(),
       log: this.log,
     });
     // Whatever happened while the sidecar was down is read back before the first scheduled check.
@@ -278,6 +292,12 @@ export class Container {
       MAINTENANCE_JOB,
       { every: this.options.maintenanceEveryMs ?? 60_000 },
       { name: MAINTENANCE_JOB, data: { storeId: '', trigger: 'schedule' }, opts: { removeOnComplete: true, removeOnFail: { count: 50 } } },
+    );
+    // Every store's day ends at its own midnight: a roll-up every few minutes catches each one soon after.
+    await this.checkQueue.upsertJobScheduler(
+      DAILY_FIGURES_JOB,
+      { every: this.options.dailyFiguresEveryMs ?? 5 * 60_000 },
+      { name: DAILY_FIGURES_JOB, data: { storeId: '', trigger: 'schedule' }, opts: { removeOnComplete: true, removeOnFail: { count: 50 } } },
     );
     this.log.info(schedules, 'check schedules rebuilt from the database');
   }

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { benchStatusPage } from './pages';
 import { benchSidecar } from './sidecar';
+import { benchRules } from './rules';
 
 /** `npm run bench`: prints figures; nothing here passes or fails on a number. */
 async function main(): Promise<void> {
   console.log(`WOOM benchmarks, ${new Date().toISOString()}, node ${process.version}`);
   await benchSidecar();
   await benchStatusPage();
+  await benchRules();
   const wordpress = new URL('./wp-hooks.ts', import.meta.url);
   if (existsSync(wordpress)) {
     const { benchWordPressHooks } = (await import(wordpress.href)) as { benchWordPressHooks: () => Promise<void> };

@@ -1,5 +1,6 @@
 import { severityOf, type DetectorResult, type Severity } from './detectors';
-import { enabledDetectors, type Settings } from './settings';
+import { activeDetectors, isExtraDetector } from './checks';
+import type { Settings } from './settings';
 import { localTime, parseClock } from './time';
 
 export interface OpenAlertFacts {
@@ -13,6 +14,8 @@ export interface OpenAlertFacts {
   firstNotifiedAt?: Date | null;
   acknowledgedAt?: Date | null;
   escalatedAt?: Date | null;
+  /** The detectors that opened it: a custom rule's or the renewals' alert waits for them to be judged again. */
+  detectors?: readonly string[];
 }
 
 export interface AlertPolicyInput {
@@ -64,12 +67,15 @@ export function decideAlert(input: AlertPolicyInput): AlertDecision {
   const { settings, evaluations, openAlert, now } = input;
   if (!settings.enabled) return { action: 'none', reason: 'disabled' };
 
-  const enabled = enabledDetectors(settings.mode);
+  const enabled = activeDetectors(settings);
   const fired = evaluations.filter((result) => enabled.includes(result.detector) && result.breached);
   const maintenance = input.inMaintenance === true;
 
   if (fired.length === 0) {
-    const evaluatedAll = enabled.every((name) => evaluations.some((result) => result.detector === name));
+    // Rules and renewals are judged on the schedule only: a run without them may still resolve a problem
+    // they took no part in, never one they opened.
+    const needed = enabled.filter((name) => !isExtraDetector(name) || (openAlert?.detectors ?? []).includes(name));
+    const evaluatedAll = needed.every((name) => evaluations.some((result) => result.detector === name));
     if (!openAlert) return { action: 'none', reason: 'healthy' };
     if (!evaluatedAll) return { action: 'none', reason: 'partial_run' };
     const told = openAlert.lastNotifiedAt !== null;

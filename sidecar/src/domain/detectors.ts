@@ -1,5 +1,7 @@
 import type { FailureRateResult } from './failure-rate';
 import type { OrderFlowResult } from './order-flow';
+import type { RenewalResult } from './renewals';
+import type { RuleResult } from './rules';
 import type { AnyDetectorName, Settings } from './settings';
 import { isPeakTime } from './time';
 
@@ -37,9 +39,11 @@ export interface RollingAverageResult {
   summary: string;
 }
 
-export type DetectorResult = TimeBasedResult | RollingAverageResult | OrderFlowResult | FailureRateResult;
+export type DetectorResult = TimeBasedResult | RollingAverageResult | OrderFlowResult | FailureRateResult | RuleResult | RenewalResult;
 
-export const DETECTOR_LABELS: Record<AnyDetectorName, string> = {
+export const DETECTOR_LABELS: Record<AnyDetectorName | 'rule' | 'renewals', string> = {
+  rule: 'Custom rule',
+  renewals: 'Subscription renewals',
   time_based: 'Time-based',
   rolling_average: 'Rolling average (RAD)',
   order_flow: 'Order flow (adaptive)',

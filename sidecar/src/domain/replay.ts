@@ -1,6 +1,8 @@
 import { decideAlert, type OpenAlertFacts } from './alert-policy';
 import { buildBaseline, type Baseline, type HourlyHistory } from './baseline';
-import { detectorsToRun, isCustomerOrder, type CheckTrigger } from './checks';
+import { detectorsToRun, engineDetectorsToRun, isCustomerOrder, type CheckTrigger, type EngineDetectorName } from './checks';
+import { evaluateRenewals, RENEWAL_LOOKBACK_DAYS, type RenewalOrder } from './renewals';
+import { evaluateRules, longestRuleWindow, type RuleOrder } from './rules';
 import { evaluateRollingAverage, evaluateTimeBased, severityOf, type DetectorResult, type OrderFact, type Severity } from './detectors';
 import type { OrderDetail } from './diagnosis';
 import { evaluateFailureRate, FAILURE_LOOKBACK_ORDERS, retriedFailures } from './failure-rate';
@@ -104,7 +106,7 @@ export function replay(orders: readonly ReplayOrder[], settings: Settings, optio
     }
     result.checks++;
     const at = new Date(now);
-    const evaluations = stream.evaluate(at, detectorsToRun(settings.mode, trigger), state.isOpen);
+    const evaluations = stream.evaluate(at, engineDetectorsToRun(settings, trigger), state.isOpen);
     state.apply(at, settings, evaluations, result);
   }
   return result;
@@ -162,7 +164,7 @@ class PolicyState {
           startedAt: startOf(decision.fired),
         };
         out.problems.push(problem);
-        this.open = { id: problem.id, openedAt: now, lastNotifiedAt: decision.notify ? now : null, severity: problem.severity, problem };
+        this.open = { id: problem.id, openedAt: now, lastNotifiedAt: decision.notify ? now : null, severity: problem.severity, detectors: problem.detectors, problem };
         if (decision.notify) send('alert', problem, decision.fired);
         return;
       }
@@ -184,7 +186,7 @@ class PolicyState {
 
 function numbersOf(fired: readonly DetectorResult[]): Record<string, Record<string, number>> {
   return Object.fromEntries(
-    fired.map((r) => [r.detector, Object.fromEntries(Object.entries(r).filter((entry): entry is [string, number] => typeof entry[1] === 'number'))]),
+    fired.map((r) => [r.detector === 'rule' ? `rule:${r.rule}` : r.detector, Object.fromEntries(Object.entries(r).filter((entry): entry is [string, number] => typeof entry[1] === 'number'))]),
   );
 }
 
@@ -219,6 +221,9 @@ export class ReplayStream {
   private readonly successMs: number[];
   private readonly hourly: HourlyHistory;
   private readonly since: Date | null;
+  private readonly ruleOrders: RuleOrder[];
+  private readonly renewalOrders: RenewalOrder[];
+  private readonly currency: string | null;
   private baselineCache: Baseline | null = null;
   /** The failure test reads no clock: same orders, same baseline, same answer, so one per change is enough. */
   private failureCache: { key: string; result: DetectorResult } | null = null;
@@ -248,6 +253,11 @@ export class ReplayStream {
     this.since = monitoringSince ?? (sorted[0]?.createdAt ?? null);
 
     this.hourly = hourlyHistoryOf(sorted, this.customerClassified, settings);
+    this.ruleOrders = customerOrders.map((o) => ({ status: o.status, createdAt: o.createdAt, total: o.total ?? null, paymentMethod: o.paymentMethod ?? null }));
+    this.renewalOrders = sorted
+      .filter((o) => o.createdVia === 'subscription')
+      .map((o) => ({ status: o.status, createdAt: o.createdAt, paymentMethod: o.paymentMethod ?? null }));
+    this.currency = null;
   }
 
   get length(): number {
@@ -275,7 +285,7 @@ export class ReplayStream {
     return this.baselineCache;
   }
 
-  evaluate(now: Date, detectors: readonly AnyDetectorName[], alertOpen = false): DetectorResult[] {
+  evaluate(now: Date, detectors: readonly (AnyDetectorName | EngineDetectorName)[], alertOpen = false): DetectorResult[] {
     const nowMs = now.getTime();
     const known = lowerBound(this.allMs, nowMs + 1);
     const results: DetectorResult[] = [];
@@ -315,6 +325,26 @@ export class ReplayStream {
         this.failureCache = { key, result: evaluateFailureRate(settings, baseline, newestFirst, alertOpen, this.watchingSince) };
       }
       results.push(this.failureCache.result);
+    }
+    if (detectors.includes('rule')) {
+      const windowStart = nowMs - longestRuleWindow(settings.rules) * 60_000;
+      const orders = this.ruleOrders.slice(lowerBound(this.allMs, windowStart), known);
+      const monitoringSince = this.since && this.since <= now ? this.since : null;
+      results.push(...evaluateRules(settings.rules, orders, { now, timeZone: settings.timezone, statuses: settings, monitoringSince, currency: this.currency }));
+    }
+    if (detectors.includes('renewals')) {
+      const from = nowMs - RENEWAL_LOOKBACK_DAYS * 86_400_000;
+      const renewalMs = (i: number) => this.renewalOrders[i]!.createdAt.getTime();
+      let lo = 0;
+      let hi = this.renewalOrders.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (renewalMs(mid) < from) lo = mid + 1;
+        else hi = mid;
+      }
+      let end = lo;
+      while (end < this.renewalOrders.length && renewalMs(end) <= nowMs) end++;
+      results.push(evaluateRenewals(now, settings, this.renewalOrders.slice(lo, end)));
     }
     return results;
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isKnownTimeZone, parseClock } from './time';
+import { rulesSchema } from './rules';
 
 export const MODES = ['time_based', 'rolling_average', 'hybrid', 'adaptive'] as const;
 export type Mode = (typeof MODES)[number];
@@ -74,6 +75,10 @@ export const settingsSchema = z
     probe_enabled: z.boolean({ error: 'must be true or false' }),
     probe_interval_minutes: wholeNumber(1, 1440),
     probe_failures_to_alert: wholeNumber(1, 20),
+    // Custom alert rules (docs/rules.md), judged beside the built-in detectors by the same alert policy.
+    rules: rulesSchema,
+    // Subscription renewals judged on their own (domain/renewals): failing runs and missing runs.
+    renewals_enabled: z.boolean({ error: 'must be true or false' }),
   })
   .strict()
   .superRefine((settings, ctx) => {
@@ -136,6 +141,8 @@ export function defaultSettings(timezone: string): Settings {
     probe_enabled: true,
     probe_interval_minutes: 5,
     probe_failures_to_alert: 2,
+    rules: [],
+    renewals_enabled: true,
   };
 }
 

@@ -24,8 +24,9 @@ function sentenceOf(r: DetectorResult): string {
     const share = `${r.failed} of the last ${r.considered} orders failed (${r.failureSharePct}%)`;
     return r.breached ? `${share}, at or above the ${r.thresholdPct}% you set.` : `${share}, below the ${r.thresholdPct}% you set.`;
   }
-  if (r.learning) return `${r.detector === 'order_flow' ? 'Order pace' : 'Failed orders'}: still learning your store's rhythm (${r.learningDaysLeft} days left); ${r.summary}.`;
-  return `${r.detector === 'order_flow' ? 'Order pace' : 'Failed orders'}: ${r.summary}.`;
+  const name = r.detector === 'order_flow' ? 'Order pace' : r.detector === 'failure_rate' ? 'Failed orders' : r.detector === 'renewals' ? 'Subscription renewals' : 'Your rule';
+  if (r.learning && 'learningDaysLeft' in r) return `${name}: still learning your store's rhythm (${r.learningDaysLeft} days left); ${r.summary}.`;
+  return `${name}: ${r.summary}.`;
 }
 
 function outcomeOf(decision: AlertDecision): string {

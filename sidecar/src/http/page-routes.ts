@@ -14,6 +14,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEMPLATES_DIR, type TemplateSet } from '../templates';
 import { stringify } from 'csv-stringify';
+import { describeRule, rulesSchema, type Rule } from '../domain/rules';
+import { PREVIEW_DAYS, type RulePreview } from '../services/rule-preview';
+import type { StoreRecord } from '../store/stores';
 import type { ReportRepository } from '../store/reports';
 import { sendInvalid } from './errors';
 import { neutraliseCell } from './csv-cell';
@@ -27,6 +30,8 @@ import { formatSiteDate, isSiteDateFormat } from './site-date';
 
 export interface PageRouteDeps {
   pages: TemplateSet;
+  /** How often custom rules would have fired in the last 28 days (services/rule-preview). */
+  rulePreview: RulePreview;
   acknowledgements: Acknowledgements;
   maintenanceService: MaintenanceWindows;
   settings: SettingsRepository;
@@ -224,6 +229,41 @@ function woomStyles(): string {
   return stylesheet;
 }
 
+/**
+ * The custom rules' section of the settings page: the rules as JSON (as typed, after a refused post or a
+ * preview), each rule in words, and how often each would have fired in the last 28 days.
+ */
+async function rulesSection(preview: RulePreview, store: StoreRecord, settings: Settings, submitted: FormValues | null, errors: FieldError[]) {
+  const typed = submitted && typeof submitted.rules_json === 'string' ? submitted.rules_json : null;
+  let rules: Rule[] = settings.rules;
+  if (typed !== null) {
+    const parsed = (() => {
+      try {
+        return rulesSchema.safeParse(typed.trim() === '' ? [] : JSON.parse(typed));
+      } catch {
+        return null;
+      }
+    })();
+    rules = parsed?.success ? parsed.data : [];
+  }
+  const firings = rules.length > 0 && !errors.some((e) => e.field.startsWith('rules')) ? await preview.firings(store, settings, rules).catch(() => []) : [];
+  return {
+    json: typed ?? (settings.rules.length > 0 ? JSON.stringify(settings.rules, null, 2) : ''),
+    errors: errors.filter((e) => e.field.startsWith('rules')),
+    days: PREVIEW_DAYS,
+    rules: rules.map((rule) => {
+      const tally = firings.find((f) => f.name === rule.name);
+      return {
+        name: rule.name,
+        words: describeRule(rule),
+        severity: rule.severity,
+        enabled: rule.enabled,
+        firings: tally ? tally.firings : null,
+      };
+    }),
+  };
+}
+
 export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean): Router {
   const router = Router({ mergeParams: true });
   const send = (req: Request, res: Response, status: number, page: string, context: object) => {
@@ -243,6 +283,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     const view = settingsView(settings, submitted, errors, saved, part, siteTimezone(req));
     send(req, res, status, 'settings', { ...view, suggestion: part === 'notifications' ? null : await suggestions.for(req.store!.id, settings),
       cadence: cadenceSentence(await deps.registry.cadenceMinutes(req.store!.id, settings), settings.mode),
+      rulesSection: part === 'notifications' ? null : await rulesSection(deps.rulePreview, req.store!, settings, submitted, errors),
     });
   };
 
@@ -259,6 +300,12 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     // A refused "apply suggestion" keeps nothing the admin typed: it posted no form of theirs.
     const typed = form.apply_suggestion === '1' ? null : form;
     if (errors.length > 0) return renderSettings(req, res, 400, current, typed, errors, false);
+    // "Preview" shows how often the typed rules would have fired; nothing is saved.
+    if (form.preview_rules === '1') {
+      const preview = await deps.rulePreview.preview(req.store!, current, change.rules ?? current.rules);
+      if (!preview.ok) return renderSettings(req, res, 400, current, typed, preview.errors, false);
+      return renderSettings(req, res, 200, current, typed, [], false);
+    }
     const result = await deps.registry.updateSettings(req.store!.id, change, actor);
     if (!result?.ok) return renderSettings(req, res, 400, current, typed, result?.errors ?? [], false);
     await renderSettings(req, res, 200, result.settings, null, [], true);

@@ -57,6 +57,7 @@ export function formToSettingsChange(form: FormValues): { change: Record<string,
   if (form.escalation_emails !== undefined) change.escalation_emails = list(form.escalation_emails);
   // The probe's checkbox follows a hidden "0" of the same name: unticked posts "0", a form without it keeps the setting.
   if (form.probe_enabled !== undefined) change.probe_enabled = form.probe_enabled === '1' || form.probe_enabled === 'on';
+  if (typeof form.rules_json === 'string') readRules(form.rules_json, change, errors);
   return { change, errors };
 }
 
@@ -68,5 +69,18 @@ function readNumbers(form: FormValues, fields: readonly string[], change: Record
     const value = Number(text);
     if (text === '' || !Number.isFinite(value)) errors.push({ field, message: 'must be a number' });
     else change[field] = value;
+  }
+}
+
+/** The custom rules' box (templates/partials/rules-settings.hbs): a JSON list, empty for none. */
+export function readRules(text: string, change: Record<string, unknown>, errors: FieldError[]): void {
+  if (text.trim() === '') {
+    change.rules = [];
+    return;
+  }
+  try {
+    change.rules = JSON.parse(text) as unknown;
+  } catch {
+    errors.push({ field: 'rules', message: 'must be a JSON list of rules, e.g. [{"name": "No orders", "metric": "orders", "operator": "<", "threshold": 1, "window_minutes": 120}]' });
   }
 }

@@ -18,6 +18,8 @@ export const MAIL_DETECTOR_LABELS: Record<DetectorResult['detector'], string> = 
   rolling_average: 'Share of the latest orders that failed',
   order_flow: 'Paid orders against your usual pace',
   failure_rate: 'Failed orders against your usual share',
+  renewals: 'Subscription renewals against their usual share of failures',
+  rule: 'A rule you set',
 };
 
 const LOGS = 'WooCommerce → Status → Logs';

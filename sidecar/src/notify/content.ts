@@ -2,6 +2,7 @@ import { DETECTOR_LABELS, severityOf, type DetectorResult, type Severity } from 
 import type { Settings } from '../domain/settings';
 import { formatLocal } from '../domain/time';
 import { MAIL_DETECTOR_LABELS, orderAdvice } from './advice';
+import { formatWindow } from '../domain/rules';
 
 /**
  * Everything a notification says, fixed when it is decided and stored with it, so a retry hours later
@@ -184,6 +185,32 @@ export function findingOf(result: DetectorResult, timezone: string): DetectorFin
       diagnosis: result.diagnosis?.text ?? null,
     };
   }
+  if (result.detector === 'rule') {
+    return {
+      detector: result.detector,
+      label: `${DETECTOR_LABELS.rule}: ${result.rule}`,
+      summary: result.summary,
+      numbers: { value: result.value ?? 'none', threshold: `${result.operator} ${result.threshold}`, window: formatWindow(result.windowMinutes) },
+      window: `${formatLocal(result.windowStart, timezone)} to ${formatLocal(result.windowEnd, timezone)}`,
+    };
+  }
+  if (result.detector === 'renewals') {
+    return {
+      detector: result.detector,
+      label: DETECTOR_LABELS.renewals,
+      summary: result.summary,
+      numbers:
+        result.kind === 'missing'
+          ? { 'usual run expected': result.expectedAt ? formatLocal(result.expectedAt, timezone) : 'unknown' }
+          : {
+              'renewals in the run': result.runOrders,
+              'failed renewals': result.runFailed,
+              'usual failure share': `${result.usualSharePct}%`,
+              ...Object.fromEntries(Object.entries(result.failedByMethod).map(([method, n]) => [`failed with ${method}`, n])),
+            },
+      window: result.runStartedAt ? `${formatLocal(result.runStartedAt, timezone)} to now` : null,
+    };
+  }
   return {
     detector: result.detector,
     label: DETECTOR_LABELS.rolling_average,
@@ -212,6 +239,12 @@ export function headlineOf(fired: readonly DetectorResult[], evidence: AlertEvid
   if (failures?.diagnosis?.kind === 'gateway') return `Payment method ${evidence?.diagnosis?.paymentMethod ?? failures.diagnosis.paymentMethod} is failing`;
   if (failures?.diagnosis?.kind === 'card_testing') return 'Possible card testing: many small failed orders';
   if (failures) return `${failures.failed} of the last ${failures.considered} orders failed`;
+  const rules = fired.filter((r) => r.detector === 'rule');
+  const renewals = fired.find((r) => r.detector === 'renewals');
+  if (!flow && !failures && rules.length === 0 && renewals) {
+    return renewals.kind === 'missing' ? 'The usual subscription renewal run has not come' : `${renewals.runFailed} of ${renewals.runOrders} subscription renewals failed`;
+  }
+  if (!flow && !failures && rules.length > 0) return rules.length === 1 ? `Rule "${rules[0]!.rule}" fired` : `${rules.length} of your rules fired`;
   if (flow?.kind === 'stop') return `No orders where about ${Math.round(flow.expected)} were expected`;
   if (flow) return `Only ${flow.came} orders where about ${Math.round(flow.expected)} were expected`;
   return 'Order problem';

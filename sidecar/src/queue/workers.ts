@@ -8,6 +8,7 @@ import type { ProbeMonitor } from '../services/probe-monitor';
 import { recordSkippedCheck, type ReportingMonitor } from '../services/reporting-monitor';
 import type { NotificationService } from '../services/notification-service';
 import { CAPPED_BACKOFF, cappedBackoff, type RetryPolicy } from './notification-queue';
+import { DAILY_FIGURES_JOB } from './names';
 import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, PROBE_QUEUE, RECOVERY_JOB, type CheckJobData, type NotifyJobData, type ProbeJobData } from './names';
 
 export interface WorkerDeps {
@@ -23,6 +24,8 @@ export interface WorkerDeps {
   notifications: NotificationService;
   /** Periodic upkeep: re-queue notifications that never reached the queue, repair schedules. */
   maintenance: () => Promise<void>;
+  /** Rolls up the local days that ended (services/daily-figures-service). */
+  dailyFigures?: () => Promise<unknown>;
   log: Logger;
 }
 
@@ -34,6 +37,7 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
     CHECK_QUEUE,
     async (job) => {
       if (job.name === MAINTENANCE_JOB) return deps.maintenance();
+      if (job.name === DAILY_FIGURES_JOB) return void (await deps.dailyFigures?.());
       if (job.name === RECOVERY_JOB) return deps.recovery.recover(job.data.storeId);
       // Orders the bridge did not deliver are read back first, so a scheduled check never alerts on
       // orders that exist. The recovery records its own errors; the check runs whatever happened.

@@ -9,7 +9,11 @@ import {
   type DetectorResult,
 } from '../domain/detectors';
 import type { Baseline } from '../domain/baseline';
-import { detectorsToRun, eventRunUseful, type CheckTrigger } from '../domain/checks';
+import { buildBaseline } from '../domain/baseline';
+import { engineDetectorsToRun, eventRunUseful, type CheckTrigger, type EngineDetectorName } from '../domain/checks';
+import { evaluateRenewals, RENEWAL_LOOKBACK_DAYS } from '../domain/renewals';
+import { evaluateRules, longestRuleWindow } from '../domain/rules';
+import { RuleOrderQueries } from '../store/rule-orders';
 import { evaluateFailureRate } from '../domain/failure-rate';
 import { impactOf } from '../domain/impact';
 import { evaluateOrderFlow } from '../domain/order-flow';
@@ -82,7 +86,7 @@ export class CheckService {
     store: StoreRecord,
     settings: Settings,
     now: Date,
-    detectors: readonly AnyDetectorName[],
+    detectors: readonly (AnyDetectorName | EngineDetectorName)[],
     alertOpen = false,
   ): Promise<DetectorResult[]> {
     const storeId = store.id;
@@ -115,7 +119,24 @@ export class CheckService {
       }
       if (detectors.includes('failure_rate')) results.push(evaluateFailureRate(settings, baseline, facts.recentClassified, alertOpen, store.createdAt));
     }
+    const extra = new RuleOrderQueries(this.deps.db);
+    if (detectors.includes('rule')) {
+      const from = new Date(now.getTime() - longestRuleWindow(settings.rules) * 60_000);
+      const orders = await extra.customerOrders(storeId, from, now);
+      results.push(
+        ...evaluateRules(settings.rules, orders, { now, timeZone: settings.timezone, statuses: settings, monitoringSince: store.firstContactAt, currency: await this.currencyOf(storeId) }),
+      );
+    }
+    if (detectors.includes('renewals')) {
+      const renewals = await extra.renewals(storeId, new Date(now.getTime() - RENEWAL_LOOKBACK_DAYS * 86_400_000), now);
+      results.push(evaluateRenewals(now, settings, renewals));
+    }
     return results;
+  }
+
+  /** The store's currency as its newest order says, for the rules' words ("50 EUR"). */
+  private async currencyOf(storeId: string): Promise<string | null> {
+    return (await this.deps.orders.latest(storeId))?.currency ?? null;
   }
 
   /**
@@ -152,7 +173,7 @@ export class CheckService {
     // An event can only move the failure tests; the time-based window and the order flow are the
     // schedule's business. Where no failure test can alert, an event-triggered run would only contend for
     // the store's lock with the next ingest.
-    const detectors = detectorsToRun(settings.mode, trigger);
+    const detectors = engineDetectorsToRun(settings, trigger);
     if (trigger === 'event' && !(settings.enabled && eventRunUseful(settings.mode))) {
       return { storeId, ranAt: now, trigger, evaluations: [], decision: { action: 'none', reason: 'disabled' }, alertId: null };
     }
@@ -239,7 +260,8 @@ export class CheckService {
       case 'open': {
         const alertId = await alerts.insert(trx, {
           storeId: store.id,
-          detector: decision.fired.map((r) => r.detector).join(','),
+          // One name per kind: three rules firing are one 'rule' (their names are in the findings).
+          detector: [...new Set(decision.fired.map((r) => r.detector))].join(','),
           severity: severityOf(decision.fired),
           openedAt: now,
           notifiedAt: decision.notify ? now : null,

@@ -120,6 +120,7 @@ export class AlertRepository {
       firstNotifiedAt: alert.firstNotifiedAt,
       acknowledgedAt: alert.acknowledgedAt,
       escalatedAt: alert.escalatedAt,
+      detectors: alert.detector.split(','),
     };
   }
 

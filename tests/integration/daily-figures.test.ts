@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
+import { signed, type StoreCredentials } from '../helpers/signing';
+
+let sidecar: SidecarHandle;
+let shop: StoreCredentials;
+
+beforeAll(async () => {
+  sidecar = await startSidecar({ dailyFiguresEveryMs: 3_600_000 });
+  shop = await sidecar.addStore({ name: 'Shop', url: 'https://shop.example', timezone: 'Europe/Berlin' });
+});
+afterAll(async () => sidecar?.close());
+
+const insertOrder = (orderId: number, createdAt: string, status: string, total: number, createdVia = 'checkout', updatedAt = createdAt) =>
+  sidecar.db('orders').insert({
+    store_id: shop.id,
+    order_id: orderId,
+    status,
+    total,
+    currency: 'EUR',
+    payment_method: 'stripe',
+    created_via: createdVia,
+    created_at: new Date(createdAt),
+    status_changed_at: new Date(updatedAt),
+    updated_at: new Date(updatedAt),
+  });
+
+describe('daily figures', () => {
+  it('rolls up ended local days (zero days included), recomputes a day changed late, and serves them as JSON and CSV', async () => {
+    await insertOrder(1, '2026-11-20T09:00:00Z', 'completed', 30);
+    await insertOrder(2, '2026-11-20T22:59:00Z', 'completed', 10); // 23:59 in Berlin, still the 20th
+    await insertOrder(3, '2026-11-20T23:01:00Z', 'failed', 10); // the 21st in Berlin
+    await insertOrder(4, '2026-11-22T12:00:00Z', 'completed', 50, 'subscription');
+    await insertOrder(5, '2026-11-23T07:00:00Z', 'completed', 70); // today: not rolled up yet
+    const service = sidecar.container.dailyFiguresService;
+
+    const first = await service.rollUp(shop.id, new Date('2026-11-23T08:00:00Z'));
+    expect(first.days).toEqual(['2026-11-20', '2026-11-21', '2026-11-22']);
+    // Run again at once: nothing is due and nothing changed.
+    expect((await service.rollUp(shop.id, new Date('2026-11-23T08:05:00Z'))).days).toEqual([]);
+
+    // A late status change on the 20th (a refund read back over REST) is noticed and the day recomputed.
+    await sidecar.db('orders').where({ store_id: shop.id, order_id: 1 }).update({ status: 'refunded', updated_at: new Date('2026-11-23T08:06:00Z') });
+    expect((await service.rollUp(shop.id, new Date('2026-11-23T08:10:00Z'))).days).toEqual(['2026-11-20']);
+
+    const res = await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/daily-figures?from=2026-11-19&to=2026-11-23`);
+    expect(res.status).toBe(200);
+    expect(res.body.days).toEqual([
+      expect.objectContaining({ day: '2026-11-20', orders: 2, successful: 1, refunded: 1, revenue: 10, average_order_value: 10, customer_orders: 2 }),
+      expect.objectContaining({ day: '2026-11-21', orders: 1, successful: 0, failed: 1, revenue: 0, average_order_value: null }),
+      expect.objectContaining({ day: '2026-11-22', orders: 1, successful: 1, renewal_orders: 1, customer_orders: 0, revenue: 50 }),
+    ]);
+
+    const csv = await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/daily-figures.csv?from=2026-11-19&to=2026-11-23`);
+    expect(csv.status).toBe(200);
+    const lines = csv.text.trim().split('\n');
+    expect(lines[0]).toBe('day,orders,successful,failed,cancelled,refunded,revenue,average_order_value,customer_orders,admin_orders,renewal_orders,currency');
+    expect(lines[2]).toBe('2026-11-21,1,0,1,0,0,0,,1,0,0,EUR');
+  });
+
+  it('answers a bad period with 400 naming the field', async () => {
+    const res = await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/daily-figures?from=2026-13-01&to=2026-11-23`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'from', message: 'must be a date as YYYY-MM-DD' }]);
+    const reversed = await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/daily-figures?from=2026-11-23&to=2026-11-01`);
+    expect(reversed.body.errors[0].field).toBe('to');
+  });
+});
