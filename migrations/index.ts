@@ -10,6 +10,7 @@ import * as storeProbes from './20261124_008_store_probes';
 import * as deliveryClaims from './20261202_009_delivery_claims';
 import * as heartbeatHistoryIndex from './20261202_011_heartbeat_history_index';
 import * as probeClaim from './20261202_012_probe_claim';
+import * as operatorConsole from './20261202_020_operator_console';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +33,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261202_009_delivery_claims', deliveryClaims],
   ['20261202_011_heartbeat_history_index', heartbeatHistoryIndex],
   ['20261202_012_probe_claim', probeClaim],
+  ['20261202_020_operator_console', operatorConsole],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

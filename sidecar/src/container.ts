@@ -42,6 +42,11 @@ import { Acknowledgements } from './services/acknowledgements';
 import { MaintenanceWindows } from './services/maintenance-windows';
 import { StoreRepository } from './store/stores';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
+import { OperatorRepository, SessionRepository } from './store/operators';
+import { ApiTokenRepository } from './store/api-tokens';
+import { IdempotencyRepository } from './store/idempotency';
+import { OperatorAccounts, type LoginLimits } from './services/operator-accounts';
+import { ApiTokens } from './services/api-tokens';
 
 const PROBE_RETENTION_DAYS = 35;
 
@@ -54,6 +59,9 @@ export interface ContainerOptions {
   /** How long the test-notification button waits for every target (services/test-notification.ts). */
   testNotificationBudgetMs?: number;
   log?: Logger;
+  /** Operator console: failed sign-ins allowed and the session idle time (tests shorten them). */
+  loginLimits?: LoginLimits;
+  sessionIdleMs?: number;
 }
 
 /**
@@ -97,6 +105,11 @@ export class Container {
   readonly status: StatusService;
   readonly testNotifications: TestNotificationService;
   readonly pages: TemplateSet;
+  // Operator console and /api/v1 (issue 14).
+  readonly operators: OperatorRepository;
+  readonly operatorAccounts: OperatorAccounts;
+  readonly apiTokens: ApiTokens;
+  readonly idempotency: IdempotencyRepository;
   private workers: Worker[] = [];
   private closed = false;
 
@@ -214,6 +227,19 @@ export class Container {
       options.testNotificationBudgetMs,
     );
     this.pages = new TemplateSet(TEMPLATES_DIR, 'pages');
+
+    // Operator console and /api/v1 (issue 14).
+    this.operators = new OperatorRepository(this.db);
+    this.operatorAccounts = new OperatorAccounts({
+      operators: this.operators,
+      sessions: new SessionRepository(this.db),
+      redis: this.redis,
+      keyPrefix: config.QUEUE_PREFIX,
+      limits: options.loginLimits,
+      idleMs: options.sessionIdleMs,
+    });
+    this.apiTokens = new ApiTokens(new ApiTokenRepository(this.db), this.stores);
+    this.idempotency = new IdempotencyRepository(this.db);
   }
 
   private retryPolicy() {
