@@ -14,8 +14,12 @@ import type { CheckScheduler } from './queue/check-scheduler';
 import type { HealthMonitor } from './services/health-monitor';
 import type { EventRepository } from './store/events';
 import type { StoreRepository } from './store/stores';
+import { apiRouter, type ApiRouterDeps } from './http/api/router';
+import { apiRoutes, type ApiRouteDeps } from './http/api/routes';
+import { openApiDocument } from './http/api/openapi';
+import { apiDocsRoutes } from './http/api/docs-routes';
 
-export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps {
+export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps, ApiRouteDeps, ApiRouterDeps {
   stores: StoreRepository;
   events: EventRepository;
   scheduler: CheckScheduler;
@@ -26,6 +30,8 @@ export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDe
   devPages: boolean;
   metrics: Metrics;
   metricsToken: string | undefined;
+  /** PUBLIC_URL: the API document's server, and whether the console's cookie is Secure. */
+  publicUrl?: string;
   log: Logger;
 }
 
@@ -81,6 +87,15 @@ export function createApp(deps: AppDeps): express.Express {
   stores.use(lifecycleRoutes(deps));
   stores.use(storeRoutes(deps));
   app.use('/v1/stores/:id', stores);
+  // Operator console and /api/v1 (issue 14): one route table builds the API and its OpenAPI document.
+  const routes = apiRoutes(deps);
+  const document = openApiDocument(routes, deps.publicUrl ?? '');
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use('/api/docs', apiDocsRoutes());
+  app.use('/api/v1', apiRouter(routes, deps));
+
   // The acknowledge links of alert e-mails: the signed token in the path is the credential.
   app.use('/acknowledge', acknowledgeRoutes(deps));
 

@@ -47,6 +47,7 @@ import { ApiTokenRepository } from './store/api-tokens';
 import { IdempotencyRepository } from './store/idempotency';
 import { OperatorAccounts, type LoginLimits } from './services/operator-accounts';
 import { ApiTokens } from './services/api-tokens';
+import { OverviewService } from './services/overview';
 
 const PROBE_RETENTION_DAYS = 35;
 
@@ -110,6 +111,7 @@ export class Container {
   readonly operatorAccounts: OperatorAccounts;
   readonly apiTokens: ApiTokens;
   readonly idempotency: IdempotencyRepository;
+  readonly overview: OverviewService;
   private workers: Worker[] = [];
   private closed = false;
 
@@ -240,6 +242,7 @@ export class Container {
     });
     this.apiTokens = new ApiTokens(new ApiTokenRepository(this.db), this.stores);
     this.idempotency = new IdempotencyRepository(this.db);
+    this.overview = new OverviewService({ settings: this.settings, alerts: this.alerts, orders: this.orders, maintenance: this.maintenanceWindows, reports: this.reports });
   }
 
   private retryPolicy() {

@@ -17,7 +17,7 @@ import type { RestSyncRepository } from '../store/rest-sync';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
 
-const channelSchema = z
+export const channelSchema = z
   .object({
     type: z.enum(['slack', 'webhook'], { message: 'must be slack or webhook' }),
     url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. https://hooks.slack.com/services/...' }).max(1000),
@@ -25,7 +25,7 @@ const channelSchema = z
   .strict();
 
 /** Enough of a channel's URL to recognise it; the rest (a Slack token) is never shown again. */
-function urlHint(url: string): string {
+export function urlHint(url: string): string {
   const parsed = new URL(url);
   return `${parsed.protocol}//${parsed.host}/…${parsed.pathname.slice(-4)}`;
 }
@@ -43,6 +43,42 @@ export interface StoreRouteDeps {
   metrics: Metrics;
   channels: ChannelRepository;
   log: Logger;
+}
+
+export type ManualCheck =
+  | { ok: true; result: { ran_at: string; detectors: Record<string, unknown>; decision: string; held_by: string | null | undefined; alert_id: number | null } }
+  | { ok: false; status: 404 | 409; error: string; message: string };
+
+/** "Run check now", for the WordPress tab, /api/v1 and the console alike. */
+export async function runManualCheck(deps: Pick<StoreRouteDeps, 'recovery' | 'reporting' | 'checks' | 'metrics' | 'log'>, storeId: string): Promise<ManualCheck> {
+  // A manual check, like a scheduled one, first reads back orders the bridge may not have delivered.
+  await deps.recovery.recover(storeId);
+  // And, like a scheduled one, does not judge orders while WordPress is silent: it cannot see them, so
+  // an order alert then would be a false alarm (the silence is an alert of its own).
+  const reporting = await deps.reporting.check(storeId);
+  if (reporting?.breached) {
+    recordSkippedCheck(deps.log, deps.metrics, storeId, 'manual', reporting.summary);
+    return {
+      ok: false,
+      status: 409,
+      error: 'wordpress_silent',
+      message: `Not run: ${reporting.summary}. Order checks pause while WordPress is silent, because orders cannot be seen; they run again once it reports`,
+    };
+  }
+  const outcome = await deps.checks.run(storeId, 'manual');
+  if (!outcome) return { ok: false, status: 404, error: 'not_found', message: 'Store not found' };
+  deps.metrics.recordCheck(outcome.storeId, outcome.trigger, outcome.decision);
+  const detectors = Object.fromEntries(outcome.evaluations.map((result) => [result.detector, result]));
+  return {
+    ok: true,
+    result: {
+      ran_at: outcome.ranAt.toISOString(),
+      detectors,
+      decision: outcome.decision.action,
+      held_by: 'heldBy' in outcome.decision ? outcome.decision.heldBy : null,
+      alert_id: outcome.alertId,
+    },
+  };
 }
 
 /** Mounted at /v1/stores/:id behind the signature and same-store checks. */
@@ -84,31 +120,9 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
   });
 
   router.post('/check', async (req, res) => {
-    // A manual check, like a scheduled one, first reads back orders the bridge may not have delivered.
-    await deps.recovery.recover(req.store!.id);
-    // And, like a scheduled one, does not judge orders while WordPress is silent: it cannot see them, so
-    // an order alert then would be a false alarm (the silence is an alert of its own).
-    const reporting = await deps.reporting.check(req.store!.id);
-    if (reporting?.breached) {
-      recordSkippedCheck(deps.log, deps.metrics, req.store!.id, 'manual', reporting.summary);
-      return sendError(
-        res,
-        409,
-        'wordpress_silent',
-        `Not run: ${reporting.summary}. Order checks pause while WordPress is silent, because orders cannot be seen; they run again once it reports`,
-      );
-    }
-    const outcome = await deps.checks.run(req.store!.id, 'manual');
-    if (!outcome) return sendError(res, 404, 'not_found', 'Store not found');
-    deps.metrics.recordCheck(outcome.storeId, outcome.trigger, outcome.decision);
-    const detectors = Object.fromEntries(outcome.evaluations.map((result) => [result.detector, result]));
-    res.json({
-      ran_at: outcome.ranAt.toISOString(),
-      detectors,
-      decision: outcome.decision.action,
-      held_by: 'heldBy' in outcome.decision ? outcome.decision.heldBy : null,
-      alert_id: outcome.alertId,
-    });
+    const ran = await runManualCheck(deps, req.store!.id);
+    if (!ran.ok) return sendError(res, ran.status, ran.error, ran.message);
+    res.json(ran.result);
   });
 
   router.get('/channels', async (req, res) => {
