@@ -18,6 +18,8 @@ import { apiRouter, type ApiRouterDeps } from './http/api/router';
 import { apiRoutes, type ApiRouteDeps } from './http/api/routes';
 import { openApiDocument } from './http/api/openapi';
 import { apiDocsRoutes } from './http/api/docs-routes';
+import type { LiveEvents } from './services/live-events';
+import { consoleRoutes, type ConsoleDeps } from './http/console/routes';
 
 export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps, ApiRouteDeps, ApiRouterDeps {
   stores: StoreRepository;
@@ -32,6 +34,9 @@ export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDe
   metricsToken: string | undefined;
   /** PUBLIC_URL: the API document's server, and whether the console's cookie is Secure. */
   publicUrl?: string;
+  live?: LiveEvents;
+  /** The operator console (issue 14); absent in apps built without it. */
+  consolePages?: ConsoleDeps['consolePages'];
   log: Logger;
 }
 
@@ -71,7 +76,16 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use('/v1', readRawBody);
   const signed = requireSignature(deps.stores);
-  app.use('/v1/events', signed, eventsRoutes(deps));
+  app.use('/v1/events', signed, (req, res, next) => {
+    // The console hears of arriving orders (debounced) and of a check-in that may end a silence.
+    res.on('finish', () => {
+      if (res.statusCode === 202 && req.store) {
+        deps.live?.ordersArrived(req.store.id);
+        deps.live?.storeChanged(req.store.id);
+      }
+    });
+    next();
+  }, eventsRoutes(deps));
 
   // Development only: a page opened in a browser names its store in the path and is not signed.
   const isDevPage = (req: Request) => deps.devPages && req.path.startsWith('/pages/') && !req.get('X-Woom-Signature');
@@ -94,7 +108,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(document);
   });
   app.use('/api/docs', apiDocsRoutes());
-  app.use('/api/v1', apiRouter(routes, deps));
+  app.use('/api/v1', apiRouter(routes, { ...deps, onStoreChanged: (storeId) => deps.live?.storeChanged(storeId) }));
+  if (deps.consolePages && deps.live) app.use('/console', consoleRoutes({ ...deps, consolePages: deps.consolePages, live: deps.live }));
 
   // The acknowledge links of alert e-mails: the signed token in the path is the credential.
   app.use('/acknowledge', acknowledgeRoutes(deps));

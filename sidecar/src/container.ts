@@ -48,6 +48,7 @@ import { IdempotencyRepository } from './store/idempotency';
 import { OperatorAccounts, type LoginLimits } from './services/operator-accounts';
 import { ApiTokens } from './services/api-tokens';
 import { OverviewService } from './services/overview';
+import { LiveEvents } from './services/live-events';
 
 const PROBE_RETENTION_DAYS = 35;
 
@@ -112,6 +113,8 @@ export class Container {
   readonly apiTokens: ApiTokens;
   readonly idempotency: IdempotencyRepository;
   readonly overview: OverviewService;
+  readonly live: LiveEvents;
+  readonly consolePages = new TemplateSet(TEMPLATES_DIR, 'console');
   private workers: Worker[] = [];
   private closed = false;
 
@@ -242,6 +245,7 @@ export class Container {
     });
     this.apiTokens = new ApiTokens(new ApiTokenRepository(this.db), this.stores);
     this.idempotency = new IdempotencyRepository(this.db);
+    this.live = new LiveEvents({ redis: this.redis, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, alerts: this.alerts, log: this.log });
     this.overview = new OverviewService({ settings: this.settings, alerts: this.alerts, orders: this.orders, maintenance: this.maintenanceWindows, reports: this.reports });
   }
 
@@ -269,11 +273,12 @@ export class Container {
     this.workers = startWorkers({
       connection: this.workerConnection(),
       prefix: this.config.QUEUE_PREFIX,
-      checks: this.checks,
+      // Each check, check-in and probe run tells the console's live events it may have changed the store.
+      checks: this.tellingLive(this.checks, 'run'),
       recovery: this.recovery,
-      reporting: this.reporting,
-      health: this.health,
-      probes: this.probeMonitor,
+      reporting: this.tellingLive(this.reporting, 'check'),
+      health: this.tellingLive(this.health, 'check'),
+      probes: this.tellingLive(this.probeMonitor, 'run'),
       metrics: this.metrics,
       retry: this.retryPolicy(),
       notifications: this.notificationService,
@@ -282,6 +287,15 @@ export class Container {
     });
     // Whatever happened while the sidecar was down is read back before the first scheduled check.
     for (const storeId of await this.restSync.storesWithCredentials()) await this.scheduler.triggerRecovery(storeId);
+  }
+
+  /** The same service, whose `method(storeId, ...)` then tells the live events that the store may have changed. */
+  private tellingLive<T extends object, K extends keyof T>(service: T, method: K): T {
+    const original = service[method] as unknown as (storeId: string, ...rest: unknown[]) => Promise<unknown>;
+    const wrapped = Object.create(service) as T;
+    (wrapped as Record<K, unknown>)[method] = (storeId: string, ...rest: unknown[]) =>
+      original.call(service, storeId, ...rest).finally(() => this.live.storeChanged(storeId));
+    return wrapped;
   }
 
   private async rebuildSchedules(): Promise<void> {
@@ -331,6 +345,7 @@ export class Container {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled(this.workers.map((worker) => worker.close()));
+    await this.live.close();
     await this.queueEvents.close().catch(() => undefined);
     await Promise.allSettled([this.checkQueue.close(), this.notifyQueue.close(), this.probeQueue.close()]);
     await this.redis.quit().catch(() => this.redis.disconnect());

@@ -12,7 +12,7 @@ export class TemplateSet {
 
   constructor(
     private readonly dir: string,
-    private readonly folder: 'emails' | 'pages',
+    private readonly folder: 'emails' | 'pages' | 'console',
   ) {
     this.handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     this.handlebars.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
