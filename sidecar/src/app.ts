@@ -20,8 +20,14 @@ import type { HealthMonitor } from './services/health-monitor';
 import type { EventRepository } from './store/events';
 import type { StoreRepository } from './store/stores';
 import type { SignedRequestRepository } from './store/signed-requests';
+import { apiRouter, type ApiRouterDeps } from './http/api/router';
+import { apiRoutes, type ApiRouteDeps } from './http/api/routes';
+import { openApiDocument } from './http/api/openapi';
+import { apiDocsRoutes } from './http/api/docs-routes';
+import type { LiveEvents } from './services/live-events';
+import { consoleRoutes, type ConsoleDeps } from './http/console/routes';
 
-export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps, FiguresRouteDeps, RulesRouteDeps {
+export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps, FiguresRouteDeps, RulesRouteDeps, ApiRouteDeps, ApiRouterDeps {
   stores: StoreRepository;
   signedRequests: SignedRequestRepository;
   events: EventRepository;
@@ -33,6 +39,11 @@ export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDe
   devPages: boolean;
   metrics: Metrics;
   metricsToken: string | undefined;
+  /** PUBLIC_URL: the API document's server, and whether the console's cookie is Secure. */
+  publicUrl?: string;
+  live?: LiveEvents;
+  /** The operator console (issue 14); absent in apps built without it. */
+  consolePages?: ConsoleDeps['consolePages'];
   log: Logger;
 }
 
@@ -74,7 +85,16 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const signed = requireSignature(deps.stores, deps.signedRequests);
-  app.use('/v1/events', signed, eventsRoutes(deps));
+  app.use('/v1/events', signed, (req, res, next) => {
+    // The console hears of arriving orders (debounced) and of a check-in that may end a silence.
+    res.on('finish', () => {
+      if (res.statusCode === 202 && req.store) {
+        deps.live?.ordersArrived(req.store.id);
+        deps.live?.storeChanged(req.store.id);
+      }
+    });
+    next();
+  }, eventsRoutes(deps));
 
   // Development only: a page opened in a browser names its store in the path and is not signed.
   // Only a browser on this machine: the flag must not open a store's pages to the network.
@@ -100,6 +120,16 @@ export function createApp(deps: AppDeps): express.Express {
   stores.use(figuresRoutes(deps));
   stores.use(rulesRoutes(deps));
   app.use('/v1/stores/:id', stores);
+  // Operator console and /api/v1 (issue 14): one route table builds the API and its OpenAPI document.
+  const routes = apiRoutes(deps);
+  const document = openApiDocument(routes, deps.publicUrl ?? '');
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use('/api/docs', apiDocsRoutes());
+  app.use('/api/v1', apiRouter(routes, { ...deps, onStoreChanged: (storeId) => deps.live?.storeChanged(storeId) }));
+  if (deps.consolePages && deps.live) app.use('/console', consoleRoutes({ ...deps, consolePages: deps.consolePages, live: deps.live }));
+
   // The acknowledge links of alert e-mails: the signed token in the path is the credential.
   app.use('/acknowledge', acknowledgeRoutes(deps));
 

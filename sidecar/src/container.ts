@@ -54,6 +54,13 @@ import { DailyFiguresService } from './services/daily-figures-service';
 import { RulePreview } from './services/rule-preview';
 import { RuleOrderQueries } from './store/rule-orders';
 import { DAILY_FIGURES_JOB } from './queue/names';
+import { OperatorRepository, SessionRepository } from './store/operators';
+import { ApiTokenRepository } from './store/api-tokens';
+import { IdempotencyRepository } from './store/idempotency';
+import { OperatorAccounts, type LoginLimits } from './services/operator-accounts';
+import { ApiTokens } from './services/api-tokens';
+import { OverviewService } from './services/overview';
+import { LiveEvents } from './services/live-events';
 
 export interface ContainerOptions {
   /** Length of one "minute" of check_interval_minutes; tests shorten it to see schedules fire. */
@@ -68,6 +75,9 @@ export interface ContainerOptions {
   log?: Logger;
   /** How often the retention job may run (store/retention); an hour unless set. */
   retentionEveryMs?: number;
+  /** Operator console: failed sign-ins allowed and the session idle time (tests shorten them). */
+  loginLimits?: LoginLimits;
+  sessionIdleMs?: number;
 }
 
 /**
@@ -117,6 +127,14 @@ export class Container {
   readonly dailyFigures: DailyFiguresRepository;
   readonly dailyFiguresService: DailyFiguresService;
   readonly rulePreview: RulePreview;
+  // Operator console and /api/v1 (issue 14).
+  readonly operators: OperatorRepository;
+  readonly operatorAccounts: OperatorAccounts;
+  readonly apiTokens: ApiTokens;
+  readonly idempotency: IdempotencyRepository;
+  readonly overview: OverviewService;
+  readonly live: LiveEvents;
+  readonly consolePages = new TemplateSet(TEMPLATES_DIR, 'console');
   private workers: Worker[] = [];
   private closed = false;
 
@@ -244,6 +262,21 @@ export class Container {
     this.dailyFigures = new DailyFiguresRepository(this.db);
     this.rulePreview = new RulePreview(new RuleOrderQueries(this.db), this.orders);
     this.dailyFiguresService = new DailyFiguresService({ figures: this.dailyFigures, stores: this.stores, settings: this.settings, log: this.log });
+
+    // Operator console and /api/v1 (issue 14).
+    this.operators = new OperatorRepository(this.db);
+    this.operatorAccounts = new OperatorAccounts({
+      operators: this.operators,
+      sessions: new SessionRepository(this.db),
+      redis: this.redis,
+      keyPrefix: config.QUEUE_PREFIX,
+      limits: options.loginLimits,
+      idleMs: options.sessionIdleMs,
+    });
+    this.apiTokens = new ApiTokens(new ApiTokenRepository(this.db), this.stores);
+    this.idempotency = new IdempotencyRepository(this.db);
+    this.live = new LiveEvents({ redis: this.redis, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, alerts: this.alerts, log: this.log });
+    this.overview = new OverviewService({ settings: this.settings, alerts: this.alerts, orders: this.orders, maintenance: this.maintenanceWindows, reports: this.reports });
   }
 
   private retryPolicy() {
@@ -270,11 +303,12 @@ export class Container {
     this.workers = startWorkers({
       connection: this.workerConnection(),
       prefix: this.config.QUEUE_PREFIX,
-      checks: this.checks,
+      // Each check, check-in and probe run tells the console's live events it may have changed the store.
+      checks: this.tellingLive(this.checks, 'run'),
       recovery: this.recovery,
-      reporting: this.reporting,
-      health: this.health,
-      probes: this.probeMonitor,
+      reporting: this.tellingLive(this.reporting, 'check'),
+      health: this.tellingLive(this.health, 'check'),
+      probes: this.tellingLive(this.probeMonitor, 'run'),
       metrics: this.metrics,
       retry: this.retryPolicy(),
       notifications: this.notificationService,
@@ -284,6 +318,15 @@ export class Container {
     });
     // Whatever happened while the sidecar was down is read back before the first scheduled check.
     for (const storeId of await this.restSync.storesWithCredentials()) await this.scheduler.triggerRecovery(storeId);
+  }
+
+  /** The same service, whose `method(storeId, ...)` then tells the live events that the store may have changed. */
+  private tellingLive<T extends object, K extends keyof T>(service: T, method: K): T {
+    const original = service[method] as unknown as (storeId: string, ...rest: unknown[]) => Promise<unknown>;
+    const wrapped = Object.create(service) as T;
+    (wrapped as Record<K, unknown>)[method] = (storeId: string, ...rest: unknown[]) =>
+      original.call(service, storeId, ...rest).finally(() => this.live.storeChanged(storeId));
+    return wrapped;
   }
 
   private async rebuildSchedules(): Promise<void> {
@@ -363,6 +406,7 @@ export class Container {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled(this.workers.map((worker) => worker.close()));
+    await this.live.close();
     await this.queueEvents.close().catch(() => undefined);
     await Promise.allSettled([this.checkQueue.close(), this.notifyQueue.close(), this.probeQueue.close()]);
     await this.redis.quit().catch(() => this.redis.disconnect());

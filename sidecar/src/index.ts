@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   await container.startBackground();
 
-  const app = createApp({ ...container, readiness: () => container.readiness(), devPages: config.WOOM_DEV_PAGES, metricsToken: config.METRICS_TOKEN, log });
+  const app = createApp({ ...container, readiness: () => container.readiness(), devPages: config.WOOM_DEV_PAGES, metricsToken: config.METRICS_TOKEN, log, publicUrl: config.PUBLIC_URL });
   const server: Server = app.listen(config.PORT, config.HOST, () => log.info({ host: config.HOST, port: config.PORT, publicUrl: config.PUBLIC_URL }, 'sidecar listening'));
 
   let stopping = false;

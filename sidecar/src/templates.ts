@@ -13,7 +13,7 @@ export class TemplateSet {
 
   constructor(
     private readonly dir: string,
-    private readonly folder: 'emails' | 'pages',
+    private readonly folder: 'emails' | 'pages' | 'console',
   ) {
     this.handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     this.handlebars.registerHelper('inc', (n: unknown) => (typeof n === 'number' ? n + 1 : n));

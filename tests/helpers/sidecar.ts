@@ -77,7 +77,7 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
   const start = async () => {
     container = new Container(config, containerOptions);
     await container.startBackground();
-    app = createApp({ ...container, readiness: () => container.readiness(), devPages: config.WOOM_DEV_PAGES, metricsToken: config.METRICS_TOKEN, log: container.log });
+    app = createApp({ ...container, readiness: () => container.readiness(), devPages: config.WOOM_DEV_PAGES, metricsToken: config.METRICS_TOKEN, log: container.log, publicUrl: config.PUBLIC_URL });
     await new Promise<void>((resolve) => {
       server = app.listen(port, '127.0.0.1', () => resolve());
     });

@@ -7,6 +7,7 @@ import { Container } from '../container';
 import { createLogger } from '../logger';
 import { BACKFILL_DAYS } from '../services/order-recovery';
 import { RegistrationError } from '../services/store-registry';
+import { OperatorError, oneTimePassword } from '../services/operator-accounts';
 import { ensureDatabase, migrateLatest } from '../store/database';
 
 const USAGE = `Usage: npm run woom -- <command>
@@ -26,7 +27,18 @@ const USAGE = `Usage: npm run woom -- <command>
                           replay an order export (CSV: created_at, status[, total, payment_method,
                           created_via]; or JSON lines of events) through the live detectors on a
                           simulated clock and print every alert it would have sent; --status-map
-                          renames an export's own statuses to WooCommerce's`;
+                          renames an export's own statuses to WooCommerce's
+  operator add --email E [--role admin|viewer]
+                          add a console operator (admin unless --role viewer); the password is read
+                          from standard input, or a one-time password is printed when none is piped
+  operator list           every operator with role and last sign-in
+  operator remove EMAIL   remove an operator (never the last admin)
+  operator reset-password EMAIL
+                          set a new password (stdin, or a printed one-time one); ends their sessions
+  token create --name N --scope read|write [--store ID]
+                          an API token for /api/v1, printed only this once
+  token list              every token with its scope, store and last use
+  token revoke ID         the token stops working at once`;
 
 class UsageError extends Error {}
 
@@ -49,6 +61,10 @@ async function main(argv: string[]): Promise<void> {
       json: { type: 'boolean' },
       'status-map': { type: 'string' },
       help: { type: 'boolean' },
+      email: { type: 'string' },
+      role: { type: 'string' },
+      scope: { type: 'string' },
+      store: { type: 'string' },
     },
   });
   const [group, command, id] = positionals;
@@ -68,6 +84,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(formatBacktest(report, values.json ?? false));
     return;
   }
+  if (!values.help && (group === 'operator' || group === 'token') && command) return consoleCommand(group, command, id, values);
   if (values.help || group !== 'store' || !command) throw new UsageError(USAGE);
 
   const config = loadConfig();
@@ -142,7 +159,88 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** The password piped on standard input (first line), or none when nothing is piped. */
+async function passwordFromStdin(): Promise<string | null> {
+  if (process.stdin.isTTY) return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  return line === '' ? null : line;
+}
+
+/** Operators and API tokens of the operator console (docs/console.md). */
+async function consoleCommand(group: 'operator' | 'token', command: string, id: string | undefined, values: Record<string, string | boolean | undefined>): Promise<void> {
+  const config = loadConfig();
+  await ensureDatabase(config.DATABASE_URL);
+  const container = new Container(config, { log: createLogger('warn') });
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  try {
+    await migrateLatest(container.db);
+    const accounts = container.operatorAccounts;
+    const key = `${group} ${command}`;
+    if (key === 'operator add' || key === 'operator reset-password') {
+      const email = key === 'operator add' ? text('email') : id;
+      if (!email) throw new UsageError(`${key} needs ${key === 'operator add' ? '--email' : 'the e-mail address'}\n\n${USAGE}`);
+      const piped = await passwordFromStdin();
+      const password = piped ?? oneTimePassword();
+      if (key === 'operator add') {
+        const operator = await accounts.add({ email, role: text('role') ?? 'admin', password });
+        console.log(`Operator added: ${operator.email} (${operator.role})`);
+      } else {
+        await accounts.resetPassword(email, password);
+        console.log(`Password changed for ${email}; their sessions have ended.`);
+      }
+      if (!piped) console.log(`One-time password (shown only now): ${password}`);
+      console.log(`Sign in at ${config.PUBLIC_URL.replace(/\/+$/, '')}/console/login`);
+      return;
+    }
+    if (key === 'operator list') {
+      const operators = await accounts.list();
+      if (operators.length === 0) return console.log('No operators yet. Add one with: npm run woom -- operator add --email you@example.com');
+      for (const o of operators) console.log([o.email, o.role, `last sign-in ${o.lastLoginAt?.toISOString() ?? 'never'}`].join('\t'));
+      return;
+    }
+    if (key === 'operator remove') {
+      if (!id) throw new UsageError('operator remove needs the e-mail address');
+      await accounts.remove(id);
+      console.log(`Removed operator ${id}.`);
+      return;
+    }
+    if (key === 'token create') {
+      const name = text('name');
+      const scope = text('scope');
+      if (!name || !scope) throw new UsageError(`token create needs --name and --scope read|write\n\n${USAGE}`);
+      const { token, record } = await container.apiTokens.create({ name, scope, storeId: text('store') ?? null, createdBy: 'cli' });
+      console.log(`Token ${record.id} "${record.name}" (${record.scope}${record.storeId ? `, store ${record.storeId} only` : ', every store'}):`);
+      console.log(`  ${token}`);
+      console.log('Shown only this once. Send it as "Authorization: Bearer <token>" to /api/v1.');
+      return;
+    }
+    if (key === 'token list') {
+      const tokens = await container.apiTokens.list();
+      if (tokens.length === 0) return console.log('No API tokens yet. Create one with: npm run woom -- token create --name N --scope read');
+      for (const t of tokens) {
+        console.log([t.id, t.name, t.scope, t.storeId ?? 'every store', `${t.hint}…`, t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : `last used ${t.lastUsedAt?.toISOString() ?? 'never'}`].join('\t'));
+      }
+      return;
+    }
+    if (key === 'token revoke') {
+      if (!id || !/^\d+$/.test(id)) throw new UsageError('token revoke needs the token id (see token list)');
+      if (!(await container.apiTokens.revoke(Number(id)))) throw new OperatorError(`No active token ${id}`, 'id');
+      console.log(`Token ${id} revoked.`);
+      return;
+    }
+    throw new UsageError(`Unknown command "${key}"\n\n${USAGE}`);
+  } finally {
+    await container.close();
+  }
+}
+
 main(process.argv.slice(2)).catch((error) => {
+  if (error instanceof OperatorError) {
+    console.error(error.field === 'id' || error.message.startsWith('No ') ? error.message : `--${error.field === 'store_id' ? 'store' : error.field} ${error.message}`);
+    process.exit(2);
+  }
   if (error instanceof UsageError || error instanceof RegistrationError || error instanceof BacktestInputError) {
     console.error(error.message);
     process.exit(2);

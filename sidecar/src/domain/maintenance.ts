@@ -84,3 +84,4 @@ export function parseMaintenanceRequest(body: unknown, now: Date): MaintenanceRe
   if (endsAt <= now) return { ok: false, errors: [{ field: 'ends_at', message: 'must be in the future: the window would be over already' }] };
   return { ok: true, startsAt, endsAt, reason };
 }
+export { requestSchema as maintenanceRequestSchema };

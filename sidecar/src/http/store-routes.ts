@@ -13,14 +13,14 @@ import { toFieldErrors } from '../domain/settings';
 import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
 import { BACKFILL_DAYS, type OrderRecovery } from '../services/order-recovery';
-import { MAX_CHANNELS_PER_STORE, type ChannelRepository } from '../store/channels';
+import { MAX_CHANNELS_PER_STORE, type ChannelRecord, type ChannelRepository } from '../store/channels';
 import type { OutboundGuard } from '../notify/outbound-guard';
 import { TEST_NOTIFICATIONS_PER_MINUTE } from '../services/test-notification';
 import type { RestSyncRepository } from '../store/rest-sync';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
 
-const channelSchema = z
+export const channelSchema = z
   .object({
     type: z.enum(['slack', 'webhook'], { message: 'must be slack or webhook' }),
     url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. https://hooks.slack.com/services/...' }).max(1000),
@@ -28,7 +28,7 @@ const channelSchema = z
   .strict();
 
 /** Enough of a channel's URL to recognise it; the rest (a Slack token) is never shown again. */
-function urlHint(url: string): string {
+export function urlHint(url: string): string {
   const parsed = new URL(url);
   return `${parsed.protocol}//${parsed.host}/…${parsed.pathname.slice(-4)}`;
 }
@@ -47,6 +47,71 @@ export interface StoreRouteDeps {
   channels: ChannelRepository;
   outbound: OutboundGuard;
   log: Logger;
+}
+
+export type ManualCheck =
+  | { ok: true; result: { ran_at: string; detectors: Record<string, unknown>; decision: string; held_by: string | null | undefined; alert_id: number | null; message: string } }
+  | { ok: false; status: 404 | 409; error: string; message: string };
+
+export type ChannelAdded =
+  | { ok: true; channel: ChannelRecord }
+  | { ok: false; status: 400 | 409; error: string; message: string; fields: Array<{ field: string; message: string }> };
+
+/**
+ * Adds a Slack or webhook channel for the WordPress tab, /api/v1 and the console alike: a URL that reaches
+ * no public address is refused (the sidecar must not call into its own network on a store's say-so), and
+ * a store has at most MAX_CHANNELS_PER_STORE channels.
+ */
+export async function addChannel(deps: Pick<StoreRouteDeps, 'outbound' | 'channels'>, storeId: string, type: ChannelRecord['type'], url: string): Promise<ChannelAdded> {
+  const refused = await deps.outbound.refusal(new URL(url));
+  if (refused) {
+    const message = `must be a public internet address (${refused.message})`;
+    return { ok: false, status: 400, error: 'invalid_request', message: `Invalid request: url ${message}`, fields: [{ field: 'url', message }] };
+  }
+  const channel = await deps.channels.add(storeId, type, url);
+  if (!channel) {
+    return {
+      ok: false,
+      status: 409,
+      error: 'too_many_channels',
+      message: `A store has at most ${MAX_CHANNELS_PER_STORE} channels; remove one first`,
+      fields: [{ field: '(channels)', message: `must be at most ${MAX_CHANNELS_PER_STORE}` }],
+    };
+  }
+  return { ok: true, channel };
+}
+
+/** "Run check now", for the WordPress tab, /api/v1 and the console alike. */
+export async function runManualCheck(deps: Pick<StoreRouteDeps, 'recovery' | 'reporting' | 'checks' | 'metrics' | 'log'>, storeId: string): Promise<ManualCheck> {
+  // A manual check, like a scheduled one, first reads back orders the bridge may not have delivered.
+  await deps.recovery.recover(storeId);
+  // And, like a scheduled one, does not judge orders while WordPress is silent: it cannot see them, so
+  // an order alert then would be a false alarm (the silence is an alert of its own).
+  const reporting = await deps.reporting.check(storeId);
+  if (reporting?.breached) {
+    recordSkippedCheck(deps.log, deps.metrics, storeId, 'manual', reporting.summary);
+    return {
+      ok: false,
+      status: 409,
+      error: 'wordpress_silent',
+      message: `Not run: ${reporting.summary}. Order checks pause while WordPress is silent, because orders cannot be seen; they run again once it reports`,
+    };
+  }
+  const outcome = await deps.checks.run(storeId, 'manual');
+  if (!outcome) return { ok: false, status: 404, error: 'not_found', message: 'Store not found' };
+  deps.metrics.recordCheck(outcome.storeId, outcome.trigger, outcome.decision);
+  const detectors = Object.fromEntries(outcome.evaluations.map((result) => [result.detector, result]));
+  return {
+    ok: true,
+    result: {
+      ran_at: outcome.ranAt.toISOString(),
+      detectors,
+      decision: outcome.decision.action,
+      held_by: 'heldBy' in outcome.decision ? outcome.decision.heldBy : null,
+      alert_id: outcome.alertId,
+      message: checkMessage(outcome.evaluations, outcome.decision),
+    },
+  };
 }
 
 /** Mounted at /v1/stores/:id behind the signature and same-store checks. */
@@ -88,32 +153,9 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
   });
 
   router.post('/check', async (req, res) => {
-    // A manual check, like a scheduled one, first reads back orders the bridge may not have delivered.
-    await deps.recovery.recover(req.store!.id);
-    // And, like a scheduled one, does not judge orders while WordPress is silent: it cannot see them, so
-    // an order alert then would be a false alarm (the silence is an alert of its own).
-    const reporting = await deps.reporting.check(req.store!.id);
-    if (reporting?.breached) {
-      recordSkippedCheck(deps.log, deps.metrics, req.store!.id, 'manual', reporting.summary);
-      return sendError(
-        res,
-        409,
-        'wordpress_silent',
-        `Not run: ${reporting.summary}. Order checks pause while WordPress is silent, because orders cannot be seen; they run again once it reports`,
-      );
-    }
-    const outcome = await deps.checks.run(req.store!.id, 'manual');
-    if (!outcome) return sendError(res, 404, 'not_found', 'Store not found');
-    deps.metrics.recordCheck(outcome.storeId, outcome.trigger, outcome.decision);
-    const detectors = Object.fromEntries(outcome.evaluations.map((result) => [result.detector, result]));
-    res.json({
-      ran_at: outcome.ranAt.toISOString(),
-      detectors,
-      decision: outcome.decision.action,
-      held_by: 'heldBy' in outcome.decision ? outcome.decision.heldBy : null,
-      alert_id: outcome.alertId,
-      message: checkMessage(outcome.evaluations, outcome.decision),
-    });
+    const ran = await runManualCheck(deps, req.store!.id);
+    if (!ran.ok) return sendError(res, ran.status, ran.error, ran.message);
+    res.json(ran.result);
   });
 
   router.get('/channels', async (req, res) => {
@@ -126,14 +168,9 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
     if (!parsed.ok) return sendInvalid(res, [{ field: '(body)', message: parsed.message }]);
     const valid = channelSchema.safeParse(parsed.value);
     if (!valid.success) return sendInvalid(res, toFieldErrors(valid.error));
-    const refused = await deps.outbound.refusal(new URL(valid.data.url));
-    if (refused) return sendInvalid(res, [{ field: 'url', message: `must be a public internet address (${refused.message})` }]);
-    const channel = await deps.channels.add(req.store!.id, valid.data.type, valid.data.url);
-    if (!channel) {
-      return sendError(res, 409, 'too_many_channels', `A store has at most ${MAX_CHANNELS_PER_STORE} channels; remove one first`, [
-        { field: '(channels)', message: `must be at most ${MAX_CHANNELS_PER_STORE}` },
-      ]);
-    }
+    const added = await addChannel(deps, req.store!.id, valid.data.type, valid.data.url);
+    if (!added.ok) return added.status === 400 ? sendInvalid(res, added.fields) : sendError(res, added.status, added.error, added.message, added.fields);
+    const { channel } = added;
     res.status(201).json({
       channel: { id: channel.id, type: channel.type, url_hint: urlHint(channel.url) },
       // Shown once: the receiver needs it to check X-Woom-Signature.

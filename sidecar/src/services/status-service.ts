@@ -7,7 +7,7 @@ import type { NotificationRepository } from '../store/notifications';
 import type { OrderRepository } from '../store/orders';
 import type { RestSyncRepository } from '../store/rest-sync';
 import type { StoreRecord } from '../store/stores';
-import { effectiveEnd, windowState } from '../domain/maintenance';
+import { effectiveEnd, windowState, type MaintenanceWindow } from '../domain/maintenance';
 import { windowView, type MaintenanceWindows } from './maintenance-windows';
 import { describeStoreState, type StoreState } from '../domain/store-state';
 import { localDate, zonedToUtc } from '../domain/time';
@@ -66,6 +66,42 @@ function firstFinding(alert: AlertRecord): string | null {
   return typeof first?.summary === 'string' ? first.summary : null;
 }
 
+/** What a store's state is worked out from; the status and the console's overview (batched) both fill it. */
+export interface StoreStateFacts {
+  settings: Pick<Settings, 'timezone' | 'enabled' | 'mode'>;
+  openAlerts: AlertRecord[];
+  /** Current and upcoming maintenance windows. */
+  windows: MaintenanceWindow[];
+  lastContactAt: Date | null;
+  /** The newest check's results. */
+  lastCheckResults: DetectorResult[];
+  ordersToday: number;
+  lastOrderAt: Date | null;
+}
+
+/** The one way a store's facts become its state (domain/store-state), whichever screen asks. */
+export function storeStateFor(facts: StoreStateFacts, now: Date): StoreState {
+  const { settings } = facts;
+  const enabled = settings.enabled ? enabledDetectors(settings.mode) : [];
+  const current = facts.windows.find((w) => windowState(w, now) === 'active');
+  const learningDaysLeft = enabled.length === 0
+    ? null
+    : Math.max(0, ...facts.lastCheckResults.map((r) => ('learningDaysLeft' in r && r.learning ? r.learningDaysLeft : 0)));
+  return describeStoreState(
+    {
+      timezone: settings.timezone,
+      paused: !settings.enabled,
+      maintenanceUntil: current ? effectiveEnd(current) : null,
+      openAlerts: facts.openAlerts.map((a) => ({ detector: a.detector, severity: a.severity, openedAt: a.openedAt, summary: firstFinding(a) })),
+      lastContactAt: facts.lastContactAt,
+      learningDaysLeft,
+      ordersToday: facts.ordersToday,
+      lastOrderAt: facts.lastOrderAt,
+    },
+    now,
+  );
+}
+
 /** What the status API and page show: read-only views over the tables, no decisions. */
 export class StatusService {
   constructor(
@@ -102,21 +138,8 @@ export class StatusService {
             : 'ok';
       return { state, summary: result?.summary ?? null };
     };
-    const current = windows.find((w) => windowState(w, now) === 'active');
-    const learningDaysLeft = enabled.length === 0
-      ? null
-      : Math.max(0, ...results.map((r) => ('learningDaysLeft' in r && r.learning ? r.learningDaysLeft : 0)));
-    const state = describeStoreState(
-      {
-        timezone: settings.timezone,
-        paused: !settings.enabled,
-        maintenanceUntil: current ? effectiveEnd(current) : null,
-        openAlerts: openAlerts.map((a) => ({ detector: a.detector, severity: a.severity, openedAt: a.openedAt, summary: firstFinding(a) })),
-        lastContactAt: store.lastContactAt,
-        learningDaysLeft,
-        ordersToday,
-        lastOrderAt: lastOrder?.createdAt ?? null,
-      },
+    const state = storeStateFor(
+      { settings, openAlerts, windows, lastContactAt: store.lastContactAt, lastCheckResults: results, ordersToday, lastOrderAt: lastOrder?.createdAt ?? null },
       now,
     );
     return {

@@ -6,7 +6,9 @@ export const HEALTH_DETECTOR = 'health';
 /** The store probe's alert: the store's own pages fail when requested (README: "Store probe"). */
 export const PROBE_DETECTOR = 'probe';
 /** Problems of the store itself, each an alert of its own beside the (one) order alert. */
-const STORE_DETECTORS = [REPORTING_DETECTOR, HEALTH_DETECTOR, PROBE_DETECTOR];
+/** An alert an operator opened by hand (API or console): recorded and shown, never judged by a check. */
+export const MANUAL_DETECTOR = 'manual';
+const STORE_DETECTORS = [REPORTING_DETECTOR, HEALTH_DETECTOR, PROBE_DETECTOR, MANUAL_DETECTOR];
 
 export interface AlertRecord {
   id: number;
@@ -22,6 +24,9 @@ export interface AlertRecord {
   acknowledgedBy: string | null;
   escalatedAt: Date | null;
   details: Record<string, unknown>;
+  /** Set when a person resolved it by hand. */
+  resolvedBy?: string | null;
+  resolutionNote?: string | null;
 }
 
 interface AlertRow {
@@ -38,6 +43,8 @@ interface AlertRow {
   acknowledged_by?: string | null;
   escalated_at?: Date | null;
   details: string;
+  resolved_by?: string | null;
+  resolution_note?: string | null;
 }
 
 const toRecord = (row: AlertRow): AlertRecord => ({
@@ -54,6 +61,8 @@ const toRecord = (row: AlertRow): AlertRecord => ({
   acknowledgedBy: row.acknowledged_by ?? null,
   escalatedAt: row.escalated_at ?? null,
   details: JSON.parse(row.details) as Record<string, unknown>,
+  resolvedBy: row.resolved_by ?? null,
+  resolutionNote: row.resolution_note ?? null,
 });
 
 export type AcknowledgeResult =
@@ -216,6 +225,64 @@ export class AlertRepository {
   async list(storeId: string, limit = 100): Promise<AlertRecord[]> {
     const rows = await this.db<AlertRow>('alerts').where({ store_id: storeId }).orderBy('id', 'desc').limit(limit);
     return rows.map(toRecord);
+  }
+
+  /** An alert opened by hand: recorded and shown; no check judges it and no notice goes out. */
+  async openManual(input: { storeId: string; severity: string; summary: string; by: string; at: Date }): Promise<number> {
+    return this.insert(this.db, {
+      storeId: input.storeId,
+      detector: MANUAL_DETECTOR,
+      severity: input.severity,
+      openedAt: input.at,
+      notifiedAt: null,
+      details: { findings: [{ summary: input.summary }], opened_by: input.by },
+    });
+  }
+
+  /** Every open alert of many stores (the console's overview), newest first. */
+  async openAlertsForStores(storeIds: readonly string[]): Promise<AlertRecord[]> {
+    if (storeIds.length === 0) return [];
+    const rows = await this.db<AlertRow>('alerts').whereIn('store_id', [...storeIds]).andWhere({ state: 'open' }).orderBy('id', 'desc');
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Alerts across stores, newest first, filtered; `beforeId` is the cursor (the last id of the previous
+   * page), so a page never repeats or skips an alert while new ones open.
+   */
+  async listAcross(filter: { storeIds?: readonly string[]; state?: string; severity?: string; from?: Date; to?: Date; beforeId?: number }, limit: number): Promise<AlertRecord[]> {
+    const query = this.db<AlertRow>('alerts').orderBy('id', 'desc').limit(limit);
+    if (filter.storeIds) query.whereIn('store_id', [...filter.storeIds]);
+    if (filter.state) query.andWhere('state', filter.state);
+    if (filter.severity) query.andWhere('severity', filter.severity);
+    if (filter.from) query.andWhere('opened_at', '>=', filter.from);
+    if (filter.to) query.andWhere('opened_at', '<', filter.to);
+    if (filter.beforeId !== undefined) query.andWhere('id', '<', filter.beforeId);
+    return (await query).map(toRecord);
+  }
+
+  /**
+   * Resolved by a person, with who and why. Compare-and-set under the store's lock like every alert
+   * decision: a second resolver, or a check that resolved it first, changes nothing (false).
+   */
+  async resolveByHand(alertId: number, by: string, note: string, at: Date): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const row = await trx<AlertRow>('alerts').where({ id: alertId }).first('store_id');
+      if (!row) return false;
+      await this.lockStore(trx, row.store_id);
+      const changed = await trx('alerts')
+        .where({ id: alertId, state: 'open' })
+        .update({ state: 'resolved', resolved_at: at, resolved_by: by.slice(0, 320), resolution_note: note });
+      return changed > 0;
+    });
+  }
+
+  /** The newest check's results of many stores (their learning state). */
+  async lastCheckResultsForStores(storeIds: readonly string[]): Promise<Map<string, unknown>> {
+    if (storeIds.length === 0) return new Map();
+    const latest = this.db('check_runs').whereIn('store_id', [...storeIds]).groupBy('store_id').max({ id: 'id' });
+    const rows: Array<{ store_id: string; results: string }> = await this.db('check_runs').whereIn('id', latest).select('store_id', 'results');
+    return new Map(rows.map((r) => [r.store_id, JSON.parse(r.results)]));
   }
 
   async recordCheckRun(

@@ -58,6 +58,17 @@ export class MaintenanceRepository {
     return rows.map(toWindow);
   }
 
+  /** currentAndUpcoming for many stores at once. */
+  async currentAndUpcomingForStores(storeIds: readonly string[], now: Date): Promise<MaintenanceWindow[]> {
+    if (storeIds.length === 0) return [];
+    const rows = await this.db<WindowRow>('maintenance_windows')
+      .whereIn('store_id', [...storeIds])
+      .andWhere('ends_at', '>', now)
+      .andWhere((q) => q.whereNull('ended_at').orWhere('ended_at', '>', now))
+      .orderBy('starts_at');
+    return rows.map(toWindow);
+  }
+
   /** Compare-and-set: a window ends early once; ending one that is over changes nothing. */
   async end(storeId: string, id: number, by: string, now: Date): Promise<boolean> {
     const changed = await this.db('maintenance_windows')

@@ -79,6 +79,28 @@ export class OrderRepository {
     return Number((row as { n?: number | string } | undefined)?.n ?? 0);
   }
 
+  /** countCreatedBetween for many stores at once, summed over several [start, end) windows (the console's overview). */
+  async countCreatedInWindowsByStore(storeIds: readonly string[], windows: ReadonlyArray<readonly [Date, Date]>): Promise<Map<string, number>> {
+    if (storeIds.length === 0 || windows.length === 0) return new Map();
+    const rows: Array<{ store_id: string; n: number | string }> = await customerOnly(
+      this.db('orders')
+        .select('store_id')
+        .count({ n: '*' })
+        .whereIn('store_id', [...storeIds])
+        .andWhere((q) => {
+          for (const [start, end] of windows) q.orWhere((w) => w.where('created_at', '>=', start).andWhere('created_at', '<', end));
+        }),
+    ).groupBy('store_id');
+    return new Map(rows.map((r) => [r.store_id, Number(r.n)]));
+  }
+
+  /** latest() for many stores: each one's newest order creation time. */
+  async latestByStore(storeIds: readonly string[]): Promise<Map<string, Date>> {
+    if (storeIds.length === 0) return new Map();
+    const rows: Array<{ store_id: string; at: Date }> = await this.db('orders').select('store_id').max({ at: 'created_at' }).whereIn('store_id', [...storeIds]).groupBy('store_id');
+    return new Map(rows.map((r) => [r.store_id, new Date(r.at)]));
+  }
+
   async latest(storeId: string): Promise<OrderSummary | null> {
     const row: OrderRow | undefined = await this.db('orders').select(COLUMNS).where('store_id', storeId).orderBy('created_at', 'desc').first();
     return row ? toSummary(row) : null;

@@ -55,6 +55,36 @@ export class ReportRepository {
     }));
   }
 
+  /**
+   * Orders per UTC hour since `since`: all, successful, failed, and the revenue of the successful ones
+   * (the API's sales summary). `storeIds` many at once give the console's sparklines.
+   */
+  async hourlySales(storeIds: readonly string[], since: Date, success: readonly string[], failure: readonly string[]): Promise<Array<{ storeId: string; hour: Date; orders: number; successful: number; failed: number; revenue: number; currency: string | null }>> {
+    if (storeIds.length === 0) return [];
+    const rows: Array<{ store_id: string; bucket: number | string; orders: number | string; successful: number | string | null; failed: number | string | null; revenue: number | string | null; currency: string | null }> = await this.db('orders')
+      .whereIn('store_id', [...storeIds])
+      .andWhere('created_at', '>=', since)
+      .select(
+        'store_id',
+        this.db.raw('FLOOR(UNIX_TIMESTAMP(created_at) / 3600) AS bucket'),
+        this.db.raw('COUNT(*) AS orders'),
+        this.db.raw(`SUM(status IN (${success.map(() => '?').join(', ')})) AS successful`, [...success]),
+        this.db.raw(`SUM(status IN (${failure.map(() => '?').join(', ')})) AS failed`, [...failure]),
+        this.db.raw(`SUM(CASE WHEN status IN (${success.map(() => '?').join(', ')}) THEN COALESCE(total, 0) ELSE 0 END) AS revenue`, [...success]),
+        this.db.raw('MAX(currency) AS currency'),
+      )
+      .groupBy('store_id', 'bucket');
+    return rows.map((row) => ({
+      storeId: row.store_id,
+      hour: new Date(Number(row.bucket) * 3600_000),
+      orders: Number(row.orders),
+      successful: Number(row.successful ?? 0),
+      failed: Number(row.failed ?? 0),
+      revenue: Number(row.revenue ?? 0),
+      currency: row.currency,
+    }));
+  }
+
   /** When each successful order of a period was created (for suggested thresholds). */
   async successfulOrderTimes(storeId: string, success: readonly string[], from: Date, to: Date): Promise<Date[]> {
     return this.db('orders')

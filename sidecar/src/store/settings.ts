@@ -9,6 +9,13 @@ export class SettingsRepository {
     return row ? this.parse(row.settings as string) : null;
   }
 
+  /** Many stores' settings at once (the console's overview). */
+  async getMany(storeIds: readonly string[]): Promise<Map<string, Settings>> {
+    if (storeIds.length === 0) return new Map();
+    const rows: Array<{ store_id: string; settings: string }> = await this.db('store_settings').whereIn('store_id', [...storeIds]).select('store_id', 'settings');
+    return new Map(rows.map((r) => [r.store_id, this.parse(r.settings)]));
+  }
+
   /**
    * Validates the change against the current settings under a row lock, so two concurrent PUTs cannot
    * interleave, then writes the new settings and a history row together, or nothing at all.

@@ -80,6 +80,20 @@ export class StoreRepository {
     return rows.map(toRecord);
   }
 
+  /** A page of stores in id order, after `afterId` (the cursor). */
+  async page(limit: number, afterId?: string, onlyIds?: readonly string[]): Promise<StoreRecord[]> {
+    const query = this.db<StoreRow>('stores').orderBy('id').limit(limit);
+    if (afterId) query.where('id', '>', afterId);
+    if (onlyIds) query.whereIn('id', [...onlyIds]);
+    return (await query).map(toRecord);
+  }
+
+  async updateDetails(id: string, change: { name?: string; url?: string }): Promise<boolean> {
+    const values = { ...(change.name !== undefined ? { name: change.name } : {}), ...(change.url !== undefined ? { url: change.url.replace(/\/+$/, '') } : {}) };
+    if (Object.keys(values).length === 0) return (await this.find(id)) !== null;
+    return (await this.db('stores').where({ id }).update(values)) > 0 || (await this.find(id)) !== null;
+  }
+
   async rotateSecret(id: string): Promise<string | null> {
     const secret = newStoreSecret();
     const changed = await this.db('stores').where({ id }).update({ secret });

@@ -1,0 +1,107 @@
+import http from 'node:http';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually';
+import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
+
+let a: SidecarHandle;
+const PASSWORD = 'a long enough password';
+
+beforeAll(async () => {
+  a = await startSidecar({ loginLimits: { perAccount: 3, perIp: 50, windowSeconds: 60 } });
+  await a.container.operatorAccounts.add({ email: 'admin@example.com', role: 'admin', password: PASSWORD });
+  await a.container.operatorAccounts.add({ email: 'viewer@example.com', role: 'viewer', password: PASSWORD });
+});
+afterAll(async () => {
+  await a?.close();
+});
+
+/** Signs in through the login form as a browser does: its CSRF cookie and field, then the session cookie. */
+async function signIn(app: SidecarHandle['app'], email: string, password = PASSWORD) {
+  const agent = request.agent(app);
+  const form = await agent.get('/console/login').expect(200);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!;
+  const res = await agent.post('/console/login').type('form').send({ email, password, _csrf: csrf });
+  return { agent, res };
+}
+
+describe('operator console', () => {
+  it('signs in with an HttpOnly SameSite=Lax session cookie, shows the overview, signs out', async () => {
+    const { agent, res } = await signIn(a.app, 'admin@example.com');
+    expect(res.status).toBe(303);
+    const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('woom_session='))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect((await a.db('console_sessions').count({ n: '*' }))[0]).toEqual({ n: 1 });
+    await a.addStore({ name: 'Overview Shop', url: 'https://o.example', timezone: 'UTC' });
+    const page = await agent.get('/console').expect(200);
+    expect(page.text).toContain('Overview Shop');
+    expect(page.text).not.toMatch(/<script>/);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    await agent.post('/console/logout').type('form').send({}).expect(403);
+    await agent.post('/console/logout').type('form').send({ _csrf: csrf }).expect(303);
+    await agent.get('/console').expect(303);
+    expect((await a.db('console_sessions').count({ n: '*' }))[0]).toEqual({ n: 0 });
+  });
+
+  it('refuses a login without its CSRF token and locks an account after repeated failures', async () => {
+    await request(a.app).post('/console/login').type('form').send({ email: 'admin@example.com', password: PASSWORD }).expect(403);
+    for (let i = 0; i < 3; i += 1) expect((await signIn(a.app, 'viewer@example.com', 'wrong password!!')).res.status).toBe(401);
+    const locked = await signIn(a.app, 'viewer@example.com');
+    expect(locked.res.status).toBe(429);
+    expect(locked.res.text).toMatch(/Too many failed sign-ins for this account\. Try again in \d+ minute/);
+  });
+
+  it('a viewer reads but cannot write; a write without the CSRF header is refused', async () => {
+    const store = await a.addStore({ name: 'Csrf Shop', url: 'https://c.example', timezone: 'UTC' });
+    const { agent } = await signIn(a.app, 'admin@example.com');
+    const page = await agent.get('/console').expect(200);
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(page.text)![1]!;
+    await agent.post(`/api/v1/stores/${store.id}/pause`).expect(403);
+    await agent.post(`/api/v1/stores/${store.id}/pause`).set('X-CSRF-Token', csrf).expect(200);
+    await agent.get('/console/tokens').expect(200);
+    await a.container.operatorAccounts.add({ email: 'v2@example.com', role: 'viewer', password: PASSWORD });
+    const viewer = (await signIn(a.app, 'v2@example.com')).agent;
+    const vpage = await viewer.get('/console').expect(200);
+    const vcsrf = /name="csrf-token" content="([^"]+)"/.exec(vpage.text)![1]!;
+    await viewer.post(`/api/v1/stores/${store.id}/resume`).set('X-CSRF-Token', vcsrf).expect(403);
+    await viewer.get('/console/tokens').expect(403);
+    await viewer.get(`/api/v1/stores/${store.id}`).expect(200);
+  });
+
+  it('an alert opened on sidecar A reaches a console connected to sidecar B, and Last-Event-ID resumes', async () => {
+    // Sidecar B: a second Container on the same database and Redis prefix, as a second process would be.
+    const { Container } = await import('../../sidecar/src/container');
+    const { createApp } = await import('../../sidecar/src/app');
+    const b = new Container(a.container.config, { log: a.container.log });
+    const appB = createApp({ ...b, readiness: () => b.readiness(), devPages: false, metricsToken: undefined, log: b.log, publicUrl: b.config.PUBLIC_URL });
+    const server = appB.listen(0, '127.0.0.1');
+    try {
+      await new Promise((r) => server.once('listening', r));
+      const port = (server.address() as { port: number }).port;
+      const { res } = await signIn(appB, 'admin@example.com');
+      const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('woom_session='))!.split(';')[0]!;
+      const store = await a.addStore({ name: 'Live Shop', url: 'https://l.example', timezone: 'UTC' });
+      let text = '';
+      const stream = http.get({ host: '127.0.0.1', port, path: '/console/events', headers: { Cookie: cookie } }, (r) => r.on('data', (d: Buffer) => (text += d.toString())));
+      await eventually(() => text.includes('retry:'));
+      await eventually(() => b.live.listenerCount > 0);
+      const token = (await a.container.apiTokens.create({ name: 't', scope: 'write', createdBy: 'test' })).token;
+      await request(a.app).post('/api/v1/alerts').set('Authorization', `Bearer ${token}`).send({ store_id: store.id, severity: 'critical', message: 'outage' }).expect(201);
+      await eventually(() => text.includes('event: alert.opened') && text.includes(store.id), 10_000);
+      stream.destroy();
+      const firstId = /id: (\S+)\nevent: alert.opened/.exec(text)![1]!;
+      const alertId = (await a.db('alerts').where({ store_id: store.id }).first('id')).id;
+      await request(a.app).post(`/api/v1/alerts/${alertId}/resolve`).set('Authorization', `Bearer ${token}`).send({ note: 'fixed' }).expect(200);
+      let resumed = '';
+      const again = http.get({ host: '127.0.0.1', port, path: '/console/events', headers: { Cookie: cookie, 'Last-Event-ID': firstId } }, (r) => r.on('data', (d: Buffer) => (resumed += d.toString())));
+      await eventually(() => resumed.includes('event: alert.resolved'), 10_000);
+      expect(resumed).not.toContain('event: alert.opened');
+      again.destroy();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await b.close();
+    }
+  });
+});
