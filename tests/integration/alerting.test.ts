@@ -42,7 +42,7 @@ describe('alerts end to end: signed events in, check, e-mail out', () => {
     const shop = await store('Quietshop', { mode: 'time_based', threshold_peak: 3, threshold_off_peak: 3 });
     await send(shop, [reportingSince20MinutesAgo(), ...paid(1)]);
     const mail = await smtp.waitForMessage((m) => m.subject?.includes('at Quietshop') ?? false);
-    expect(mail.subject).toBe('[WOOM WARNING] Only 1 successful orders in 15 minutes at Quietshop');
+    expect(mail.subject).toBe('[WOOM WARNING] Only 1 successful order in 15 minutes at Quietshop');
     expect(mail.to && 'text' in mail.to ? mail.to.text : '').toBe('owner@shop.example');
     expect(mail.text).toMatch(/Paid orders in the last check period: /);
     expect(mail.text).toMatch(/1 successful order in the last 15 min \((peak|off-peak) hours\), threshold 3/);

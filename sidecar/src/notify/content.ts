@@ -232,7 +232,7 @@ export function headlineOf(fired: readonly DetectorResult[], evidence: AlertEvid
   const gateway = evidence?.diagnosis?.kind === 'gateway' ? evidence.diagnosis.paymentMethod : null;
   if (rad && gateway) return `Payment method ${gateway} is failing: ${rad.failed} of the last ${rad.considered} orders failed`;
   if (rad) return `${rad.failed} of the last ${rad.considered} orders failed`;
-  if (timeBased) return `Only ${timeBased.successful} successful orders in ${minutesOf(timeBased)} minutes`;
+  if (timeBased) return `Only ${timeBased.successful} successful ${timeBased.successful === 1 ? 'order' : 'orders'} in ${minutesOf(timeBased)} minutes`;
   const flow = fired.find((r) => r.detector === 'order_flow');
   const failures = fired.find((r) => r.detector === 'failure_rate');
   if (flow && failures) return 'Orders stopped and the last ones failed';
