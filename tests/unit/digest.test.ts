@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { dailyFiguresOf, shiftDay, type DailyFigures, type DayOrder } from '../../sidecar/src/domain/daily-figures';
+import { digestContent, digestDue, usualRange, zeroDays } from '../../sidecar/src/domain/digest';
+
+const statuses = { success_statuses: ['processing', 'completed'], failure_statuses: ['failed', 'cancelled'] };
+const day = (d: string, orders: number, revenue: number, extra: Partial<DailyFigures> = {}): DailyFigures => ({
+  day: d, orders, successful: orders, failed: 0, cancelled: 0, refunded: 0, revenue, averageOrderValue: orders ? revenue / orders : null,
+  customerOrders: orders, adminOrders: 0, renewalOrders: 0, currency: 'EUR', ...extra,
+});
+
+describe('store digest content', () => {
+  // Tuesdays before 2026-11-24 with revenue 1,000 .. 1,600.
+  const tuesdays = [1000, 1100, 1300, 1500, 1600].map((rev, i) => day(shiftDay('2026-11-24', -7 * (i + 1)), 40, rev));
+
+  it('puts yesterday next to the usual for that weekday, in words', () => {
+    const c = digestContent({ day: '2026-11-24', figures: day('2026-11-24', 42, 1240), history: tuesdays, alertsOpened: 0, alertsResolved: 0, probeUptimePct: null });
+    expect(c.weekday).toBe('Tuesday');
+    expect(c.lines).toContain('revenue 1,240 EUR; usual for a Tuesday 1,100-1,500 EUR');
+    expect(c.allGood).toBe(true);
+    expect(c.allGoodLine).toBe('All good on Tuesday 2026-11-24: 42 orders, revenue 1,240 EUR, as usual.');
+  });
+
+  it('tells zero-order and zero-revenue days of the last five, one day a warning, two or more critical', () => {
+    const history = [day('2026-11-20', 0, 0), day('2026-11-21', 3, 0, { successful: 0, failed: 3 }), day('2026-11-22', 10, 200), day('2026-11-23', 0, 0), day('2026-11-18', 0, 0)];
+    expect(zeroDays('2026-11-24', [...history, day('2026-11-24', 5, 100)])).toEqual([
+      { day: '2026-11-20', kind: 'no orders', severity: 'critical' },
+      { day: '2026-11-21', kind: 'no revenue', severity: 'warning' },
+      { day: '2026-11-23', kind: 'no orders', severity: 'critical' },
+    ]);
+    const c = digestContent({ day: '2026-11-24', figures: day('2026-11-24', 5, 100), history, alertsOpened: 1, alertsResolved: 1, probeUptimePct: 97.2 });
+    expect(c.allGood).toBe(false);
+    expect(c.alertsLine).toBe('alerts: 1 opened, 1 resolved');
+    expect(c.probeLine).toBe('store pages answered 97.2% of the checks');
+  });
+
+  it('says nothing about the usual with fewer than three same weekdays', () => {
+    expect(usualRange([1, 2])).toBeNull();
+    const c = digestContent({ day: '2026-11-24', figures: day('2026-11-24', 45, 1240), history: tuesdays.slice(0, 2), alertsOpened: 0, alertsResolved: 0, probeUptimePct: null });
+    expect(c.lines).toContain('revenue 1,240 EUR');
+  });
+
+  it('counts the autumn daylight-saving day as its 25 hours and tells it once', () => {
+    // 2026-10-25 in Berlin: 00:00 CEST (22:00 UTC on the 24th) to 00:00 CET (23:00 UTC on the 25th).
+    const orders: DayOrder[] = [
+      { createdAt: new Date('2026-10-24T22:10:00Z'), status: 'completed', total: 10, currency: 'EUR' },
+      { createdAt: new Date('2026-10-25T00:30:00Z'), status: 'completed', total: 10, currency: 'EUR' }, // 02:30 CEST
+      { createdAt: new Date('2026-10-25T01:30:00Z'), status: 'completed', total: 10, currency: 'EUR' }, // 02:30 CET, the repeated hour
+      { createdAt: new Date('2026-10-25T22:50:00Z'), status: 'completed', total: 10, currency: 'EUR' }, // 23:50 CET
+    ];
+    expect(dailyFiguresOf('2026-10-25', 'Europe/Berlin', orders, statuses)).toMatchObject({ orders: 4, revenue: 40 });
+    // The digest hour 02:30 happens twice that night: both times are the same claim key, so one digest.
+    expect(digestDue(new Date('2026-10-25T00:30:00Z'), 'Europe/Berlin', '02:30')).toEqual({ sendDay: '2026-10-25', day: '2026-10-24' });
+    expect(digestDue(new Date('2026-10-25T01:30:00Z'), 'Europe/Berlin', '02:30')).toEqual({ sendDay: '2026-10-25', day: '2026-10-24' });
+    // Spring: 02:30 does not exist on 2026-03-29; the first check after the gap sends.
+    expect(digestDue(new Date('2026-03-29T00:59:00Z'), 'Europe/Berlin', '02:30')).toBeNull();
+    expect(digestDue(new Date('2026-03-29T01:00:00Z'), 'Europe/Berlin', '02:30')).toEqual({ sendDay: '2026-03-29', day: '2026-03-28' });
+  });
+
+  it('tells a far time zone its own yesterday', () => {
+    // 19:30 UTC on 23 Nov is 08:30 on 24 Nov in Auckland: the digest tells the 23rd there.
+    expect(digestDue(new Date('2026-11-23T19:30:00Z'), 'Pacific/Auckland', '08:00')).toEqual({ sendDay: '2026-11-24', day: '2026-11-23' });
+    expect(digestDue(new Date('2026-11-23T18:30:00Z'), 'Pacific/Auckland', '08:00')).toBeNull();
+  });
+});
