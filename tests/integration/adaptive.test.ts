@@ -77,6 +77,38 @@ describe('adaptive mode, live: the check service reads MariaDB and asks the same
   });
 });
 
+describe('old news is not news, live', () => {
+  it('a store registered today is not alerted on failures a backfill brings from days before', async () => {
+    const shop = await sidecar.addStore({ name: 'Backfilled shop', url: 'https://backfilled.example', timezone: 'UTC', settings: { mode: 'adaptive' } });
+    const now = new Date(Math.floor(Date.now() / MIN) * MIN);
+    const historyStart = now.getTime() - 30 * 86_400_000;
+    const failingAt = now.getTime() - 5 * 86_400_000;
+    // 25 days of an order an hour, then 6 failed orders in a row and nothing since: what REST backfill brings.
+    const rows: Array<Record<string, unknown>> = [];
+    let id = 0;
+    for (let t = historyStart; t < failingAt; t += 3_600_000) {
+      const at = new Date(t);
+      rows.push({ store_id: shop.id, order_id: ++id, status: 'completed', total: 20 + (id % 9), payment_method: 'stripe', created_via: 'checkout', created_at: at, status_changed_at: at, updated_at: at });
+    }
+    for (let k = 0; k < 6; k++) {
+      const at = new Date(failingAt + k * 5 * MIN);
+      rows.push({ store_id: shop.id, order_id: ++id, status: 'failed', total: 30 + k, payment_method: 'stripe', created_via: 'checkout', created_at: at, status_changed_at: at, updated_at: at });
+    }
+    await sidecar.db('orders').insert(rows);
+    await sidecar.db('stores').where({ id: shop.id }).update({ first_contact_at: new Date(historyStart) });
+
+    const first = await sidecar.container.checks.run(shop.id, 'manual', now);
+    expect(first?.evaluations.find((r) => r.detector === 'failure_rate')).toMatchObject({ breached: false });
+    expect(first?.evaluations.find((r) => r.detector === 'order_flow')).toMatchObject({ breached: false });
+    expect(first?.decision.action).not.toBe('open');
+
+    // The same orders for a store watched all along are news: the failures alert.
+    await sidecar.db('stores').where({ id: shop.id }).update({ created_at: new Date(historyStart) });
+    const watched = await sidecar.container.checks.run(shop.id, 'manual', new Date(now.getTime() + MIN));
+    expect(watched?.evaluations.find((r) => r.detector === 'failure_rate')).toMatchObject({ breached: true });
+  });
+});
+
 describe('adaptive history, live and replayed', () => {
   it('counts the same orders per hour from MariaDB as the backtest does from a file, retried carts included', async () => {
     const store = await sidecar.addStore({ name: 'Retry shop', url: 'https://retry.example', timezone: 'UTC' });
