@@ -73,6 +73,7 @@ export interface CheckServiceDeps {
  */
 export class CheckService {
   readonly baselines: BaselineCache;
+  private readonly toldBaselines = new WeakSet<Baseline>();
 
   constructor(private readonly deps: CheckServiceDeps) {
     this.baselines = deps.baselines ?? new BaselineCache(deps.orders);
@@ -104,7 +105,11 @@ export class CheckService {
     }
     if (detectors.includes('order_flow') || detectors.includes('failure_rate')) {
       const baseline = await this.baselines.get(store, settings, now);
-      await this.deps.onBaseline?.(store, settings, baseline).catch((error: Error) => this.deps.log.warn({ storeId, err: error.message }, 'could not keep the check cadence'));
+      // Once per baseline built (an hour), not at every check: the cadence only moves with the volume.
+      if (!this.toldBaselines.has(baseline)) {
+        this.toldBaselines.add(baseline);
+        await this.deps.onBaseline?.(store, settings, baseline).catch((error: Error) => this.deps.log.warn({ storeId, err: error.message }, 'could not keep the check cadence'));
+      }
       const facts = await this.deps.orders.recentFacts(storeId, settings.success_statuses, settings.failure_statuses, now);
       if (detectors.includes('order_flow')) {
         results.push(
