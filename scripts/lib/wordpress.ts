@@ -531,7 +531,12 @@ async function startSite(options: WordPressOptions, mode: InstallMode): Promise<
     await symlink(BRIDGE_DIR, join(contentDir, 'plugins', 'woocommerce-order-monitor'));
     await writeFile(join(contentDir, 'mu-plugins', 'woom-test-mail.php'), MAIL_MU_PLUGIN);
     if (useStandin) {
-      await symlink(join(STANDIN_DIR, 'woocommerce-standin.php'), join(contentDir, 'mu-plugins', 'woocommerce-standin.php'));
+      // A plugin named woocommerce, so WordPress 7's "Requires Plugins: woocommerce" lets the bridge activate.
+      await mkdir(join(contentDir, 'plugins', 'woocommerce'), { recursive: true });
+      await writeFile(
+        join(contentDir, 'plugins', 'woocommerce', 'woocommerce.php'),
+        `<?php\n/**\n * Plugin Name: WooCommerce (stand-in without Action Scheduler, tests only)\n */\nrequire ${phpString(join(STANDIN_DIR, 'woocommerce-standin.php'))};\n`,
+      );
       await mkdir(join(contentDir, 'themes', 'woom-blank'), { recursive: true });
       await writeFile(join(contentDir, 'themes/woom-blank/style.css'), '/*\nTheme Name: WOOM blank (tests)\n*/\n');
       await writeFile(join(contentDir, 'themes/woom-blank/index.php'), '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>test store</title></head><body <?php body_class(); ?>><p>test store</p></body></html>\n');
@@ -785,7 +790,7 @@ echo "\\n" . wp_json_encode(['product' => (int) ($products[0] ?? 0)]);
   require_once ABSPATH . 'wp-admin/includes/plugin.php';
   $editor = wp_insert_user(['user_login' => ${phpString(editor.login)}, 'user_pass' => ${phpString(editor.password)}, 'user_email' => 'editor@store.test', 'role' => 'editor']);
   if (is_wp_error($editor)) { echo 'editor: ' . $editor->get_error_message(); exit(1); }
-  ${withWooCommerce && !useStandin ? `$r = activate_plugin(${phpString(WOOCOMMERCE_PLUGIN)}); if (is_wp_error($r)) { echo 'activate WooCommerce: ' . $r->get_error_message(); exit(1); }` : ''}
+  ${withWooCommerce ? `$r = activate_plugin(${phpString(WOOCOMMERCE_PLUGIN)}); if (is_wp_error($r)) { echo 'activate WooCommerce: ' . $r->get_error_message(); exit(1); }` : ''}
   echo 'ok';
   `);
       if (!users.includes('ok')) throw new Error(`WordPress setup went wrong: ${users}`);

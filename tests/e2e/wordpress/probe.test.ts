@@ -27,11 +27,11 @@ add_action( 'template_redirect', static function (): void {
 `;
 const CHECKOUT_WITHOUT_PAYMENT = `<?php
 // Switched on by tests/e2e/wordpress/probe.test.ts: the store shows its checkout to an empty cart (a
-// common snippet) and a theme change unhooked the payment section from the order review.
+// common snippet) and a change to the block checkout dropped its payment step.
 add_filter( 'woocommerce_checkout_redirect_empty_cart', '__return_false' );
-add_action( 'init', static function (): void {
-	remove_action( 'woocommerce_checkout_order_review', 'woocommerce_checkout_payment', 20 );
-} );
+add_filter( 'render_block', static function ( $html, $block ) {
+	return 'woocommerce/checkout-payment-block' === ( $block['blockName'] ?? '' ) ? '' : $html;
+}, 10, 2 );
 `;
 
 describe('store probe against real WordPress', () => {
@@ -124,7 +124,7 @@ describe('store probe against real WordPress', () => {
     const since = new Date();
     await writeFile(mustPlugin('woom-test-checkout-no-payment.php'), CHECKOUT_WITHOUT_PAYMENT);
     const alert = await mail(`[WOOM CRITICAL] Store probe: checkout page no longer shows the payment form at ${SHOP}`);
-    expect(alert.text).toContain('returned: no payment section');
+    expect(alert.text).toContain('returned: no payment step');
     expect(await failingRunsBefore(since, (await openedProbeAlert()).opened_at)).toBeLessThanOrEqual(2);
     await rm(mustPlugin('woom-test-checkout-no-payment.php'));
     await mail(`[WOOM] Resolved: the store probe passes again at ${SHOP} (checkout page no longer shows the payment form)`);

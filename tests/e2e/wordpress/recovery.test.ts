@@ -61,7 +61,7 @@ describe('orders the bridge never delivered', () => {
     await signed(sidecar.app, store, 'POST', `/v1/stores/${store.id}/check`).expect(200);
     expect(await sidecar.db('orders').where({ store_id: store.id })).toHaveLength(5);
     expect((await sidecar.db('orders').where({ store_id: store.id, order_id: lost[0] }).first()).status).toBe('completed');
-  }, 120_000);
+  }, 300_000);
 
   it('is refused by WooCommerce without keys: 401', async () => {
     const res = await fetch(`${wp.url}/?rest_route=/wc/v3/orders&per_page=1`);
