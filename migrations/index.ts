@@ -11,6 +11,7 @@ import * as deliveryClaims from './20261202_009_delivery_claims';
 import * as heartbeatHistoryIndex from './20261202_011_heartbeat_history_index';
 import * as probeClaim from './20261202_012_probe_claim';
 import * as signedRequests from './20261202_040_signed_requests';
+import * as sealedSecrets from './20261202_041_sealed_secrets';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -34,6 +35,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261202_011_heartbeat_history_index', heartbeatHistoryIndex],
   ['20261202_012_probe_claim', probeClaim],
   ['20261202_040_signed_requests', signedRequests],
+  ['20261202_041_sealed_secrets', sealedSecrets],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

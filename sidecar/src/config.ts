@@ -39,6 +39,16 @@ const configSchema = z.object({
   HOST: z.string().min(1).optional(),
   /** 0 drops the per-store label from the metrics (a fleet of thousands of stores would swamp Prometheus). */
   METRICS_STORE_LABELS: z.enum(['0', '1', 'true', 'false']).default('1').transform((v) => v === '1' || v === 'true'),
+  /**
+   * Seals WooCommerce consumer secrets and webhook signing keys in MariaDB (AES-256-GCM): base64 of 32
+   * random bytes (openssl rand -base64 32). Unset, they are stored in plain text (development).
+   */
+  WOOM_SECRET_KEY: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes in base64 (openssl rand -base64 32)').optional(),
+  /** Keys being rotated out, comma separated: they still open secrets until `woom secrets rotate-key` ran. */
+  WOOM_SECRET_KEY_PREVIOUS: z
+    .string()
+    .refine((v) => v.split(/[\s,]+/).filter(Boolean).every((k) => Buffer.from(k, 'base64').length === 32), 'must be keys of 32 bytes in base64, comma separated')
+    .optional(),
   /** Lets a browser open the pages without a signature; only for development. */
   WOOM_DEV_PAGES: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
 });
