@@ -10,12 +10,13 @@ import * as storeProbes from './20261124_008_store_probes';
 import * as deliveryClaims from './20261202_009_delivery_claims';
 import * as heartbeatHistoryIndex from './20261202_011_heartbeat_history_index';
 import * as probeClaim from './20261202_012_probe_claim';
-import * as dailyFigures from './20261202_030_daily_figures';
 import * as eventOrigin from './20261202_015_event_origin';
 import * as operatorConsole from './20261202_020_operator_console';
-import * as orderHourlyRollups from './20261202_045_order_hourly_rollups';
+import * as dailyFigures from './20261202_030_daily_figures';
 import * as ordersUpdatedIndex from './20261202_031_orders_updated_index';
 import * as signedRequests from './20261202_040_signed_requests';
+import * as sealedSecrets from './20261202_041_sealed_secrets';
+import * as orderHourlyRollups from './20261202_045_order_hourly_rollups';
 import * as storeCadence from './20261202_046_store_cadence';
 
 interface Migration {
@@ -44,6 +45,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261202_030_daily_figures', dailyFigures],
   ['20261202_031_orders_updated_index', ordersUpdatedIndex],
   ['20261202_040_signed_requests', signedRequests],
+  ['20261202_041_sealed_secrets', sealedSecrets],
   ['20261202_045_order_hourly_rollups', orderHourlyRollups],
   ['20261202_046_store_cadence', storeCadence],
 ];

@@ -49,6 +49,16 @@ const configSchema = z.object({
   RETENTION_PROBES_DAYS: z.coerce.number().int().min(31).max(3650).default(35),
   /** Orders and their hourly roll-ups: at least the baseline's eight weeks and a day. */
   RETENTION_ORDERS_DAYS: z.coerce.number().int().min(57).max(36500).default(400),
+  /**
+   * Seals WooCommerce consumer secrets and webhook signing keys in MariaDB (AES-256-GCM): base64 of 32
+   * random bytes (openssl rand -base64 32). Unset, they are stored in plain text (development).
+   */
+  WOOM_SECRET_KEY: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes in base64 (openssl rand -base64 32)').optional(),
+  /** Keys being rotated out, comma separated: they still open secrets until `woom secrets rotate-key` ran. */
+  WOOM_SECRET_KEY_PREVIOUS: z
+    .string()
+    .refine((v) => v.split(/[\s,]+/).filter(Boolean).every((k) => Buffer.from(k, 'base64').length === 32), 'must be keys of 32 bytes in base64, comma separated')
+    .optional(),
   /** Lets a browser open the pages without a signature; only for development. */
   WOOM_DEV_PAGES: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
 });

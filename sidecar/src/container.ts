@@ -48,6 +48,7 @@ import { RollupRepository } from './store/rollups';
 import { CadenceRepository } from './store/cadence';
 import { RetentionRepository } from './store/retention';
 import { minimumStopDetectionMinutes } from './domain/cadence';
+import { rewriteSecrets, SecretBox } from './store/secret-box';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
 import { DailyFiguresRepository } from './store/daily-figures';
 import { DailyFiguresService } from './services/daily-figures-service';
@@ -117,6 +118,7 @@ export class Container {
   readonly notificationQueue: NotificationQueue;
   readonly notifiers: Notifier[];
   readonly outbound: OutboundGuard;
+  readonly secretBox: SecretBox;
   readonly channels: ChannelRepository;
   readonly notificationService: NotificationService;
   readonly checks: CheckService;
@@ -165,7 +167,8 @@ export class Container {
     this.alerts = new AlertRepository(this.db);
     this.notifications = new NotificationRepository(this.db);
     this.reports = new ReportRepository(this.db);
-    this.restSync = new RestSyncRepository(this.db);
+    this.secretBox = SecretBox.fromEnvironment(config);
+    this.restSync = new RestSyncRepository(this.db, this.secretBox);
     this.maintenanceWindows = new MaintenanceRepository(this.db);
     this.acknowledgements = new Acknowledgements({ stores: this.stores, alerts: this.alerts, publicUrl: config.PUBLIC_URL });
     this.probes = new ProbeRepository(this.db);
@@ -177,7 +180,7 @@ export class Container {
       this.retryPolicy(),
       this.queueEvents,
     );
-    this.channels = new ChannelRepository(this.db);
+    this.channels = new ChannelRepository(this.db, this.secretBox);
     this.outbound = OutboundGuard.fromList(config.OUTBOUND_ALLOW);
     this.notifiers = [
       new EmailNotifier(config.SMTP_URL, config.MAIL_FROM),
@@ -289,6 +292,10 @@ export class Container {
 
   /** Rebuilds every store's schedule from MariaDB, then starts the workers and the upkeep job. */
   async startBackground(): Promise<void> {
+    // Secrets saved before WOOM_SECRET_KEY was set (or under a previous key) are sealed now.
+    const { rewritten } = await rewriteSecrets(this.db, this.secretBox, 'seal');
+    if (rewritten > 0) this.log.info({ sealed: rewritten }, 'secrets at rest sealed with WOOM_SECRET_KEY');
+    if (!this.secretBox.encrypts) this.log.warn('WOOM_SECRET_KEY is not set: WooCommerce and webhook secrets are stored in plain text');
     await this.rebuildSchedules();
     // Our Redis keeps nothing on disk: after it restarts, the schedules must come back from MariaDB.
     let lostConnection = false;

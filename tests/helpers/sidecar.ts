@@ -64,6 +64,8 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
     // The tests' Slack and webhook receivers listen on 127.0.0.1, which a real deployment refuses.
     OUTBOUND_ALLOW: opts.outboundAllow ?? '127.0.0.1',
     ...(opts.metricsToken ? { METRICS_TOKEN: opts.metricsToken } : {}),
+    // Secrets at rest are sealed in every test, as in production.
+    WOOM_SECRET_KEY: randomBytes(32).toString('base64'),
     ...(opts.publicUrl ? { PUBLIC_URL: opts.publicUrl } : {}),
     ...opts.env,
   });

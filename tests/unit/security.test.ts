@@ -68,3 +68,18 @@ describe('answers to failed requests (issue 16, item 5)', () => {
     expect(bug.message).not.toMatch(/nothing was (stored|changed)/);
   });
 });
+
+describe('sealed secrets (issue 16, item 10)', () => {
+  it('opens what it sealed, only in the same row, and names a key it does not have', async () => {
+    const { SecretBox } = await import('../../sidecar/src/store/secret-box');
+    const { randomBytes } = await import('node:crypto');
+    const box = new SecretBox(randomBytes(32));
+    const sealed = box.seal('cs_secret', 'row:1');
+    expect(sealed).toMatch(/^enc:v1:[0-9a-f]{8}:/);
+    expect(box.seal('cs_secret', 'row:1')).not.toBe(sealed);
+    expect(box.open(sealed, 'row:1')).toBe('cs_secret');
+    expect(() => box.open(sealed, 'row:2')).toThrow();
+    expect(() => new SecretBox(randomBytes(32)).open(sealed, 'row:1')).toThrow(/neither WOOM_SECRET_KEY/);
+    expect(new SecretBox(null).seal('plain', 'row:1')).toBe('plain');
+  });
+});

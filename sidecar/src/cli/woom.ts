@@ -9,6 +9,7 @@ import { BACKFILL_DAYS } from '../services/order-recovery';
 import { RegistrationError } from '../services/store-registry';
 import { OperatorError, oneTimePassword } from '../services/operator-accounts';
 import { ensureDatabase, migrateLatest } from '../store/database';
+import { rewriteSecrets } from '../store/secret-box';
 
 const USAGE = `Usage: npm run woom -- <command>
 
@@ -22,6 +23,10 @@ const USAGE = `Usage: npm run woom -- <command>
   store rest-credentials ID --key ck_... --secret cs_...
                           read-only WooCommerce REST keys: orders the bridge could not deliver are
                           read back, and the last 8 weeks are backfilled
+  secrets rotate-key      seal every WooCommerce consumer secret and webhook signing key with
+                          WOOM_SECRET_KEY (secrets under a key in WOOM_SECRET_KEY_PREVIOUS or in
+                          plain text are re-sealed); then WOOM_SECRET_KEY_PREVIOUS can be removed
+  secrets decrypt         write them back in plain text (before giving up the key or migrating down)
   backtest --orders FILE [--timezone TZ] [--settings FILE] [--mode MODE] [--from DATE --to DATE] [--json]
            [--status-map paid=completed,voided=cancelled]
                           replay an order export (CSV: created_at, status[, total, payment_method,
@@ -85,13 +90,27 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (!values.help && (group === 'operator' || group === 'token') && command) return consoleCommand(group, command, id, values);
-  if (values.help || group !== 'store' || !command) throw new UsageError(USAGE);
+  if (values.help || (group !== 'store' && group !== 'secrets') || !command) throw new UsageError(USAGE);
 
   const config = loadConfig();
   await ensureDatabase(config.DATABASE_URL);
   const container = new Container(config, { log: createLogger('warn') });
   try {
     await migrateLatest(container.db);
+    if (group === 'secrets') {
+      if (command === 'rotate-key') {
+        if (!container.secretBox.encrypts) throw new UsageError('secrets rotate-key needs WOOM_SECRET_KEY: the key to seal the secrets with (openssl rand -base64 32)');
+        const { rewritten } = await rewriteSecrets(container.db, container.secretBox, 'seal');
+        console.log(`Sealed ${rewritten} secret(s) with the current WOOM_SECRET_KEY; every secret is now under it.`);
+        return;
+      }
+      if (command === 'decrypt') {
+        const { rewritten } = await rewriteSecrets(container.db, container.secretBox, 'plain');
+        console.log(`Wrote ${rewritten} secret(s) back in plain text. Unset WOOM_SECRET_KEY before the next start, or they are sealed again.`);
+        return;
+      }
+      throw new UsageError(`Unknown command "secrets ${command}"\n\n${USAGE}`);
+    }
     switch (command) {
       case 'add': {
         if (!values.name || !values.url || !values.timezone) throw new UsageError('store add needs --name, --url and --timezone\n\n' + USAGE);

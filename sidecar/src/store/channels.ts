@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { channelSecretContext, SecretBox } from './secret-box';
 
 export type ChannelType = 'slack' | 'webhook';
 
@@ -18,7 +19,11 @@ export const MAX_CHANNELS_PER_STORE = 10;
 
 /** A store's notification channels besides e-mail. */
 export class ChannelRepository {
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    /** Seals webhook signing keys at rest (WOOM_SECRET_KEY); without a key they are kept as they are. */
+    private readonly box: SecretBox = new SecretBox(null),
+  ) {}
 
   /** Null when the store has MAX_CHANNELS_PER_STORE already. */
   async add(storeId: string, type: ChannelType, url: string, now = new Date()): Promise<ChannelRecord | null> {
@@ -28,14 +33,23 @@ export class ChannelRepository {
       await trx('stores').where({ id: storeId }).forUpdate().first('id');
       const [{ count }] = (await trx('notification_channels').where({ store_id: storeId }).count({ count: '*' })) as [{ count: number | string }];
       if (Number(count) >= MAX_CHANNELS_PER_STORE) return null;
-      const [id] = await trx('notification_channels').insert({ store_id: storeId, type, url, secret, created_at: now });
+      const [id] = await trx('notification_channels').insert({ store_id: storeId, type, url, secret: null, created_at: now });
+      // The row's id is part of what the sealed key is bound to, so it is sealed once the id is known.
+      if (secret) await trx('notification_channels').where({ id }).update({ secret: this.box.seal(secret, channelSecretContext(Number(id))) });
       return { id: Number(id), storeId, type, url, secret, createdAt: now };
     });
   }
 
   async list(storeId: string): Promise<ChannelRecord[]> {
     const rows = await this.db('notification_channels').where({ store_id: storeId }).orderBy('id');
-    return rows.map((row) => ({ id: Number(row.id), storeId: row.store_id, type: row.type, url: row.url, secret: row.secret, createdAt: row.created_at }));
+    return rows.map((row) => ({
+      id: Number(row.id),
+      storeId: row.store_id,
+      type: row.type,
+      url: row.url,
+      secret: row.secret === null ? null : this.box.open(row.secret, channelSecretContext(Number(row.id))),
+      createdAt: row.created_at,
+    }));
   }
 
   async remove(storeId: string, id: number): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { restSecretContext, SecretBox } from './secret-box';
 
 export interface RestCredentials {
   consumerKey: string;
@@ -16,18 +17,22 @@ export interface RestSyncState {
 
 /** A store's WooCommerce REST credentials and how far the recovery has read. */
 export class RestSyncRepository {
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    /** Seals the consumer secret at rest (WOOM_SECRET_KEY); without a key it is kept as it is. */
+    private readonly box: SecretBox = new SecretBox(null),
+  ) {}
 
   async credentials(storeId: string): Promise<RestCredentials | null> {
     const row = await this.db('store_rest_credentials').where({ store_id: storeId }).first();
-    return row ? { consumerKey: row.consumer_key, consumerSecret: row.consumer_secret } : null;
+    return row ? { consumerKey: row.consumer_key, consumerSecret: this.box.open(row.consumer_secret, restSecretContext(storeId)) } : null;
   }
 
   /** New credentials start a backfill from `backfillFrom`; replaced ones keep the progress made. */
   async saveCredentials(storeId: string, credentials: RestCredentials, backfillFrom: Date, now = new Date()): Promise<void> {
     await this.db.transaction(async (trx) => {
       await trx('store_rest_credentials')
-        .insert({ store_id: storeId, consumer_key: credentials.consumerKey, consumer_secret: credentials.consumerSecret, updated_at: now })
+        .insert({ store_id: storeId, consumer_key: credentials.consumerKey, consumer_secret: this.box.seal(credentials.consumerSecret, restSecretContext(storeId)), updated_at: now })
         .onConflict('store_id')
         .merge();
       await trx('store_rest_sync')
