@@ -7,9 +7,22 @@ export interface StoreCredentials {
   secret: string;
 }
 
-/** A supertest request signed the way the bridge signs it; `body` is sent byte for byte as given. */
+// The second a request was last signed at, per store, method, path and body.
+const lastSigned = new Map<string, number>();
+
+/**
+ * A supertest request signed the way the bridge signs it; `body` is sent byte for byte as given. The
+ * sidecar accepts a signed state change once, so the same request signed twice in one second would be a
+ * replay: a test that sends it again signs it a second later, as a sender retrying later would.
+ */
 export function signed(app: Express, store: StoreCredentials, method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown, now?: Date) {
   const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  if (!now && method !== 'GET') {
+    const key = `${store.id} ${method} ${path} ${text}`;
+    const second = Math.max(Math.floor(Date.now() / 1000), (lastSigned.get(key) ?? 0) + 1);
+    lastSigned.set(key, second);
+    now = new Date(second * 1000);
+  }
   const headers = signedHeaders(store, method, path, text, now);
   const agent = request(app);
   const req = method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : method === 'DELETE' ? agent.delete(path) : agent.post(path);

@@ -45,7 +45,8 @@ describe('adaptive mode, live: the check service reads MariaDB and asks the same
     const flow = outcome?.evaluations.find((r) => r.detector === 'order_flow');
     expect(flow).toMatchObject({ breached: true, learning: false, came: 0 });
     expect(flow?.summary).toMatch(/no successful order for 4\d min: about 2\d(\.\d)? were expected, 0 came/);
-    expect(outcome?.evaluations.map((r) => r.detector).sort()).toEqual(['failure_rate', 'order_flow']);
+    // The mode's two tests, and the renewals check every store has (on by default, quiet without renewals).
+    expect(outcome?.evaluations.map((r) => r.detector).sort()).toEqual(['failure_rate', 'order_flow', 'renewals']);
     const alert = await sidecar.db('alerts').where({ store_id: shop.id, state: 'open' }).first();
     expect(alert.detector).toBe('order_flow');
     const sent = await sidecar.db('notifications').where({ store_id: shop.id, kind: 'alert' }).first();
