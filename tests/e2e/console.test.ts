@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, newLocalPage } from '../helpers/browser';
+import { injectAxe, launchChromium, newLocalPage } from '../helpers/browser';
 import { signed, orderEvent } from '../helpers/signing';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
+  await injectAxe(page, AXE);
   const result = (await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as { violations: Array<{ id: string; impact: string }> };
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
 }

@@ -21,3 +21,11 @@ export async function newLocalPage(browser: import('playwright-core').Browser): 
   await context.route(/^(?!https?:\/\/127\.0\.0\.1[:/])/, (route) => route.abort());
   return context.newPage();
 }
+
+/**
+ * Loads axe-core into the page through the DevTools protocol: the sidecar's pages forbid inline script
+ * (Content-Security-Policy), and a script tag would be refused like any other.
+ */
+export async function injectAxe(page: import('playwright-core').Page, source: string): Promise<void> {
+  await page.evaluate(source);
+}
