@@ -19,7 +19,8 @@ async function storeSelling(name: string, perDay: number) {
     return { store_id: shop.id, order_id: i + 1, status: 'processing', total: 20, created_via: 'checkout', created_at: at, status_changed_at: at, updated_at: at };
   });
   for (let i = 0; i < rows.length; i += 2000) await sidecar.db('orders').insert(rows.slice(i, i + 2000));
-  await sidecar.db('stores').where({ id: shop.id }).update({ first_contact_at: new Date(now - span) });
+  // Watched all along (created then too): its history is what the monitor saw, not old news.
+  await sidecar.db('stores').where({ id: shop.id }).update({ first_contact_at: new Date(now - span), created_at: new Date(now - span) });
   await sidecar.container.rollups.rebuild(shop.id);
   return shop;
 }
