@@ -60,7 +60,8 @@ describe('the Order Monitor tab refuses what it must', () => {
     editorPage = await newLocalPage(browser);
     await logIn(adminPage, wp, wp.admin);
     await logIn(editorPage, wp, wp.editor);
-    await adminPage.goto(`${wp.url}${TAB_PATH}`);
+    // The tab opens on the shop's state; the embedded settings form is a section of its own.
+    await adminPage.goto(`${wp.url}${TAB_PATH}&section=settings`);
     const form = adminPage.locator('#woom-settings-page form');
     adminFields = {
       _wpnonce: await form.locator('input[name=_wpnonce]').inputValue(),
