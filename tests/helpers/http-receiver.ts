@@ -2,6 +2,9 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedRequest {
+  method: string;
+  /** The path and query the request was made to. */
+  url: string;
   headers: IncomingHttpHeaders;
   body: string;
   answered: number | 'timeout';
@@ -43,7 +46,7 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
       const answer = receiver.plan.shift() ?? 200;
-      receiver.requests.push({ headers: req.headers, body, answered: answer });
+      receiver.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, answered: answer });
       if (answer === 'timeout') {
         hanging.push(res);
         return;

@@ -19,10 +19,13 @@ final class OrderListener {
 	private const NOT_ORDERS = array( 'checkout-draft', 'auto-draft', 'draft', 'trash' );
 
 	/**
-	 * Orders reported as created in this request. Under HPOS a Store API order's draft-to-pending save
-	 * fires both `woocommerce_new_order` and `woocommerce_order_status_changed` (from checkout-draft).
+	 * Orders reported as created in this request, with the status they were last reported in. Under HPOS
+	 * a Store API order's draft-to-pending save fires both `woocommerce_new_order` and
+	 * `woocommerce_order_status_changed` (from checkout-draft); an order whose first save already has a
+	 * status (`wc_create_order( array( 'status' => 'processing' ) )`) fires `woocommerce_new_order` and
+	 * then a change from WooCommerce's default "pending" it never was in.
 	 *
-	 * @var array<int, true>
+	 * @var array<int, string>
 	 */
 	private array $created = array();
 
@@ -79,6 +82,14 @@ final class OrderListener {
 		if ( self::is_not_an_order( $from ) || isset( $this->born[ (int) $order_id ] ) ) {
 			$this->created( (int) $order_id, $to, $order );
 			return;
+		}
+		if ( isset( $this->created[ (int) $order_id ] ) ) {
+			// Reported in this request already with this very status: WooCommerce's change from its default
+			// "pending" on the order's first save, not a change the order went through.
+			if ( $this->created[ (int) $order_id ] === $to ) {
+				return;
+			}
+			$this->created[ (int) $order_id ] = $to;
 		}
 		$this->record( $this->events->order_event( 'order.status_changed', (int) $order_id, $from, $to, $order, microtime( true ), $this->created_via( $order ) ) );
 	}
@@ -150,7 +161,7 @@ final class OrderListener {
 		if ( isset( $this->created[ $order_id ] ) ) {
 			return;
 		}
-		$this->created[ $order_id ] = true;
+		$this->created[ $order_id ] = $status;
 		$this->record( $this->events->order_event( 'order.created', $order_id, null, $status, $order, microtime( true ), $this->created_via( $order ) ) );
 	}
 

@@ -27,7 +27,11 @@ describe.each([
   let receiver: HttpReceiver;
   let wp: WordPressHandle;
 
-  const sent = (): SentEvent[] => receiver.requests.flatMap((r) => (JSON.parse(r.body) as { events: SentEvent[] }).events);
+  // Only the event deliveries: wp-admin pages also ask the sidecar for the shop's state (GET .../state).
+  const sent = (): SentEvent[] =>
+    receiver.requests
+      .filter((r) => r.method === 'POST' && r.url.endsWith('/v1/events'))
+      .flatMap((r) => (JSON.parse(r.body) as { events: SentEvent[] }).events);
   const sentFor = (orderId: number): SentEvent[] => sent().filter((e) => e.order_id === orderId);
   /** Waits until the outbox is empty (everything written so far has been sent). */
   const delivered = () =>
