@@ -96,13 +96,13 @@ echo wp_json_encode(['tasks' => $h['bridge_tasks'], 'late' => $h['action_schedul
     await logIn(page, wp, wp.admin);
     await page.goto(`${wp.url}/wp-admin/`);
     expect(await page.locator('#woom-notice-not-configured').count()).toBe(1);
-    expect(await page.locator('#woom-notice-backlog').innerText()).toContain('1001 events');
+    expect(await page.locator('#woom-notice-backlog').innerText()).toContain('1001 order changes are waiting to be sent');
 
     // Connected to a sidecar that is not there, last acknowledgement 31 minutes ago.
     await wp.connectBridge({ sidecarUrl: 'http://127.0.0.1:9', storeId: 'st_gone', secret: 'not-a-real-secret' });
     await wp.php(`update_option('woom_delivery', ['last_ack_at' => time() - 31 * MINUTE_IN_SECONDS, 'last_error' => 'unreachable: connection refused']);`);
     await page.goto(`${wp.url}/wp-admin/`);
-    expect(await page.locator('#woom-notice-stale').innerText()).toMatch(/has not acknowledged events for 31 mins/);
+    expect(await page.locator('#woom-notice-stale').innerText()).toMatch(/has not confirmed order changes for 31 min(ute)?s/);
     await page.screenshot({ path: `${REPO_ROOT}/test-artifacts/wordpress/20-notices.png`, fullPage: true });
 
     await wp.php(`update_option('woom_delivery', ['last_ack_at' => time() - 29 * MINUTE_IN_SECONDS]);`);

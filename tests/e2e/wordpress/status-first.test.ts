@@ -61,8 +61,12 @@ describe('status first, everywhere in wp-admin', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     await mkdir(DOCS_IMG, { recursive: true });
     sidecar = await startSidecar({});
-    const add = (name: string, settings: Record<string, unknown>) =>
-      sidecar.addStore({ name, url: 'http://127.0.0.1/', timezone: 'Europe/Berlin', settings: { alert_emails: ['owner@status.test'], ...settings } });
+    const add = async (name: string, settings: Record<string, unknown>) => {
+      const store = await sidecar.addStore({ name, url: 'http://127.0.0.1/', timezone: 'Europe/Berlin', settings: { alert_emails: ['owner@status.test'], ...settings } });
+      // Registered an hour ago: the orders of the last half hour are news, not history from before the monitor watched.
+      await sidecar.db('stores').where({ id: store.id }).update({ created_at: new Date(Date.now() - 3600_000) });
+      return store;
+    };
     const rolling = { mode: 'rolling_average', rad_window_size: 10, rad_min_orders: 5, rad_failure_threshold_pct: 50 };
     stores.ok = await add('All Good Shop', rolling);
     stores.learning = await add('New Shop', { mode: 'adaptive' });
