@@ -4,7 +4,7 @@
  * sidecar, the test button shows the SMTP server's answer, "Run check now" shows both detectors, and
  * events the sidecar refuses are dead-lettered and shown.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -91,7 +91,7 @@ describe('the Order Monitor tab', () => {
     expect((await sidecarSettings()).threshold_peak).toBe(10);
 
     await form.locator('input[name=threshold_peak]').fill('7');
-    await submit(page, form.locator('button[type=submit]'));
+    await submit(page, form.getByRole('button', { name: 'Save changes' }));
     expect(page.url()).toContain('section=settings');
     await expect(page.locator('#woom-notice-flash').innerText()).resolves.toContain('Settings saved.');
     await shot('03-threshold-saved');
@@ -107,7 +107,7 @@ describe('the Order Monitor tab', () => {
     const form = page.locator('#woom-settings-page form');
     await page.click('#woom-settings-page .woom-other-modes summary');
     await form.locator('input[name=threshold_peak]').fill('-3');
-    await submit(page, form.locator('button[type=submit]'));
+    await submit(page, form.getByRole('button', { name: 'Save changes' }));
     // The answer sits where WordPress puts news, at the top, and links to the field in error.
     const notice = page.locator('#woom-notice-flash');
     expect(await notice.innerText()).toContain('Nothing was saved');
@@ -129,13 +129,14 @@ describe('the Order Monitor tab', () => {
     expect(mail).toBeTruthy();
   }, 60_000);
 
-  it('runs a check now and shows both detectors of the default (adaptive) mode', async () => {
+  it('runs a check now and shows both detectors of the default (adaptive) mode, and the renewals check every store has', async () => {
     await page.goto(`${wp.url}${TAB_PATH}`);
     await submit(page, page.locator('#woom-run-check'));
     const items = page.locator('.woom-check-result > li');
-    expect(await items.count()).toBe(2);
+    expect(await items.count()).toBe(3);
     expect(await page.locator('.woom-check-result li[data-detector=order_flow]').innerText()).toMatch(/^Orders stopped \(adaptive\): \S/);
     expect(await page.locator('.woom-check-result li[data-detector=failure_rate]').innerText()).toMatch(/^Too many failed orders \(adaptive\): .*learning, about \d+ days left/);
+    expect(await page.locator('.woom-check-result li[data-detector=renewals]').innerText()).toMatch(/^Subscription renewals: \S/);
     // The raw numbers wait behind Details, named in words.
     expect(await page.locator('.woom-check-result').innerText()).not.toMatch(/breached|windowStart|failureSharePct/);
     await shot('06-run-check');
@@ -143,6 +144,9 @@ describe('the Order Monitor tab', () => {
 
   it('dead-letters only the event the sidecar refuses, delivers the rest, and shows it in the tab', async () => {
     // Three orders in one batch; the middle one has a currency the contract refuses (not 3 letters).
+    // WooCommerce itself refuses an unknown currency code, so a plugin registers one, as a store's might.
+    const oddCurrency = join(wp.contentDir, 'mu-plugins', 'woom-test-odd-currency.php');
+    await writeFile(oddCurrency, "<?php add_filter('woocommerce_currencies', static fn (array $c): array => $c + ['EURO' => 'Euro (odd code)']);\n");
     const [good1] = await wp.createOrders({ status: 'processing', currency: 'EUR' });
     const [bad] = await wp.createOrders({ status: 'processing', currency: 'EURO' });
     const [good2] = await wp.createOrders({ status: 'processing', currency: 'EUR' });
@@ -163,6 +167,7 @@ describe('the Order Monitor tab', () => {
 
     await submit(page, page.locator('#woom-discard-dead'));
     expect(await wp.outboxCounts()).toEqual({ pending: 0, dead: 0 });
+    await rm(oddCurrency);
   }, 60_000);
 
   it('passes the status page\'s CSV downloads through WordPress, signed, to admins only', async () => {
@@ -202,7 +207,11 @@ describe('the Order Monitor tab', () => {
     await page.fill('#woom_rest_consumer_secret', secret);
     await submit(page, page.locator('#woom-rest-keys'));
     expect(await page.locator('.woom-rest-keys-result').innerText()).toMatch(/^Saved\. Orders modified since/);
-    expect(await sidecar.db('store_rest_credentials').where({ store_id: store.id }).first()).toMatchObject({ consumer_key: key, consumer_secret: secret });
+    // The sidecar seals the secret at rest and still reads the keys back as they were sent.
+    const row = await sidecar.db('store_rest_credentials').where({ store_id: store.id }).first();
+    expect(row).toMatchObject({ consumer_key: key, consumer_secret: expect.stringMatching(/^enc:v1:/) });
+    expect(row.consumer_secret).not.toContain(secret.slice(3));
+    expect(await sidecar.container.restSync.credentials(store.id)).toMatchObject({ consumerKey: key, consumerSecret: secret });
     expect(await page.content()).not.toContain(secret);
     const kept = await wp.php(`global $wpdb; echo (int) $wpdb->get_var("SELECT COUNT(*) FROM {$wpdb->options} WHERE option_value LIKE '%${secret}%'");`);
     expect(kept.trim()).toBe('0');

@@ -204,6 +204,7 @@ final class AdminActions {
 			'rolling_average' => __( 'Too many failed orders (rolling average)', 'woom' ),
 			'order_flow'      => __( 'Orders stopped (adaptive)', 'woom' ),
 			'failure_rate'    => __( 'Too many failed orders (adaptive)', 'woom' ),
+			'renewals'        => __( 'Subscription renewals', 'woom' ),
 		);
 		$html = '<strong>' . esc_html__( 'Check done.', 'woom' ) . '</strong><ul class="woom-check-result">';
 		foreach ( $detectors as $key => $detector ) {
