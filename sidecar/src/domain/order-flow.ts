@@ -182,6 +182,8 @@ interface DropStatistic {
  * Poisson CUSUM of "the rate fell to DROP_RATIO of expected", over fixed bins ending now. The expectation
  * is lowered by the store's day-to-day variation first, so an ordinary slow afternoon adds no evidence.
  */
+const ONGOING_BINS = 3;
+
 function dropCusum(now: Date, baseline: Baseline, successTimes: readonly Date[], watchingSince: Date | null): DropStatistic {
   const bins = DROP_SPAN_MINUTES / DROP_BIN_MINUTES;
   const slowDay = Math.max(0.3, 1 - 1.64 / Math.sqrt(baseline.dispersion));
@@ -194,6 +196,10 @@ function dropCusum(now: Date, baseline: Baseline, successTimes: readonly Date[],
   let runStart: number | null = null;
   let runExpected = 0;
   let runCame = 0;
+  // The evidence of the last ONGOING_BINS bins: a drop still going on adds to it, a flow that came back
+  // takes from it (a CUSUM stays high for hours after a long silence ends, and a single empty bin of a
+  // recovered store must not read as the drop going on: it re-alerted right after a resolved silence).
+  let recent = 0;
   for (let b = 0; b < bins; b++) {
     const from = end - (bins - b) * DROP_BIN_MINUTES * 60_000;
     const to = from + DROP_BIN_MINUTES * 60_000;
@@ -207,6 +213,7 @@ function dropCusum(now: Date, baseline: Baseline, successTimes: readonly Date[],
     }
     const expected = expectedBetween(baseline, from, to);
     const increment = came * logRatio + (1 - DROP_RATIO) * expected * slowDay;
+    if (b >= bins - ONGOING_BINS) recent += increment;
     if (statistic + increment <= 0) {
       statistic = 0;
       runStart = null;
@@ -218,7 +225,7 @@ function dropCusum(now: Date, baseline: Baseline, successTimes: readonly Date[],
     statistic += increment;
     runExpected += expected;
     runCame += came;
-    best = { statistic, ongoing: increment > 0 && b === bins - 1, startedAt: new Date(runStart), expected: runExpected, came: runCame };
+    best = { statistic, ongoing: recent > 0 && increment > 0 && b === bins - 1, startedAt: new Date(runStart), expected: runExpected, came: runCame };
   }
   // Only the statistic at the end counts: a slow stretch that recovered is not a problem now.
   return statistic > 0 ? best : { statistic: 0, ongoing: false, startedAt: null, expected: 0, came: 0 };
