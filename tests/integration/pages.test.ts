@@ -71,13 +71,13 @@ describe('settings and status pages for embedding', () => {
     expect(res.status).toBe(400);
     expect(res.text).toContain('Nothing was saved');
     expect(res.text).toMatch(/id="woom-cooldown_minutes" name="cooldown_minutes" value="soon"/);
-    expect(res.text).toMatch(/name="cooldown_minutes"[^>]*>\s*<p class="woom-field-error">must be a number<\/p>/);
+    expect(res.text).toMatch(/name="cooldown_minutes"[^>]*>\s*<p class="woom-field-error" id="woom-cooldown_minutes-error">must be a number<\/p>/);
     const after = (await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/settings`)).body.settings;
     expect(after).toEqual(before);
     const schemaErrors = await postForm(shop, validForm({ threshold_peak: '-3', peak_start: '25:99' }));
     expect(schemaErrors.status).toBe(400);
-    expect(schemaErrors.text).toMatch(/name="peak_start" value="25:99"[^>]*>\s*<p class="woom-field-error">must be a time of day as HH:MM/);
-    expect(schemaErrors.text).toMatch(/name="threshold_peak" value="-3"[^>]*>\s*<p class="woom-field-error">/);
+    expect(schemaErrors.text).toMatch(/name="peak_start" value="25:99"[^>]*>\s*<p class="woom-field-error" id="woom-peak_start-error">must be a time of day as HH:MM/);
+    expect(schemaErrors.text).toMatch(/name="threshold_peak" value="-3"[^>]*>\s*<p class="woom-field-error" id="woom-threshold_peak-error">/);
   });
 
   it('serves the status page', async () => {
