@@ -31,16 +31,19 @@ const everyMinutes = async (storeId: string) => {
 };
 
 describe('check cadence from volume', () => {
-  it('a store of ten orders a day is checked every 15 minutes once a check has learnt its volume, and its settings page says so', async () => {
+  it("a store of ten orders a day is checked every 10-15 minutes once a check has learnt its volume, and its settings page says so", async () => {
     const shop = await storeSelling('Quiet', 10);
     // The schedule's own first run may have learnt it already; this one surely has.
     await sidecar.container.checks.run(shop.id, 'schedule');
-    expect(await everyMinutes(shop.id)).toBe(15);
+    // Hours from a stop to its first evidence: one of the slow steps (10 or 15 minutes, by how the
+    // baseline's smoothed busiest hour falls on the day the test runs), never every minute.
+    const every = await everyMinutes(shop.id);
+    expect([10, 15]).toContain(every);
     // A reconcile (every sidecar's upkeep, a restart) keeps it.
     await sidecar.container.registry.reconcileSchedules();
-    expect(await everyMinutes(shop.id)).toBe(15);
+    expect(await everyMinutes(shop.id)).toBe(every);
     const page = await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/pages/settings`);
-    expect(page.text).toContain('Checked every 15 minutes');
+    expect(page.text).toContain(`Checked every ${every} minutes`);
   });
 
   it('a store of two thousand orders a day stays on every minute', async () => {

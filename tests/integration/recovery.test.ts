@@ -255,7 +255,8 @@ describe('recovering orders over the WooCommerce REST API', () => {
     await sidecar.stop();
     const order = rest.addOrder({ created: new Date(Math.floor(daysAgo(0, 1).getTime() / 1000) * 1000) });
     await sidecar.restart();
-    await eventually(async () => (await ordersOf(store.id)).length === 1);
+    // The start's read-back runs beside the schedules' rebuild; on a loaded machine it takes a while.
+    await eventually(async () => (await ordersOf(store.id)).length === 1, 60_000);
     expect((await ordersOf(store.id))[0]).toMatchObject({ order_id: order.id });
   });
 
