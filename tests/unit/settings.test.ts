@@ -86,3 +86,21 @@ describe('alert lifecycle settings', () => {
     expect(!negative.ok && negative.errors[0]).toEqual({ field: 'reminder_interval_minutes', message: 'must be 0 or more' });
   });
 });
+
+describe('digest settings', () => {
+  it('default to a daily summary at 08:00 and no weekly one', () => {
+    expect(current).toMatchObject({ digest_enabled: true, digest_hour: '08:00', digest_weekly: false });
+  });
+
+  it('name the field that is wrong', () => {
+    const hour = mergeSettings(current, { digest_hour: '8am' });
+    expect(!hour.ok && hour.errors).toEqual([{ field: 'digest_hour', message: 'must be a time of day as HH:MM, e.g. 09:00' }]);
+    const late = mergeSettings(current, { digest_hour: '24:00' });
+    expect(!late.ok && late.errors[0]?.field).toBe('digest_hour');
+    const on = mergeSettings(current, { digest_enabled: 'yes' });
+    expect(!on.ok && on.errors).toEqual([{ field: 'digest_enabled', message: 'must be true or false' }]);
+    const weekly = mergeSettings(current, { digest_weekly: 1 });
+    expect(!weekly.ok && weekly.errors[0]?.field).toBe('digest_weekly');
+    expect(mergeSettings(current, { digest_enabled: false, digest_hour: '06:30', digest_weekly: true })).toMatchObject({ ok: true, settings: { digest_enabled: false, digest_hour: '06:30', digest_weekly: true } });
+  });
+});

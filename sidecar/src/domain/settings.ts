@@ -79,6 +79,11 @@ export const settingsSchema = z
     rules: rulesSchema,
     // Subscription renewals judged on their own (domain/renewals): failing runs and missing runs.
     renewals_enabled: z.boolean({ error: 'must be true or false' }),
+    // The store digest (docs/digest.md): yesterday in a few lines at this local hour, and on Mondays
+    // the week before when digest_weekly is on.
+    digest_enabled: z.boolean({ error: 'must be true or false' }),
+    digest_hour: clock,
+    digest_weekly: z.boolean({ error: 'must be true or false' }),
   })
   .strict()
   .superRefine((settings, ctx) => {
@@ -143,6 +148,9 @@ export function defaultSettings(timezone: string): Settings {
     probe_failures_to_alert: 2,
     rules: [],
     renewals_enabled: true,
+    digest_enabled: true,
+    digest_hour: '08:00',
+    digest_weekly: false,
   };
 }
 

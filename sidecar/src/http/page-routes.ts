@@ -136,6 +136,9 @@ const FIELD_LABELS: Record<string, string> = {
   probe_enabled: "Check the shop's pages",
   probe_interval_minutes: 'Check the pages every',
   probe_failures_to_alert: 'Failures in a row before an alert',
+  digest_enabled: 'Daily summary',
+  digest_hour: 'Send the summary at',
+  digest_weekly: 'Weekly summary on Mondays',
 };
 
 /** Which part of the settings a page shows: WordPress splits them over its Settings and Notifications sections. */
@@ -182,6 +185,8 @@ function settingsView(settings: Settings, submitted: FormValues | null, errors: 
     errors: errorOf,
     enabled: submitted ? submitted.enabled === '1' : settings.enabled,
     probeEnabled: submitted && typeof submitted.probe_enabled === 'string' ? submitted.probe_enabled === '1' : settings.probe_enabled,
+    digestEnabled: submitted && typeof submitted.digest_enabled === 'string' ? submitted.digest_enabled === '1' : settings.digest_enabled,
+    digestWeekly: submitted && typeof submitted.digest_weekly === 'string' ? submitted.digest_weekly === '1' : settings.digest_weekly,
     fields: Object.fromEntries(
       (Object.keys(settings) as Array<keyof Settings>).map((field) => [field, value(field)]),
     ),

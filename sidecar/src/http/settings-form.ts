@@ -28,7 +28,7 @@ const NUMBER_FIELDS = [
   'probe_interval_minutes',
   'probe_failures_to_alert',
 ] as const;
-const TEXT_FIELDS = ['mode', 'timezone', 'peak_start', 'peak_end', 'quiet_hours_start', 'quiet_hours_end'] as const;
+const TEXT_FIELDS = ['mode', 'timezone', 'peak_start', 'peak_end', 'quiet_hours_start', 'quiet_hours_end', 'digest_hour'] as const;
 
 const list = (value: string | string[] | undefined): string[] =>
   (Array.isArray(value) ? value : (value ?? '').split(/[\s,;]+/)).map((s) => s.trim()).filter(Boolean);
@@ -57,6 +57,10 @@ export function formToSettingsChange(form: FormValues): { change: Record<string,
   if (form.escalation_emails !== undefined) change.escalation_emails = list(form.escalation_emails);
   // The probe's checkbox follows a hidden "0" of the same name: unticked posts "0", a form without it keeps the setting.
   if (form.probe_enabled !== undefined) change.probe_enabled = form.probe_enabled === '1' || form.probe_enabled === 'on';
+  // The digest's two checkboxes follow a hidden "0" of the same name, like the probe's.
+  for (const field of ['digest_enabled', 'digest_weekly'] as const) {
+    if (form[field] !== undefined) change[field] = form[field] === '1' || form[field] === 'on';
+  }
   if (typeof form.rules_json === 'string') readRules(form.rules_json, change, errors);
   return { change, errors };
 }
