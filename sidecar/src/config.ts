@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKnownTimeZone } from './domain/time';
 
 const urlWithProtocol = (protocols: string[]) =>
   z.string().refine((value) => {
@@ -59,6 +60,9 @@ const configSchema = z.object({
     .string()
     .refine((v) => v.split(/[\s,]+/).filter(Boolean).every((k) => Buffer.from(k, 'base64').length === 32), 'must be keys of 32 bytes in base64, comma separated')
     .optional(),
+  /** When the all-stores digest goes to the operators who asked for it (docs/digest.md): HH:MM in this zone. */
+  ALL_STORES_DIGEST_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, e.g. 08:00').default('08:00'),
+  ALL_STORES_DIGEST_TIMEZONE: z.string().refine(isKnownTimeZone, 'must be a known IANA time zone, e.g. Europe/Berlin').default('UTC'),
   /** Lets a browser open the pages without a signature; only for development. */
   WOOM_DEV_PAGES: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
 });

@@ -54,7 +54,9 @@ import { DailyFiguresRepository } from './store/daily-figures';
 import { DailyFiguresService } from './services/daily-figures-service';
 import { RulePreview } from './services/rule-preview';
 import { RuleOrderQueries } from './store/rule-orders';
-import { DAILY_FIGURES_JOB } from './queue/names';
+import { DAILY_FIGURES_JOB, DIGEST_JOB } from './queue/names';
+import { DigestRepository } from './store/digests';
+import { DigestService } from './services/digest-service';
 import { OperatorRepository, SessionRepository } from './store/operators';
 import { ApiTokenRepository } from './store/api-tokens';
 import { IdempotencyRepository } from './store/idempotency';
@@ -73,6 +75,8 @@ export interface ContainerOptions {
   testNotificationBudgetMs?: number;
   /** How often the daily figures roll-up runs (5 minutes). */
   dailyFiguresEveryMs?: number;
+  /** How often due digests are looked for (a minute). */
+  digestEveryMs?: number;
   log?: Logger;
   /** How often the retention job may run (store/retention); an hour unless set. */
   retentionEveryMs?: number;
@@ -129,6 +133,8 @@ export class Container {
   readonly dailyFigures: DailyFiguresRepository;
   readonly dailyFiguresService: DailyFiguresService;
   readonly rulePreview: RulePreview;
+  readonly digestClaims: DigestRepository;
+  readonly digests: DigestService;
   // Operator console and /api/v1 (issue 14).
   readonly operators: OperatorRepository;
   readonly operatorAccounts: OperatorAccounts;
@@ -279,6 +285,19 @@ export class Container {
     this.apiTokens = new ApiTokens(new ApiTokenRepository(this.db), this.stores);
     this.idempotency = new IdempotencyRepository(this.db);
     this.live = new LiveEvents({ redis: this.redis, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, alerts: this.alerts, log: this.log });
+    this.digestClaims = new DigestRepository(this.db, this.notifications);
+    this.digests = new DigestService({
+      stores: this.stores,
+      settings: this.settings,
+      figures: this.dailyFigures,
+      rollUp: this.dailyFiguresService,
+      digests: this.digestClaims,
+      operators: this.operators,
+      dispatch: (ids) => this.notificationQueue.dispatch(ids),
+      allStores: { at: config.ALL_STORES_DIGEST_AT, timezone: config.ALL_STORES_DIGEST_TIMEZONE },
+      notificationsKeptDays: config.RETENTION_NOTIFICATIONS_DAYS,
+      log: this.log,
+    });
     this.overview = new OverviewService({ settings: this.settings, alerts: this.alerts, orders: this.orders, maintenance: this.maintenanceWindows, reports: this.reports });
   }
 
@@ -321,6 +340,7 @@ export class Container {
       notifications: this.notificationService,
       maintenance: () => this.maintenance(),
       dailyFigures: () => this.dailyFiguresService.rollUpAll(),
+      digests: () => this.digests.runDue(),
       log: this.log,
     });
     // Whatever happened while the sidecar was down is read back before the first scheduled check.
@@ -348,6 +368,12 @@ export class Container {
       DAILY_FIGURES_JOB,
       { every: this.options.dailyFiguresEveryMs ?? 5 * 60_000 },
       { name: DAILY_FIGURES_JOB, data: { storeId: '', trigger: 'schedule' }, opts: { removeOnComplete: true, removeOnFail: { count: 50 } } },
+    );
+    // Digest hours are local to each store: a look every minute sends each within a minute of its hour.
+    await this.checkQueue.upsertJobScheduler(
+      DIGEST_JOB,
+      { every: this.options.digestEveryMs ?? 60_000 },
+      { name: DIGEST_JOB, data: { storeId: '', trigger: 'schedule' }, opts: { removeOnComplete: true, removeOnFail: { count: 50 } } },
     );
     this.log.info(schedules, 'check schedules rebuilt from the database');
   }

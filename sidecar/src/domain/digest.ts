@@ -55,11 +55,11 @@ export function usualRange(values: readonly number[]): { low: number; high: numb
 }
 
 /**
- * The zero days among the last five (ending `day`): a day without any order, or with orders but no
+ * The zero days among the last five (ending `day`; `span` days for the weekly digest): a day without any order, or with orders but no
  * revenue. One such day is a warning, two or more of a kind are critical.
  */
-export function zeroDays(day: string, days: readonly DailyFigures[]): ZeroDay[] {
-  const from = shiftDay(day, -(ZERO_DAY_SPAN - 1));
+export function zeroDays(day: string, days: readonly DailyFigures[], span = ZERO_DAY_SPAN): ZeroDay[] {
+  const from = shiftDay(day, -(span - 1));
   const inSpan = days.filter((d) => d.day >= from && d.day <= day);
   const noOrders = inSpan.filter((d) => d.orders === 0).map((d) => d.day);
   const noRevenue = inSpan.filter((d) => d.orders > 0 && d.revenue === 0).map((d) => d.day);
@@ -121,4 +121,103 @@ export function digestDue(now: Date, timeZone: string, hour: string): { sendDay:
   if (localTime(now, timeZone).minuteOfDay < parseClock(hour)) return null;
   const sendDay = localDate(now, timeZone);
   return { sendDay, day: shiftDay(sendDay, -1) };
+}
+
+/** The weekly digest's content: the week Monday to Sunday next to the week before, day by day. */
+export interface WeeklyDigestInput {
+  /** The Monday the week told began. */
+  weekStart: string;
+  /** Days of the week told and of the week before (missing days are days WOOM did not watch). */
+  days: readonly DailyFigures[];
+  alertsOpened: number;
+  alertsResolved: number;
+}
+
+export interface WeeklyDigestContent {
+  from: string;
+  to: string;
+  lines: string[];
+  days: Array<{ day: string; weekday: string; text: string }>;
+  zeroDays: ZeroDay[];
+  alertsLine: string | null;
+  allGood: boolean;
+}
+
+/** "up 12% on the week before", "as the week before", "down 40% ...": a change in words. */
+function change(now: number, before: number): string {
+  if (before === 0) return now === 0 ? 'as the week before' : 'none the week before';
+  const pct = Math.round(((now - before) / before) * 100);
+  if (pct === 0) return 'as the week before';
+  return `${pct > 0 ? 'up' : 'down'} ${Math.abs(pct)}% on the week before`;
+}
+
+export function weeklyDigestContent(input: WeeklyDigestInput): WeeklyDigestContent {
+  const from = input.weekStart;
+  const to = shiftDay(from, 6);
+  const previousFrom = shiftDay(from, -7);
+  const week = input.days.filter((d) => d.day >= from && d.day <= to);
+  const before = input.days.filter((d) => d.day >= previousFrom && d.day < from);
+  const currency = week.find((d) => d.currency)?.currency ?? before.find((d) => d.currency)?.currency ?? null;
+  const sum = (list: readonly DailyFigures[], pick: (d: DailyFigures) => number) => list.reduce((total, d) => total + pick(d), 0);
+  const totals = (list: readonly DailyFigures[]) => {
+    const successful = sum(list, (d) => d.successful);
+    const revenue = Math.round(sum(list, (d) => d.revenue) * 100) / 100;
+    return { orders: sum(list, (d) => d.orders), successful, revenue, aov: successful > 0 ? Math.round((revenue / successful) * 100) / 100 : 0 };
+  };
+  const now = totals(week);
+  const prev = totals(before);
+  const lines = [
+    `orders ${now.orders}; ${change(now.orders, prev.orders)} (${prev.orders})`,
+    `revenue ${amount(now.revenue, currency)}; ${change(now.revenue, prev.revenue)} (${amount(prev.revenue, currency)})`,
+    `average order value ${amount(now.aov, currency)}; the week before ${amount(prev.aov, currency)}`,
+  ];
+  const days = [];
+  for (let i = 0; i < 7; i++) {
+    const day = shiftDay(from, i);
+    const f = week.find((d) => d.day === day);
+    days.push({ day, weekday: WEEKDAY_NAMES[i]!, text: f ? `${f.orders} orders, revenue ${amount(f.revenue, currency)}` : 'not watched' });
+  }
+  // The zero days of the whole week: one is a warning, two or more critical, as in the daily digest.
+  const zeros = zeroDays(to, week, 7);
+  const alertsLine = input.alertsOpened + input.alertsResolved === 0 ? null : `alerts: ${input.alertsOpened} opened, ${input.alertsResolved} resolved`;
+  return { from, to, lines, days, zeroDays: zeros, alertsLine, allGood: zeros.length === 0 && alertsLine === null && week.length === 7 };
+}
+
+/** One store in the all-stores digest, as the service found it. */
+export interface StoreDigestSummary {
+  name: string;
+  /** The store's yesterday, as its own digest tells it. */
+  content: DigestContent;
+  figures: DailyFigures | null;
+  /** Alerts open when the digest was made: a problem whatever yesterday looked like. */
+  openAlerts: number;
+}
+
+export interface AllStoresLine {
+  name: string;
+  problem: boolean;
+  line: string;
+}
+
+/**
+ * The all-stores digest's lines: one per store, the stores with a problem first (the most serious
+ * first), then the rest by name. A problem is an open alert, a zero day of the last five, an alert
+ * yesterday or a day WOOM did not watch.
+ */
+export function allStoresLines(stores: readonly StoreDigestSummary[]): AllStoresLine[] {
+  const rows = stores.map((s) => {
+    const c = s.content;
+    const problems: string[] = [];
+    if (s.openAlerts > 0) problems.push(`${s.openAlerts} open alert${s.openAlerts === 1 ? '' : 's'}`);
+    for (const z of c.zeroDays) problems.push(`${z.kind} on ${z.day} (${z.severity})`);
+    if (c.alertsLine) problems.push(c.alertsLine);
+    if (!s.figures) problems.push('not watched all day');
+    const f = s.figures;
+    const yesterday = f ? `${f.orders} orders, revenue ${amount(f.revenue, f.currency)}${c.allGood ? ', as usual' : ''}` : 'no figures';
+    const line = `${s.name}: ${problems.length > 0 ? problems.join('; ') : 'no problems'}. ${c.weekday}: ${yesterday}.`;
+    const critical = c.zeroDays.filter((z) => z.severity === 'critical').length;
+    return { name: s.name, problem: problems.length > 0, weight: s.openAlerts * 10 + critical * 5 + problems.length, line };
+  });
+  rows.sort((a, b) => Number(b.problem) - Number(a.problem) || b.weight - a.weight || a.name.localeCompare(b.name));
+  return rows.map(({ name, problem, line }) => ({ name, problem, line }));
 }

@@ -1,11 +1,12 @@
 import { TemplateSet } from '../templates';
 import type { NotificationContent } from './content';
+import type { AllStoresDigestContent, DigestNotificationContent } from './digest-content';
 import type { HealthContent } from './health-content';
 import type { ProbeContent } from './probe-content';
 import type { ReportingContent } from './reporting-content';
 
 /** Every kind of notification the sidecar sends. */
-export type AnyNotificationContent = NotificationContent | ReportingContent | HealthContent | ProbeContent;
+export type AnyNotificationContent = NotificationContent | ReportingContent | HealthContent | ProbeContent | DigestNotificationContent | AllStoresDigestContent;
 import type { OutgoingMessage } from './notifier';
 
 /** Notification e-mails from templates/emails, as HTML and plain text. */
@@ -29,8 +30,13 @@ export class EmailRenderer {
 }
 
 function subjectOf(content: AnyNotificationContent): string {
+  if (content.kind === 'all_stores_digest') return `[WOOM] All stores on ${content.day}: ${content.headline}`;
   const store = content.store.name;
   switch (content.kind) {
+    case 'digest':
+      return `[WOOM] ${store} yesterday (${content.weekday} ${content.day}): ${content.headline}`;
+    case 'weekly_digest':
+      return `[WOOM] ${store}, week of ${content.from} to ${content.to}: ${content.headline}`;
     case 'blind':
       return `[WOOM CRITICAL] WordPress stopped reporting at ${store}`;
     case 'blind_resolved':

@@ -30,7 +30,7 @@ export class Acknowledgements {
    */
   async linksFor(notification: NotificationRecord<AnyNotificationContent>): Promise<((recipient: string) => string) | null> {
     const { kind } = notification.content;
-    if (notification.alertId === null || kind === 'test' || kind.endsWith('resolved')) return null;
+    if (notification.alertId === null || notification.storeId === null || kind === 'test' || kind.endsWith('resolved')) return null;
     const store = await this.deps.stores.find(notification.storeId);
     if (!store) return null;
     const alertId = notification.alertId;

@@ -46,8 +46,10 @@ export class NotificationService {
   private readonly notifiers: Map<string, Notifier>;
 
   /** The e-mail addresses fixed when the notification was decided, and the store's channels now. */
-  private async targets(storeId: string, content: AnyNotificationContent): Promise<Target[]> {
+  private async targets(storeId: string | null, content: AnyNotificationContent): Promise<Target[]> {
     const emails = content.recipients.map((address) => ({ channel: 'email', address, label: address }));
+    // The all-stores digest belongs to no store: its recipients are its e-mail addresses alone.
+    if (storeId === null) return emails;
     const channels = (await this.channels.list(storeId)).map((c) => ({
       channel: c.type,
       address: c.url,

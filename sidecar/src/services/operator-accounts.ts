@@ -21,7 +21,8 @@ export const SESSION_IDLE_MS = 30 * 60_000;
 // 2 = Algorithm.Argon2id (a const enum, which isolated modules cannot read).
 const ARGON2 = { algorithm: 2 as const, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** What an operator's (or a digest recipient's) address must look like. */
+export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 export const oneTimePassword = (): string => randomBytes(15).toString('base64url');
@@ -82,6 +83,11 @@ export class OperatorAccounts {
       throw new OperatorError('is the last admin: add another admin first', 'email');
     }
     await this.deps.operators.remove(operator.email);
+  }
+
+  /** Whether the operator gets the all-stores digest once a day (docs/digest.md). */
+  async setDigestOptIn(email: string, on: boolean): Promise<void> {
+    if (!(await this.deps.operators.setDigestOptIn(email.trim().toLowerCase(), on))) throw new OperatorError(`No operator ${email}`, 'email');
   }
 
   /** A new password ends every session of the operator. */

@@ -1,13 +1,28 @@
 import type { Knex } from 'knex';
 
-export type NotificationKind = 'alert' | 'reminder' | 'escalation' | 'resolved' | 'test' | 'blind' | 'blind_resolved' | 'health' | 'health_resolved' | 'probe' | 'probe_resolved';
+export type NotificationKind =
+  | 'alert'
+  | 'reminder'
+  | 'escalation'
+  | 'resolved'
+  | 'test'
+  | 'blind'
+  | 'blind_resolved'
+  | 'health'
+  | 'health_resolved'
+  | 'probe'
+  | 'probe_resolved'
+  | 'digest'
+  | 'weekly_digest'
+  | 'all_stores_digest';
 /** `held`: decided during a maintenance window, sent when it is over if its problem still is (or `suppressed`). */
 export type NotificationStatus = 'pending' | 'held' | 'suppressed' | 'sent' | 'failed' | 'partial' | 'no_recipients';
 export type DeliveryStatus = 'sent' | 'retrying' | 'failed';
 
 export interface NotificationRecord<Content = unknown> {
   id: number;
-  storeId: string;
+  /** Null for the all-stores digest, which belongs to no store. */
+  storeId: string | null;
   alertId: number | null;
   kind: NotificationKind;
   status: NotificationStatus;
@@ -48,7 +63,7 @@ export class NotificationRepository {
 
   async create<Content>(
     trx: Knex,
-    n: { storeId: string; alertId: number | null; kind: NotificationKind; content: Content; createdAt: Date; status?: 'pending' | 'held' },
+    n: { storeId: string | null; alertId: number | null; kind: NotificationKind; content: Content; createdAt: Date; status?: 'pending' | 'held' },
   ): Promise<number> {
     const [id] = await trx('notifications').insert({
       store_id: n.storeId,

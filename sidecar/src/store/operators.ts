@@ -53,6 +53,16 @@ export class OperatorRepository {
     return (await this.db<OperatorRow>('operators').orderBy('email')).map(toRecord);
   }
 
+  /** Whether the operator gets the all-stores digest; false when there is no such operator. */
+  async setDigestOptIn(email: string, on: boolean): Promise<boolean> {
+    return (await this.db('operators').where({ email }).update({ digest_opt_in: on })) > 0;
+  }
+
+  /** The addresses of the operators who asked for the all-stores digest. */
+  async digestOptedIn(): Promise<string[]> {
+    return this.db('operators').where({ digest_opt_in: true }).orderBy('email').pluck('email');
+  }
+
   async setPassword(email: string, passwordHash: string): Promise<boolean> {
     return (await this.db('operators').where({ email }).update({ password_hash: passwordHash })) > 0;
   }
