@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dailyFiguresOf, shiftDay, type DailyFigures, type DayOrder } from '../../sidecar/src/domain/daily-figures';
-import { digestContent, digestDue, usualRange, zeroDays } from '../../sidecar/src/domain/digest';
+import { allStoresLines, digestContent, digestDue, usualRange, weeklyDigestContent, zeroDays } from '../../sidecar/src/domain/digest';
 
 const statuses = { success_statuses: ['processing', 'completed'], failure_statuses: ['failed', 'cancelled'] };
 const day = (d: string, orders: number, revenue: number, extra: Partial<DailyFigures> = {}): DailyFigures => ({
@@ -60,5 +60,62 @@ describe('store digest content', () => {
     // 19:30 UTC on 23 Nov is 08:30 on 24 Nov in Auckland: the digest tells the 23rd there.
     expect(digestDue(new Date('2026-11-23T19:30:00Z'), 'Pacific/Auckland', '08:00')).toEqual({ sendDay: '2026-11-24', day: '2026-11-23' });
     expect(digestDue(new Date('2026-11-23T18:30:00Z'), 'Pacific/Auckland', '08:00')).toBeNull();
+  });
+});
+
+describe('all good without a usual', () => {
+  it('says all good but not "as usual" while no same weekday is known', () => {
+    const c = digestContent({ day: '2026-11-24', figures: day('2026-11-24', 3, 90), history: [], alertsOpened: 0, alertsResolved: 0, probeUptimePct: null });
+    expect(c.allGoodLine).toBe('All good on Tuesday 2026-11-24: 3 orders, revenue 90 EUR.');
+  });
+});
+
+describe('weekly digest content', () => {
+  const week = (from: string, orders: number, revenue: number) => Array.from({ length: 7 }, (_, i) => day(shiftDay(from, i), orders, revenue));
+
+  it('puts the week, Monday to Sunday, next to the week before, day by day', () => {
+    const c = weeklyDigestContent({ weekStart: '2026-11-23', days: [...week('2026-11-16', 10, 200), ...week('2026-11-23', 12, 220)], alertsOpened: 0, alertsResolved: 0 });
+    expect([c.from, c.to]).toEqual(['2026-11-23', '2026-11-29']);
+    expect(c.lines).toEqual(['orders 84; up 20% on the week before (70)', 'revenue 1,540 EUR; up 10% on the week before (1,400 EUR)', 'average order value 18.33 EUR; the week before 20 EUR']);
+    expect(c.days[6]).toEqual({ day: '2026-11-29', weekday: 'Sunday', text: '12 orders, revenue 220 EUR' });
+    expect(c.allGood).toBe(true);
+  });
+
+  it('tells the zero days of the whole week and the days not watched', () => {
+    const days = week('2026-11-23', 5, 100).filter((d) => d.day !== '2026-11-27').map((d) => (d.day >= '2026-11-28' ? day(d.day, 0, 0) : d));
+    const c = weeklyDigestContent({ weekStart: '2026-11-23', days, alertsOpened: 2, alertsResolved: 1 });
+    expect(c.zeroDays.map((z) => [z.day, z.severity])).toEqual([
+      ['2026-11-28', 'critical'],
+      ['2026-11-29', 'critical'],
+    ]);
+    expect(c.days[4]!.text).toBe('not watched');
+    expect(c.alertsLine).toBe('alerts: 2 opened, 1 resolved');
+    expect(c.lines[0]).toBe('orders 20; none the week before (0)');
+    expect(c.allGood).toBe(false);
+  });
+});
+
+describe('all-stores digest lines', () => {
+  const tuesdays = [40, 41, 42, 43].map((n, i) => day(shiftDay('2026-11-24', -7 * (i + 1)), n, n * 30));
+  const contentOf = (figures: DailyFigures | null, history: DailyFigures[] = tuesdays, alertsOpened = 0) =>
+    digestContent({ day: '2026-11-24', figures, history, alertsOpened, alertsResolved: 0, probeUptimePct: null });
+
+  it('puts the stores with problems first, the most serious first, then the rest by name', () => {
+    const fine = day('2026-11-24', 42, 1260);
+    const lines = allStoresLines([
+      { name: 'Zeta', content: contentOf(fine), figures: fine, openAlerts: 0 },
+      { name: 'Alpha', content: contentOf(fine), figures: fine, openAlerts: 0 },
+      { name: 'Quiet', content: contentOf(null), figures: null, openAlerts: 0 },
+      { name: 'Burning', content: contentOf(fine, tuesdays, 1), figures: fine, openAlerts: 2 },
+    ]);
+    expect(lines.map((l) => [l.name, l.problem])).toEqual([
+      ['Burning', true],
+      ['Quiet', true],
+      ['Alpha', false],
+      ['Zeta', false],
+    ]);
+    expect(lines[0]!.line).toBe('Burning: 2 open alerts; alerts: 1 opened, 0 resolved. Tuesday: 42 orders, revenue 1,260 EUR.');
+    expect(lines[1]!.line).toBe('Quiet: not watched all day. Tuesday: no figures.');
+    expect(lines[2]!.line).toBe('Alpha: no problems. Tuesday: 42 orders, revenue 1,260 EUR, as usual.');
   });
 });

@@ -7,7 +7,7 @@ import { Container } from '../container';
 import { createLogger } from '../logger';
 import { BACKFILL_DAYS } from '../services/order-recovery';
 import { RegistrationError } from '../services/store-registry';
-import { OperatorError, oneTimePassword } from '../services/operator-accounts';
+import { EMAIL, OperatorError, oneTimePassword } from '../services/operator-accounts';
 import { ensureDatabase, migrateLatest } from '../store/database';
 import { rewriteSecrets } from '../store/secret-box';
 
@@ -40,6 +40,11 @@ const USAGE = `Usage: npm run woom -- <command>
   operator remove EMAIL   remove an operator (never the last admin)
   operator reset-password EMAIL
                           set a new password (stdin, or a printed one-time one); ends their sessions
+  operator digest EMAIL on|off
+                          whether the operator gets the all-stores digest once a day
+  digest recipients add EMAIL | list | remove EMAIL
+                          other addresses that get the all-stores digest (one line per store,
+                          problems first; at ALL_STORES_DIGEST_AT in ALL_STORES_DIGEST_TIMEZONE)
   token create --name N --scope read|write [--store ID]
                           an API token for /api/v1, printed only this once
   token list              every token with its scope, store and last use
@@ -89,7 +94,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(formatBacktest(report, values.json ?? false));
     return;
   }
-  if (!values.help && (group === 'operator' || group === 'token') && command) return consoleCommand(group, command, id, values);
+  if (!values.help && (group === 'operator' || group === 'token') && command) return consoleCommand(group, command, id, values, positionals[3]);
+  if (!values.help && group === 'digest') return digestCommand(command, id, positionals[3], values);
   if (values.help || (group !== 'store' && group !== 'secrets') || !command) throw new UsageError(USAGE);
 
   const config = loadConfig();
@@ -178,6 +184,43 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * The all-stores digest's recipients besides the operators who opted in. A bad address is refused
+ * naming the argument, before anything is stored.
+ */
+async function digestCommand(command: string | undefined, sub: string | undefined, email: string | undefined, values: Record<string, unknown>): Promise<void> {
+  if (command !== 'recipients' || !sub || !['add', 'list', 'remove'].includes(sub)) throw new UsageError(`Unknown command "digest ${[command, sub].filter(Boolean).join(' ')}"\n\n${USAGE}`);
+  const address = (email ?? (typeof values.email === 'string' ? values.email : '')).trim().toLowerCase();
+  if (sub !== 'list') {
+    if (!address) throw new UsageError(`digest recipients ${sub} needs the e-mail address`);
+    if (!EMAIL.test(address) || address.length > 320) throw new OperatorError(`must be an e-mail address (got "${email ?? values.email}")`, 'email');
+  }
+  const config = loadConfig();
+  await ensureDatabase(config.DATABASE_URL);
+  const container = new Container(config, { log: createLogger('warn') });
+  try {
+    await migrateLatest(container.db);
+    const digests = container.digestClaims;
+    if (sub === 'add') {
+      const added = await digests.addRecipient(address);
+      console.log(added ? `${address} gets the all-stores digest once a day.` : `${address} already gets the all-stores digest.`);
+      return;
+    }
+    if (sub === 'remove') {
+      if (!(await digests.removeRecipient(address))) throw new OperatorError(`No digest recipient ${address}`, 'email');
+      console.log(`${address} no longer gets the all-stores digest.`);
+      return;
+    }
+    const recipients = await digests.recipients();
+    const operators = await container.operators.digestOptedIn();
+    if (recipients.length + operators.length === 0) return console.log('Nobody gets the all-stores digest. Add someone with: npm run woom -- digest recipients add you@example.com');
+    for (const r of recipients) console.log(`${r}\trecipient`);
+    for (const o of operators) console.log(`${o}\toperator`);
+  } finally {
+    await container.close();
+  }
+}
+
 /** The password piped on standard input (first line), or none when nothing is piped. */
 async function passwordFromStdin(): Promise<string | null> {
   if (process.stdin.isTTY) return null;
@@ -188,7 +231,14 @@ async function passwordFromStdin(): Promise<string | null> {
 }
 
 /** Operators and API tokens of the operator console (docs/console.md). */
-async function consoleCommand(group: 'operator' | 'token', command: string, id: string | undefined, values: Record<string, string | boolean | undefined>): Promise<void> {
+async function consoleCommand(
+  group: 'operator' | 'token',
+  command: string,
+  id: string | undefined,
+  values: Record<string, string | boolean | undefined>,
+  /** `operator digest EMAIL on|off`: the on or off. */
+  choice?: string,
+): Promise<void> {
   const config = loadConfig();
   await ensureDatabase(config.DATABASE_URL);
   const container = new Container(config, { log: createLogger('warn') });
@@ -216,7 +266,14 @@ async function consoleCommand(group: 'operator' | 'token', command: string, id: 
     if (key === 'operator list') {
       const operators = await accounts.list();
       if (operators.length === 0) return console.log('No operators yet. Add one with: npm run woom -- operator add --email you@example.com');
-      for (const o of operators) console.log([o.email, o.role, `last sign-in ${o.lastLoginAt?.toISOString() ?? 'never'}`].join('\t'));
+      const digest = new Set(await container.operators.digestOptedIn());
+      for (const o of operators) console.log([o.email, o.role, `last sign-in ${o.lastLoginAt?.toISOString() ?? 'never'}`, digest.has(o.email) ? 'all-stores digest' : ''].join('\t').trimEnd());
+      return;
+    }
+    if (key === 'operator digest') {
+      if (!id || (choice !== 'on' && choice !== 'off')) throw new UsageError(`operator digest needs the e-mail address and on or off\n\n${USAGE}`);
+      await accounts.setDigestOptIn(id, choice === 'on');
+      console.log(choice === 'on' ? `${id} gets the all-stores digest once a day.` : `${id} no longer gets the all-stores digest.`);
       return;
     }
     if (key === 'operator remove') {

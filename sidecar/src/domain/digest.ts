@@ -73,10 +73,12 @@ export function digestContent(input: DigestInput): DigestContent {
   const currency = f?.currency ?? input.history.find((d) => d.currency)?.currency ?? null;
   const sameWeekday = input.history.filter((d) => d.day < input.day && weekdayOf(d.day) === weekdayOf(input.day));
   let unusual = false;
+  let compared = false;
   const line = (label: string, value: number | null, pick: (d: DailyFigures) => number | null, format: (v: number) => string): string => {
     const range = usualRange(sameWeekday.map(pick).filter((v): v is number => v !== null));
     const shown = value === null ? 'none' : format(value);
     if (!range) return `${label} ${shown}`;
+    compared = true;
     // A tenth either side of the middle half is still "as usual" for the all-good line.
     if (value !== null && (value < range.low * 0.9 || value > range.high * 1.1)) unusual = true;
     // "1,100-1,500 EUR": the unit once, after the range.
@@ -108,7 +110,8 @@ export function digestContent(input: DigestInput): DigestContent {
     alertsLine,
     probeLine,
     allGood,
-    allGoodLine: allGood ? `All good on ${weekday} ${input.day}: ${f!.orders} orders, revenue ${amount(f!.revenue, currency)}, as usual.` : null,
+    // "as usual" only where a usual is known: a new store's quiet day is all good, not usual.
+    allGoodLine: allGood ? `All good on ${weekday} ${input.day}: ${f!.orders} orders, revenue ${amount(f!.revenue, currency)}${compared ? ', as usual' : ''}.` : null,
   };
 }
 
@@ -213,7 +216,7 @@ export function allStoresLines(stores: readonly StoreDigestSummary[]): AllStores
     if (c.alertsLine) problems.push(c.alertsLine);
     if (!s.figures) problems.push('not watched all day');
     const f = s.figures;
-    const yesterday = f ? `${f.orders} orders, revenue ${amount(f.revenue, f.currency)}${c.allGood ? ', as usual' : ''}` : 'no figures';
+    const yesterday = f ? `${f.orders} orders, revenue ${amount(f.revenue, f.currency)}${c.allGoodLine?.endsWith('as usual.') ? ', as usual' : ''}` : 'no figures';
     const line = `${s.name}: ${problems.length > 0 ? problems.join('; ') : 'no problems'}. ${c.weekday}: ${yesterday}.`;
     const critical = c.zeroDays.filter((z) => z.severity === 'critical').length;
     return { name: s.name, problem: problems.length > 0, weight: s.openAlerts * 10 + critical * 5 + problems.length, line };

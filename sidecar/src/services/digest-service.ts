@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { localDayBounds, shiftDay, weekdayOf, type DailyFigures } from '../domain/daily-figures';
+import { DAILY_FIGURES_RETENTION_DAYS, localDayBounds, shiftDay, weekdayOf, type DailyFigures } from '../domain/daily-figures';
 import { allStoresLines, digestContent, digestDue, weeklyDigestContent, type DigestContent, type StoreDigestSummary } from '../domain/digest';
 import type { Settings } from '../domain/settings';
 import { localDate } from '../domain/time';
@@ -14,8 +14,8 @@ import type { DailyFiguresService } from './daily-figures-service';
 
 /** Same-weekday days the usual is taken from: eight weeks back. */
 const HISTORY_DAYS = 56;
-/** A claim is only ever checked for today's local date: a few weeks of them are plenty. */
-const CLAIMS_KEPT_MS = 35 * 86_400_000;
+/** A claim is only ever checked for today's local date; kept as long as the daily figures all the same. */
+const CLAIMS_KEPT_MS = DAILY_FIGURES_RETENTION_DAYS * 86_400_000;
 
 export interface DigestSent {
   scope: string;
@@ -83,17 +83,22 @@ export class DigestService {
     if (!due) return [];
     // A store registered today has no yesterday to tell.
     if (store.createdAt >= localDayBounds(due.day, settings.timezone).end) return [];
+    const daily = !(await this.deps.digests.claimed(store.id, 'daily', due.sendDay));
+    const weeklyDue = settings.digest_weekly && weekdayOf(due.sendDay) === 1 && !(await this.deps.digests.claimed(store.id, 'weekly', due.sendDay));
+    if (!daily && !weeklyDue) return [];
+    // The days told are rolled up first, so a digest never waits for the roll-up job.
+    await this.deps.rollUp.rollUp(store.id, now);
     const out: DigestSent[] = [];
     const by = randomUUID();
-    if (!(await this.deps.digests.claimed(store.id, 'daily', due.sendDay))) {
-      const { content } = await this.storeDay(store, settings, due.day, now);
+    if (daily) {
+      const { content } = await this.storeDay(store, settings, due.day);
       const id = await this.deps.digests.claim(
         { scope: store.id, kind: 'daily', localDate: due.sendDay, by, now },
         { storeId: store.id, kind: 'digest', content: storeDigestContent(store, settings, content, now) },
       );
       if (id !== null) out.push({ scope: store.id, kind: 'daily', localDate: due.sendDay, notificationId: id });
     }
-    if (settings.digest_weekly && weekdayOf(due.sendDay) === 1 && !(await this.deps.digests.claimed(store.id, 'weekly', due.sendDay))) {
+    if (weeklyDue) {
       const weekStart = shiftDay(due.sendDay, -7);
       const days = await this.deps.figures.list(store.id, shiftDay(weekStart, -7), due.day);
       const { start } = localDayBounds(weekStart, settings.timezone);
@@ -109,9 +114,8 @@ export class DigestService {
     return out;
   }
 
-  /** A store's `day` as its digest tells it; the day is rolled up first, so it never waits for the roll-up job. */
-  private async storeDay(store: StoreRecord, settings: Settings, day: string, now: Date): Promise<{ content: DigestContent; figures: DailyFigures | null }> {
-    await this.deps.rollUp.rollUp(store.id, now);
+  /** A store's `day` as its digest tells it, from the daily figures rolled up. */
+  private async storeDay(store: StoreRecord, settings: Settings, day: string): Promise<{ content: DigestContent; figures: DailyFigures | null }> {
     const rows = await this.deps.figures.list(store.id, shiftDay(day, -HISTORY_DAYS), day);
     const figures = rows.find((d) => d.day === day) ?? null;
     const { start, end } = localDayBounds(day, settings.timezone);
@@ -144,7 +148,8 @@ export class DigestService {
       const s = settings.get(store.id);
       if (!s) continue;
       const day = shiftDay(localDate(now, s.timezone), -1);
-      const { content, figures } = await this.storeDay(store, s, day, now);
+      await this.deps.rollUp.rollUp(store.id, now);
+      const { content, figures } = await this.storeDay(store, s, day);
       summaries.push({ name: store.name, content, figures, openAlerts: open.get(store.id) ?? 0 });
     }
     const content = allStoresDigestContent(recipients, due.day, allStoresLines(summaries), now, timezone);
