@@ -69,6 +69,22 @@ describe('operator console', () => {
     await viewer.get(`/api/v1/stores/${store.id}`).expect(200);
   });
 
+  it('an admin turns the all-stores digest on and off for an operator', async () => {
+    const { agent } = await signIn(a.app, 'admin@example.com');
+    const page = await agent.get('/console/operators').expect(200);
+    expect(page.text).toContain('<th scope="col">All-stores digest</th>');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    await agent.post('/console/operators/digest').type('form').send({ email: 'viewer@example.com', digest: 'on' }).expect(403);
+    await agent.post('/console/operators/digest').type('form').send({ _csrf: csrf, email: 'viewer@example.com', digest: 'on' }).expect(303);
+    expect(await a.container.operators.digestOptedIn()).toEqual(['viewer@example.com']);
+    expect((await agent.get('/console/operators').expect(200)).text).toContain('aria-label="Stop the all-stores digest for viewer@example.com"');
+    const bad = await agent.post('/console/operators/digest').type('form').send({ _csrf: csrf, email: 'viewer@example.com', digest: 'maybe' }).expect(400);
+    expect(bad.text).toContain('digest must be on or off');
+    await agent.post('/console/operators/digest').type('form').send({ _csrf: csrf, email: 'nobody@example.com', digest: 'on' }).expect(400);
+    await agent.post('/console/operators/digest').type('form').send({ _csrf: csrf, email: 'viewer@example.com', digest: 'off' }).expect(303);
+    expect(await a.container.operators.digestOptedIn()).toEqual([]);
+  });
+
   it('an alert opened on sidecar A reaches a console connected to sidecar B, and Last-Event-ID resumes', async () => {
     // Sidecar B: a second Container on the same database and Redis prefix, as a second process would be.
     const { Container } = await import('../../sidecar/src/container');

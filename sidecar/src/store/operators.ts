@@ -10,6 +10,8 @@ export interface OperatorRecord {
   passwordHash: string;
   createdAt: Date;
   lastLoginAt: Date | null;
+  /** Gets the all-stores digest once a day (docs/digest.md). */
+  digestOptIn: boolean;
 }
 
 interface OperatorRow {
@@ -19,6 +21,7 @@ interface OperatorRow {
   password_hash: string;
   created_at: Date;
   last_login_at: Date | null;
+  digest_opt_in: number | boolean;
 }
 
 const toRecord = (row: OperatorRow): OperatorRecord => ({
@@ -28,6 +31,7 @@ const toRecord = (row: OperatorRow): OperatorRecord => ({
   passwordHash: row.password_hash,
   createdAt: row.created_at,
   lastLoginAt: row.last_login_at,
+  digestOptIn: Boolean(row.digest_opt_in),
 });
 
 /** The people who sign in to the console. */
@@ -36,7 +40,7 @@ export class OperatorRepository {
 
   async create(input: { email: string; role: OperatorRole; passwordHash: string }, now = new Date()): Promise<OperatorRecord> {
     const [id] = await this.db('operators').insert({ email: input.email, role: input.role, password_hash: input.passwordHash, created_at: now });
-    return { id: Number(id), email: input.email, role: input.role, passwordHash: input.passwordHash, createdAt: now, lastLoginAt: null };
+    return { id: Number(id), email: input.email, role: input.role, passwordHash: input.passwordHash, createdAt: now, lastLoginAt: null, digestOptIn: false };
   }
 
   async findByEmail(email: string): Promise<OperatorRecord | null> {

@@ -280,6 +280,19 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     }
   });
 
+  // The all-stores digest: an admin turns it on or off for an operator (the CLI does the same).
+  router.post('/operators/digest', form, csrf, adminOnly, async (req, res) => {
+    const body = req.body as Record<string, string | undefined>;
+    try {
+      if (body.digest !== 'on' && body.digest !== 'off') throw new OperatorError('must be on or off', 'digest');
+      await deps.operatorAccounts.setDigestOptIn(body.email ?? '', body.digest === 'on');
+      res.redirect(303, '/console/operators');
+    } catch (error) {
+      if (!(error instanceof OperatorError)) throw error;
+      await operatorsPage(req, res, 400, { error: `${error.field} ${error.message}` });
+    }
+  });
+
   // Live: Server-Sent Events from every sidecar (Redis pub/sub); Last-Event-ID resumes after a reconnect.
   router.get('/events', async (req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
