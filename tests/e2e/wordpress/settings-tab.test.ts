@@ -1,7 +1,8 @@
 /**
  * WooCommerce -> Settings -> Order Monitor in headless Chromium: the admin connects the store, the
  * sidecar's own settings form is embedded (fetched server-side), a changed threshold reaches the
- * sidecar, the test button shows the SMTP server's answer, "Run check now" shows both detectors, and
+ * sidecar, the daily summary's settings are saved from the Notifications section, the test button shows
+ * the SMTP server's answer, "Run check now" shows both detectors, and
  * events the sidecar refuses are dead-lettered and shown.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -127,6 +128,24 @@ describe('the Order Monitor tab', () => {
     await shot('05-test-notification');
     const mail = await smtp.waitForMessage((m) => JSON.stringify(m.to ?? '').includes('owner@store.test'), 15_000);
     expect(mail).toBeTruthy();
+  }, 60_000);
+
+  it('sets the daily summary in the Notifications section: its hour, the weekly one, then off', async () => {
+    await page.goto(`${wp.url}${TAB_PATH}&section=notifications`);
+    const form = page.locator('#woom-settings-page form');
+    expect(await form.locator('#woom-digest_enabled').isChecked()).toBe(true);
+    expect(await form.locator('#woom-digest_hour').inputValue()).toBe('08:00');
+    await form.locator('#woom-digest_hour').fill('06:45');
+    await form.locator('#woom-digest_weekly').check();
+    await submit(page, form.getByRole('button', { name: 'Save changes' }));
+    await expect(page.locator('#woom-notice-flash').innerText()).resolves.toContain('Settings saved.');
+    expect(await sidecarSettings()).toMatchObject({ digest_enabled: true, digest_hour: '06:45', digest_weekly: true });
+    await shot('05b-daily-summary');
+    // Unticked, the hidden "0" before the box is what the form posts.
+    await page.locator('#woom-settings-page #woom-digest_enabled').uncheck();
+    await submit(page, page.locator('#woom-settings-page form').getByRole('button', { name: 'Save changes' }));
+    expect(await sidecarSettings()).toMatchObject({ digest_enabled: false, digest_hour: '06:45', digest_weekly: true });
+    expect(await page.locator('#woom-settings-page #woom-digest_enabled').isChecked()).toBe(false);
   }, 60_000);
 
   it('runs a check now and shows both detectors of the default (adaptive) mode, and the renewals check every store has', async () => {
