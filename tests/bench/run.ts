@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { benchStatusPage } from './pages';
 import { benchSidecar } from './sidecar';
 import { benchRules } from './rules';
+import { benchDigest } from './digest';
 
 /** `npm run bench`: prints figures; nothing here passes or fails on a number. */
 async function main(): Promise<void> {
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
   await benchSidecar();
   await benchStatusPage();
   await benchRules();
+  await benchDigest();
   const wordpress = new URL('./wp-hooks.ts', import.meta.url);
   if (existsSync(wordpress)) {
     const { benchWordPressHooks } = (await import(wordpress.href)) as { benchWordPressHooks: () => Promise<void> };

@@ -6,7 +6,7 @@ import type { Settings } from '../domain/settings';
 import { localDate } from '../domain/time';
 import { allStoresDigestContent, storeDigestContent, weeklyDigestNotice } from '../notify/digest-content';
 import type { DailyFiguresRepository } from '../store/daily-figures';
-import { ALL_STORES_SCOPE, type DigestKind, type DigestRepository } from '../store/digests';
+import { ALL_STORES_SCOPE, claimKey, type DigestKind, type DigestRepository } from '../store/digests';
 import type { OperatorRepository } from '../store/operators';
 import type { SettingsRepository } from '../store/settings';
 import type { StoreRecord, StoreRepository } from '../store/stores';
@@ -53,18 +53,22 @@ export class DigestService {
     const { stores, settings: settingsRepo, log } = this.deps;
     const all = await stores.list();
     const settings = await settingsRepo.getMany(all.map((s) => s.id));
+    // Every store's claims of its local today in one query: once the day's digests are out, a look costs
+    // two or three queries whatever the number of stores.
+    const dates = [...settings.values()].map((s) => localDate(now, s.timezone));
+    const claimed = await this.deps.digests.claimedOn([...dates, localDate(now, this.deps.allStores.timezone)]);
     const sent: DigestSent[] = [];
     for (const store of all) {
       const s = settings.get(store.id);
       if (!s) continue;
       try {
-        sent.push(...(await this.storeDigests(store, s, now)));
+        sent.push(...(await this.storeDigests(store, s, now, claimed)));
       } catch (error) {
         log.warn({ storeId: store.id, err: (error as Error).message }, 'store digest failed; the next run tries again');
       }
     }
     try {
-      const allStores = await this.allStoresDigest(all, settings, now);
+      const allStores = await this.allStoresDigest(all, settings, now, claimed);
       if (allStores) sent.push(allStores);
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'all-stores digest failed; the next run tries again');
@@ -77,14 +81,15 @@ export class DigestService {
     return sent;
   }
 
-  private async storeDigests(store: StoreRecord, settings: Settings, now: Date): Promise<DigestSent[]> {
+  /** `claimed`: the claims known at the start of this look; the claim itself is what decides. */
+  private async storeDigests(store: StoreRecord, settings: Settings, now: Date, claimed: Set<string>): Promise<DigestSent[]> {
     if (!settings.digest_enabled) return [];
     const due = digestDue(now, settings.timezone, settings.digest_hour);
     if (!due) return [];
     // A store registered today has no yesterday to tell.
     if (store.createdAt >= localDayBounds(due.day, settings.timezone).end) return [];
-    const daily = !(await this.deps.digests.claimed(store.id, 'daily', due.sendDay));
-    const weeklyDue = settings.digest_weekly && weekdayOf(due.sendDay) === 1 && !(await this.deps.digests.claimed(store.id, 'weekly', due.sendDay));
+    const daily = !claimed.has(claimKey(store.id, 'daily', due.sendDay));
+    const weeklyDue = settings.digest_weekly && weekdayOf(due.sendDay) === 1 && !claimed.has(claimKey(store.id, 'weekly', due.sendDay));
     if (!daily && !weeklyDue) return [];
     // The days told are rolled up first, so a digest never waits for the roll-up job.
     await this.deps.rollUp.rollUp(store.id, now);
@@ -136,10 +141,10 @@ export class DigestService {
    * One message a day to the operators who asked for it and the CLI's recipients: a line per store for
    * the store's own yesterday, problems first. Nothing is claimed while there is nobody to send it to.
    */
-  private async allStoresDigest(stores: readonly StoreRecord[], settings: Map<string, Settings>, now: Date): Promise<DigestSent | null> {
+  private async allStoresDigest(stores: readonly StoreRecord[], settings: Map<string, Settings>, now: Date, claimed: Set<string>): Promise<DigestSent | null> {
     const { at, timezone } = this.deps.allStores;
     const due = digestDue(now, timezone, at);
-    if (!due || (await this.deps.digests.claimed(ALL_STORES_SCOPE, 'all_stores', due.sendDay))) return null;
+    if (!due || claimed.has(claimKey(ALL_STORES_SCOPE, 'all_stores', due.sendDay))) return null;
     const recipients = [...new Set([...(await this.deps.operators.digestOptedIn()), ...(await this.deps.digests.recipients())].map((e) => e.toLowerCase()))].sort();
     if (recipients.length === 0) return null;
     const open = await this.deps.digests.openAlerts(stores.map((s) => s.id));

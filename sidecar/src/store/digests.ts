@@ -6,6 +6,8 @@ export type DigestKind = 'daily' | 'weekly' | 'all_stores';
 /** The scope of the all-stores digest in digest_claims (store ids are 32 characters of base32). */
 export const ALL_STORES_SCOPE = '*';
 
+export const claimKey = (scope: string, kind: string, localDate: string): string => `${scope} ${kind} ${localDate}`;
+
 export interface DigestClaim {
   scope: string;
   kind: DigestKind;
@@ -22,6 +24,15 @@ export class DigestRepository {
 
   async claimed(scope: string, kind: DigestKind, localDate: string): Promise<boolean> {
     return (await this.db('digest_claims').where({ scope, kind, local_date: localDate }).first('id')) !== undefined;
+  }
+
+  /** The claims of these local dates, as "scope kind date" keys: one query for every store's look. */
+  async claimedOn(localDates: readonly string[]): Promise<Set<string>> {
+    if (localDates.length === 0) return new Set();
+    const rows: Array<{ scope: string; kind: string; local_date: string }> = await this.db('digest_claims')
+      .whereIn('local_date', [...new Set(localDates)])
+      .select('scope', 'kind', this.db.raw("DATE_FORMAT(local_date, '%Y-%m-%d') AS local_date"));
+    return new Set(rows.map((r) => claimKey(r.scope, r.kind, r.local_date)));
   }
 
   /**
