@@ -20,6 +20,7 @@ import { signedHeaders } from '../../sidecar/src/http/signature';
 import { storeDigestContent } from '../../sidecar/src/notify/digest-content';
 import { launchChromium } from '../helpers/browser';
 import { eventually } from '../helpers/eventually';
+import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 import { REDIS_URL } from '../helpers/redis';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 import { signed, type StoreCredentials } from '../helpers/signing';
@@ -36,6 +37,7 @@ let auckland: StoreCredentials;
 let autumn: StoreCredentials;
 let today: StoreCredentials;
 let orderId = 0;
+const receivers: HttpReceiver[] = [];
 
 const utc = (wall: string, zone: string) => zonedToUtc(wall, zone)!;
 
@@ -145,6 +147,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await second?.close();
   await sidecar?.close();
+  for (const r of receivers) await r.close();
   await smtp?.close();
 });
 
@@ -174,6 +177,12 @@ describe('store digest', () => {
 
   it("tells the Auckland store's 25-hour Sunday, and on the Monday the week before next to the one before it", async () => {
     const digests = sidecar.container.digests;
+    // The store's Slack and webhook channels get the digests too, through the same notifiers as alerts.
+    const slack = await startHttpReceiver();
+    const hook = await startHttpReceiver();
+    receivers.push(slack, hook);
+    await signed(sidecar.app, auckland, 'POST', `/v1/stores/${auckland.id}/channels`, { type: 'slack', url: slack.url }).expect(201);
+    await signed(sidecar.app, auckland, 'POST', `/v1/stores/${auckland.id}/channels`, { type: 'webhook', url: hook.url }).expect(201);
     // 07:59 NZST on Monday 6 April.
     expect((await digests.runDue(new Date('2026-04-05T19:59:00Z'))).filter((d) => d.scope === auckland.id)).toEqual([]);
     const sent = (await digests.runDue(new Date('2026-04-05T20:00:00Z'))).filter((d) => d.scope === auckland.id);
@@ -189,6 +198,14 @@ describe('store digest', () => {
     expect(weekly.text).toContain('- revenue 1,575 NZD; down 10% on the week before (1,750 NZD)');
     expect(weekly.text).toContain('Sunday 2026-04-05: 3 orders, revenue 75 NZD');
     expect(weekly.text).toContain('Monday 2026-03-30: 10 orders, revenue 250 NZD');
+    const slackText = await eventually(() => slack.requests.map((r) => (JSON.parse(r.body) as { text: string }).text).find((t) => t.includes('Auckland Shop yesterday (Sunday 2026-04-05)')));
+    expect(slackText).toContain('- orders 3; usual for a Sunday 10');
+    const hookEvents = await eventually(() => {
+      const bodies = hook.requests.map((r) => JSON.parse(r.body) as { event: string; subject: string; notification: { day?: string; from?: string } });
+      const ours = bodies.filter((b) => b.notification.day === '2026-04-05' || b.notification.from === '2026-03-30');
+      return ours.length === 2 ? ours : undefined;
+    });
+    expect(hookEvents.map((b) => b.event).sort()).toEqual(['woom.digest', 'woom.weekly_digest']);
   });
 
   it('sends a single "all good" line for a day as usual', async () => {
