@@ -69,7 +69,9 @@ export async function startSidecar(opts: SidecarOptions = {}): Promise<SidecarHa
     ...(opts.publicUrl ? { PUBLIC_URL: opts.publicUrl } : {}),
     ...opts.env,
   });
-  const containerOptions: ContainerOptions = { maintenanceEveryMs: 1_000, pendingAfterMs: 500, ...opts };
+  // The digest job looks once an hour here unless a test asks (tests/integration/digest.test.ts): a store
+  // registered days back would otherwise get its morning digest in the middle of another file's mail count.
+  const containerOptions: ContainerOptions = { maintenanceEveryMs: 1_000, pendingAfterMs: 500, digestEveryMs: 3_600_000, ...opts };
 
   let container!: Container;
   let app!: Express;
