@@ -335,7 +335,7 @@ function configSource(o: { dbName: string; contentDir: string; url: string; logF
   if (o.options.retryBaseSeconds !== undefined) lines.push(`define('WOOM_RETRY_BASE_SECONDS', ${Math.trunc(o.options.retryBaseSeconds)});`);
   if (o.options.retryMaxSeconds !== undefined) lines.push(`define('WOOM_RETRY_MAX_SECONDS', ${Math.trunc(o.options.retryMaxSeconds)});`);
   if (o.options.actionScheduler === false) {
-    lines.push(`define('WOOM_STANDIN_WITHOUT_ACTION_SCHEDULER', true);`, `define('WP_DEFAULT_THEME', 'woom-blank');`);
+    lines.push(`define('WP_DEFAULT_THEME', 'woom-blank');`);
   }
   lines.push(`$table_prefix = 'wp_';`);
   return lines.join('\n') + '\n';
@@ -711,11 +711,7 @@ echo "\\n" . wp_json_encode(['id' => $order->get_id(), 'status' => $order->get_s
         return { status: res.status, body: res.body };
       },
       async runQueue(): Promise<{ ran: number; failed: number }> {
-        if (useStandin) {
-          const res = await handle.standin<{ ran: number; failed: number }>('POST', '/run-queue');
-          if (res.status !== 200) throw new Error(`running the queue: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-          return res.body;
-        }
+        if (useStandin) throw new Error('the WooCommerce stand-in has no Action Scheduler: run WP-Cron (runWpCron) instead');
         // What `wp action-scheduler run` does: the queue runner's batch loop, in a process of its own.
         const out = await handle.php(`
 $before = (int) $GLOBALS['wpdb']->get_var("SELECT COUNT(*) FROM {$GLOBALS['wpdb']->prefix}actionscheduler_actions WHERE status = 'failed'");
