@@ -9,8 +9,10 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     reporters: ['default'],
+    // With coverage on, the bridge's PHP in the test sites is measured too (pcov; docs/development.md).
+    globalSetup: ['tests/helpers/php-coverage.ts'],
     // `npm test` turns coverage on (--coverage): the sidecar runs inside the test processes, so the
-    // integration and end-to-end suites count; the bridge's PHP is not measured (docs/development.md).
+    // integration and end-to-end suites count.
     coverage: {
       provider: 'v8',
       include: ['sidecar/src/**/*.ts'],

@@ -10,8 +10,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startSidecar } from '../tests/helpers/sidecar';
-import { startTestSmtp } from '../tests/helpers/smtp';
+import { startSidecar } from './lib/sidecar';
+import { startTestSmtp } from './lib/smtp';
 import { startWordPress, TAB_PATH } from './lib/wordpress';
 
 const MAIL_DIR = join(process.cwd(), 'test-artifacts', 'demo-mail');

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`'s own set-up (npm runs it as "pretest"), so that after cloning `npm test` is the only command
+# `npm test`'s and `npm run demo`'s own set-up (npm runs it as "pretest" and "predemo"), so that after cloning `npm test` is the only command
 # on a machine of ours (Debian, Node, MariaDB and Redis installed): starts MariaDB and Redis when they do
 # not answer, installs the Debian packages the WordPress and browser tests need, installs node_modules when
 # they are missing (after changing dependencies, run npm ci yourself), and prepares WordPress + WooCommerce

@@ -12,7 +12,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -37,6 +37,18 @@ export const DOWNLOAD_DIR = join(homedir(), '.cache', 'woom', 'vendor');
 export const STANDIN_DIR = join(REPO_ROOT, 'tests', 'fixtures', 'woocommerce-standin');
 export const BRIDGE_PLUGIN = 'woocommerce-order-monitor/woocommerce-order-monitor.php';
 export const WOOCOMMERCE_PLUGIN = 'woocommerce/woocommerce.php';
+/**
+ * PHP's options for the bridge's coverage: with WOOM_PHP_COVERAGE_DIR set (`npm test` sets it), pcov
+ * records the lines of wp-bridge/ only and scripts/lib/php-coverage.php writes them there; otherwise pcov,
+ * where Debian's php-pcov is installed, stays off so that it costs nothing. PHP ignores these options when
+ * pcov is not installed.
+ */
+function phpCoverageArgs(): string[] {
+  if (!process.env.WOOM_PHP_COVERAGE_DIR) return ['-d', 'pcov.enabled=0'];
+  // auto_prepend_file serves the PHP scripts (`php()`); the router requires the same file for php -S.
+  return ['-d', 'pcov.enabled=1', '-d', `pcov.directory=${realpathSync(BRIDGE_DIR)}`, '-d', `auto_prepend_file=${join(REPO_ROOT, 'scripts', 'lib', 'php-coverage.php')}`];
+}
+
 /** The bridge's tab under WooCommerce -> Settings. */
 export const TAB_PATH = '/wp-admin/admin.php?page=wc-settings&tab=order-monitor';
 const DB = { host: '127.0.0.1', port: 3306, user: 'root', password: '' } as const;
@@ -259,6 +271,8 @@ function routerSource(core: string, siteConfig: string, contentDir: string): str
   return `<?php
 // Router for php -S: the shared WordPress tree reads this site's configuration from WOOM_SITE_CONFIG;
 // /wp-content/ is this site's own directory.
+// php -S runs no auto_prepend_file before a router: the bridge's coverage starts here (ignored when off).
+if (getenv('WOOM_PHP_COVERAGE_DIR') !== false) { require ${phpString(join(REPO_ROOT, 'scripts', 'lib', 'php-coverage.php'))}; }
 $_SERVER['WOOM_SITE_CONFIG'] = ${phpString(siteConfig)};
 $root = ${phpString(core)};
 $content = ${phpString(contentDir)};
@@ -335,7 +349,7 @@ function configSource(o: { dbName: string; contentDir: string; url: string; logF
   if (o.options.retryBaseSeconds !== undefined) lines.push(`define('WOOM_RETRY_BASE_SECONDS', ${Math.trunc(o.options.retryBaseSeconds)});`);
   if (o.options.retryMaxSeconds !== undefined) lines.push(`define('WOOM_RETRY_MAX_SECONDS', ${Math.trunc(o.options.retryMaxSeconds)});`);
   if (o.options.actionScheduler === false) {
-    lines.push(`define('WOOM_STANDIN_WITHOUT_ACTION_SCHEDULER', true);`, `define('WP_DEFAULT_THEME', 'woom-blank');`);
+    lines.push(`define('WP_DEFAULT_THEME', 'woom-blank');`);
   }
   lines.push(`$table_prefix = 'wp_';`);
   return lines.join('\n') + '\n';
@@ -467,7 +481,7 @@ async function startSite(options: WordPressOptions, mode: InstallMode): Promise<
   /** `php -S` on the site's port, and a watchdog that stops it if this Node process dies without stop(). */
   const spawnServer = (): ChildProcess => {
     if (watchdog?.pid !== undefined && watchdog.exitCode === null) watchdog.kill('SIGKILL');
-    const server = spawn('php', ['-S', `127.0.0.1:${port}`, '-t', core, router], {
+    const server = spawn('php', [...phpCoverageArgs(), '-S', `127.0.0.1:${port}`, '-t', core, router], {
       cwd: core,
       // Several workers: WP-Cron and Action Scheduler call back into the site while a request runs.
       env: { ...process.env, PHP_CLI_SERVER_WORKERS: '4' },
@@ -601,7 +615,7 @@ ${code}
 `,
         );
         try {
-          const { stdout } = await run('php', ['-d', 'memory_limit=512M', script], { cwd: core, maxBuffer: 32 * 1024 * 1024, timeout: 300_000 });
+          const { stdout } = await run('php', [...phpCoverageArgs(), '-d', 'memory_limit=512M', script], { cwd: core, maxBuffer: 32 * 1024 * 1024, timeout: 300_000 });
           return stdout;
         } finally {
           await rm(script, { force: true });
@@ -711,11 +725,7 @@ echo "\\n" . wp_json_encode(['id' => $order->get_id(), 'status' => $order->get_s
         return { status: res.status, body: res.body };
       },
       async runQueue(): Promise<{ ran: number; failed: number }> {
-        if (useStandin) {
-          const res = await handle.standin<{ ran: number; failed: number }>('POST', '/run-queue');
-          if (res.status !== 200) throw new Error(`running the queue: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-          return res.body;
-        }
+        if (useStandin) throw new Error('the WooCommerce stand-in has no Action Scheduler: run WP-Cron (runWpCron) instead');
         // What `wp action-scheduler run` does: the queue runner's batch loop, in a process of its own.
         const out = await handle.php(`
 $before = (int) $GLOBALS['wpdb']->get_var("SELECT COUNT(*) FROM {$GLOBALS['wpdb']->prefix}actionscheduler_actions WHERE status = 'failed'");

@@ -47,10 +47,11 @@ $timer = new class {
   public function begin(...$args) { $this->start = hrtime(true); }
   public function end(...$args) { $this->samples[] = hrtime(true) - $this->start; }
 };
-$bench = function (string $hook, callable $body) use ($timer, $n): array {
+$bench = function (string $hook, callable $body, ?callable $after_begin = null) use ($timer, $n): array {
   $timer->samples = [];
   add_action($hook, [$timer, 'begin'], PHP_INT_MIN, 4);
   add_action($hook, [$timer, 'end'], PHP_INT_MAX, 4);
+  if ($after_begin) { $after_begin(); }
   for ($i = 0; $i < $n; $i++) { $body($i); }
   remove_action($hook, [$timer, 'begin'], PHP_INT_MIN);
   remove_action($hook, [$timer, 'end'], PHP_INT_MAX);
@@ -60,8 +61,12 @@ $statuses = ['processing', 'completed', 'failed', 'cancelled', 'on-hold', 'refun
 $plugin = Plugin::instance();
 $out = [];
 $ids = [];
+// The bridge hears of a new order first of all (PHP_INT_MIN): put it back behind the timer's start.
 $out['new_order'] = $bench('woocommerce_new_order', function ($i) use (&$ids) {
   $ids[] = wc_create_order(['status' => 'pending', 'created_via' => 'checkout'])->get_id();
+}, function () use ($plugin) {
+  remove_action('woocommerce_new_order', [$plugin->listener, 'on_new_order'], PHP_INT_MIN);
+  add_action('woocommerce_new_order', [$plugin->listener, 'on_new_order'], PHP_INT_MIN, 2);
 });
 $out['status_changed'] = $bench('woocommerce_order_status_changed', function ($i) use ($ids, $statuses) {
   wc_get_order($ids[$i])->update_status($statuses[$i % count($statuses)]);
@@ -75,7 +80,7 @@ $out['update_order'] = $bench('woocommerce_update_order', function ($i) use ($id
 });
 $out['outbox_rows'] = (int) $wpdb->get_var("SELECT COUNT(*) FROM {$wpdb->prefix}woom_outbox");
 
-remove_action('woocommerce_new_order', [$plugin->listener, 'on_new_order'], 10);
+remove_action('woocommerce_new_order', [$plugin->listener, 'on_new_order'], PHP_INT_MIN);
 remove_action('woocommerce_order_status_changed', [$plugin->listener, 'on_status_changed'], 10);
 remove_action('woocommerce_update_order', [$plugin->listener, 'on_update_order'], 10);
 $base_ids = [];

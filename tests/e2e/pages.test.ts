@@ -188,6 +188,11 @@ describe('suggested thresholds', () => {
     const [current, suggested] = [...(falseAlarms ?? '').matchAll(/(\d+)/g)].slice(1, 3).map((m) => Number(m[1]));
     expect(current).toBeGreaterThan(0);
     expect(suggested).toBe(0);
+    // Each suggestion says what it costs and what it buys, in one sentence the owner reads beside it.
+    const tradeOffs = await page.locator('.woom-trade-off').allTextContents();
+    expect(tradeOffs).toHaveLength(2);
+    expect(tradeOffs[0]).toMatch(/^Peak hours: Alerts when fewer than 6 paid orders arrive in 15 minutes of peak hours/);
+    expect(tradeOffs[1]).toMatch(/^Off-peak hours: Alerts when no paid order arrives in 15 minutes of off-peak hours/);
     await page.screenshot({ path: join(ARTIFACTS, 'settings-suggestion.png'), fullPage: true });
     await Promise.all([page.waitForLoadState('load'), page.click('text=Apply suggested thresholds (6 peak, 1 off-peak)')]);
     await page.waitForSelector('.notice-success');

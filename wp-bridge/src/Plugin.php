@@ -87,7 +87,10 @@ final class Plugin {
 			$this->outbox->install();
 		}
 
-		add_action( 'woocommerce_new_order', array( $this->listener, 'on_new_order' ), 10, 2 );
+		// First of all callbacks: WooCommerce's own `woocommerce_new_order` callbacks save the order again, and
+		// that save fires its status change (from the "pending" it never was in) before a later priority
+		// would hear of the order's creation. The event's values are read again when it is sent.
+		add_action( 'woocommerce_new_order', array( $this->listener, 'on_new_order' ), PHP_INT_MIN, 2 );
 		add_action( 'woocommerce_order_status_changed', array( $this->listener, 'on_status_changed' ), 10, 4 );
 		add_action( 'woocommerce_update_order', array( $this->listener, 'on_update_order' ), 10, 2 );
 		add_action( 'transition_post_status', array( $this->listener, 'on_post_transition' ), 10, 3 );

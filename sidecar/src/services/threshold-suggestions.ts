@@ -87,7 +87,9 @@ export function tradeOff(s: PeriodSuggestion, period: string, interval: number):
     );
   }
   return (
-    `Alerts when fewer than ${plural(s.threshold, 'paid order', 'paid orders')} arrive in ${interval} minutes of ${period}, ` +
+    (s.threshold === 1
+      ? `Alerts when no paid order arrives in ${interval} minutes of ${period}, `
+      : `Alerts when fewer than ${s.threshold} paid orders arrive in ${interval} minutes of ${period}, `) +
     `which happened ${plural(s.below, 'time', 'times')} in ${s.windows} such periods of the last ${SUGGESTION_DAYS} days: ` +
     `a higher number notices a slowdown sooner but alerts on more ordinary quiet spells, a lower one alerts less but only once orders nearly stop.`
   );

@@ -1,6 +1,7 @@
 /**
- * Orders made in a real WordPress with the real WooCommerce 11 (`wc_create_order()`, filled in after its first save) reach the real
- * sidecar through the bridge's outbox, and a run of failed orders ends in an alert e-mail.
+ * Orders made in a real WordPress with the real WooCommerce 11 (`wc_create_order()`, filled in after its first save,
+ * and wp-admin's "Add order") reach the real sidecar through the bridge's outbox, and a run of failed
+ * orders ends in an alert e-mail.
  */
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,23 @@ describe('WordPress -> sidecar: order events', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ type: 'order.created', to_status: 'pending', payment_method: 'bacs' });
   }, 60_000);
+
+  it('stores a wp-admin order as an admin order, and a later edit of its total without a status change', async () => {
+    const orderId = await wp.createAdminOrder({ status: 'processing' });
+    const row = await eventually('the wp-admin order in the sidecar', async () =>
+      (await sidecar.db('orders').where({ store_id: store.id, order_id: orderId }).first()) ?? undefined, { poke: () => wp.runQueue() });
+    // Kept out of the checkout baseline: a shop assistant's order says nothing about the checkout.
+    expect(row).toMatchObject({ status: 'processing', created_via: 'admin', payment_method: 'cod' });
+    expect(Number(row.total)).toBe(19.9);
+
+    await wp.php(`$o = wc_get_order(${orderId}); $o->set_total('59.90'); $o->save();`);
+    await eventually('the new total in the sidecar', async () => {
+      const after = await sidecar.db('orders').where({ store_id: store.id, order_id: orderId }).first();
+      return Number(after?.total) === 59.9 ? after : undefined;
+    }, { poke: () => wp.runQueue() });
+    const kinds = (await events({ order_id: orderId })).map((e) => e.type);
+    expect(kinds).toEqual(['order.created', 'order.updated']);
+  }, 120_000);
 
   it("sends while another site on the same database server, with the same table prefix, is draining", async () => {
     // Named locks are server-wide: hold the one another site's drain (database wp_other, prefix wp_) takes.

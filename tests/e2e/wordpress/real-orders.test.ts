@@ -68,6 +68,9 @@ describe.each([
     const created = events.filter((e) => e.type === 'order.created');
     expect(created).toHaveLength(1);
     expect(created[0]).toMatchObject({ to: 'processing', created_via: 'admin', payment_method: 'cod', total: '19.90' });
+    // The form's save moves the order from its draft to "processing" in one request: the sidecar hears of
+    // it once, born "processing", never a status change before it was created.
+    expect(events.map((e) => `${e.type} ${e.from ?? ''}>${e.to}`)).toEqual(['order.created >processing']);
   }, 120_000);
 
   it('sends a programmatic order with the values set after its first save, and a later change as order.updated', async () => {

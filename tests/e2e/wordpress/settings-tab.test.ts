@@ -197,7 +197,8 @@ describe('the Order Monitor tab', () => {
     const [alerts] = await Promise.all([page.waitForEvent('download'), link.click()]);
     expect((await readFile((await alerts.path())!, 'utf8')).split('\n')[0]).toBe('alert_id,opened_at,opened_at_local,detector,severity,state,resolved_at,numbers,deliveries');
 
-    const today = new Date().toISOString().slice(0, 10);
+    // The form's dates are the store's (Europe/Berlin): at 23:30 UTC it is already tomorrow there.
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(new Date());
     await page.fill('#woom-alerts-page #woom-export-from', '2020-01-01');
     await page.fill('#woom-alerts-page #woom-export-to', today);
     const [events] = await Promise.all([page.waitForEvent('download'), page.click('#woom-alerts-page button:has-text("Download order events (CSV)")')]);

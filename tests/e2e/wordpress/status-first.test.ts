@@ -22,6 +22,15 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 
 type Kind = 'ok' | 'learning' | 'warning' | 'critical' | 'silent';
 /** What each state must say, and the colour of its edge (WordPress's palette, as the stylesheet sets it). */
+/**
+ * The stores' time zone: one where it is not the first hour of the day now, so that orders of the last 30
+ * minutes are all "today" whenever the test runs (in Berlin at 23:05 UTC they were yesterday's).
+ */
+const ZONE = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo'].find((zone) => {
+  const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
+  return hour >= 1 && hour <= 22;
+})!;
+
 const EXPECTED: Record<Kind, { sentence: RegExp; tone: string; border: string }> = {
   ok: { sentence: /^All good: 3 orders today, the last (just now|\d+ min ago)\.$/, tone: 'green', border: 'rgb(0, 163, 42)' },
   learning: { sentence: /^Learning your shop's rhythm: \d+ days? left/, tone: 'blue', border: 'rgb(34, 113, 177)' },
@@ -62,7 +71,7 @@ describe('status first, everywhere in wp-admin', () => {
     await mkdir(DOCS_IMG, { recursive: true });
     sidecar = await startSidecar({});
     const add = async (name: string, settings: Record<string, unknown>) => {
-      const store = await sidecar.addStore({ name, url: 'http://127.0.0.1/', timezone: 'Europe/Berlin', settings: { alert_emails: ['owner@status.test'], ...settings } });
+      const store = await sidecar.addStore({ name, url: 'http://127.0.0.1/', timezone: ZONE, settings: { alert_emails: ['owner@status.test'], ...settings } });
       // Registered an hour ago: the orders of the last half hour are news, not history from before the monitor watched.
       await sidecar.db('stores').where({ id: store.id }).update({ created_at: new Date(Date.now() - 3600_000) });
       return store;
