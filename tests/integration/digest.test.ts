@@ -12,7 +12,7 @@ import type { ParsedMail } from 'mailparser';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Container } from '../../sidecar/src/container';
-import { shiftDay } from '../../sidecar/src/domain/daily-figures';
+import { localDayBounds, shiftDay } from '../../sidecar/src/domain/daily-figures';
 import { digestContent } from '../../sidecar/src/domain/digest';
 import { defaultSettings } from '../../sidecar/src/domain/settings';
 import { zonedToUtc } from '../../sidecar/src/domain/time';
@@ -252,6 +252,28 @@ describe('store digest', () => {
     expect(mailsAbout('Berlin Shop yesterday (Wednesday 2026-01-14)')).toHaveLength(1);
     const notification = await sidecar.db('notifications').where({ id }).first();
     expect(notification.status).toBe('sent');
+  });
+
+  it("counts the store probe's runs of the day told, each run passed only when every page did", async () => {
+    const run = (at: string, checkoutOk: boolean) =>
+      sidecar.container.probes.insertRun(
+        autumn.id,
+        new Date(at),
+        (['home', 'store_api', 'cart', 'checkout'] as const).map((target) => {
+          const ok = target !== 'checkout' || checkoutOk;
+          return { target, url: `https://night.example/${target}`, at: new Date(at), ok, failure: ok ? null : ('http_status' as const), status: ok ? 200 : 500, ttfbMs: 100, detail: ok ? 'HTTP 200' : 'HTTP 500' };
+        }),
+      );
+    // Berlin's 15 March runs from 23:00Z on the 14th to 23:00Z on the 15th.
+    await run('2026-03-14T22:59:00Z', false); // the 14th: not counted
+    await run('2026-03-14T23:00:00Z', true);
+    await run('2026-03-15T08:00:00Z', false);
+    await run('2026-03-15T12:00:00Z', true);
+    await run('2026-03-15T22:59:00Z', true);
+    const { start, end } = localDayBounds('2026-03-15', 'Europe/Berlin');
+    expect(await sidecar.container.digestClaims.probeUptime(autumn.id, start, end)).toBe(75);
+    const quiet = localDayBounds('2026-03-10', 'Europe/Berlin');
+    expect(await sidecar.container.digestClaims.probeUptime(autumn.id, quiet.start, quiet.end)).toBeNull();
   });
 
   it('renders readable HTML (test-artifacts/mails/digest-berlin.png)', async () => {
