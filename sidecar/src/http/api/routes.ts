@@ -10,10 +10,12 @@ import { RegistrationError, type StoreRegistry } from '../../services/store-regi
 import { TEST_NOTIFICATIONS_PER_MINUTE, type TestNotificationService } from '../../services/test-notification';
 import type { AlertRecord, AlertRepository } from '../../store/alerts';
 import type { ChannelRepository } from '../../store/channels';
+import type { DailyFiguresRepository } from '../../store/daily-figures';
 import type { OrderRepository } from '../../store/orders';
 import type { ReportRepository } from '../../store/reports';
 import type { SettingsRepository } from '../../store/settings';
 import type { StoreRepository } from '../../store/stores';
+import { dailyFiguresJson, parseDays } from '../figures-routes';
 import { addChannel, channelSchema, runManualCheck, urlHint, type StoreRouteDeps } from '../store-routes';
 import { fail, invalid, ok, onlyStore, type ApiRoute } from './define';
 import * as s from './schemas';
@@ -31,6 +33,7 @@ export interface ApiRouteDeps extends Pick<StoreRouteDeps, 'recovery' | 'reporti
   testNotifications: TestNotificationService;
   reports: ReportRepository;
   orders: OrderRepository;
+  dailyFigures: DailyFiguresRepository;
 }
 
 const errors = { 400: 'Invalid request: `fields` names each wrong field', 401: 'No or unknown token', 403: 'Not allowed for this token or operator', 404: 'Not found' };
@@ -239,6 +242,22 @@ export function apiRoutes(deps: ApiRouteDeps): ApiRoute[] {
           hours,
           days,
         });
+      },
+    },
+    {
+      method: 'get',
+      path: '/stores/{storeId}/daily-figures',
+      tag: 'Status',
+      summary: 'Daily figures per local day (orders, successful, failed, cancelled, refunded, revenue, average order value, customer, admin and renewal orders), as rolled up when each day ended; the last 30 days by default',
+      params: s.storeIdParams,
+      query: s.dailyFiguresQuery,
+      responses: withErrors({ 200: { description: 'The days, oldest first', schema: s.dailyFiguresSchema } }),
+      handler: async ({ store, query }) => {
+        const settings = await settingsOf(store!.id);
+        const period = parseDays(query, settings.timezone);
+        if (!period.ok) return invalid(period.errors);
+        const days = await deps.dailyFigures.list(store!.id, period.from, period.to);
+        return ok({ store_id: store!.id, timezone: settings.timezone, from: period.from, to: period.to, days: days.map(dailyFiguresJson) });
       },
     },
     {

@@ -118,6 +118,34 @@ export const salesSchema = z
   })
   .meta({ id: 'SalesSummary' });
 
+const localDay = z.string().meta({ example: '2026-12-02' });
+export const dailyFiguresQuery = z.object({
+  from: localDay.optional().meta({ description: "First local day (YYYY-MM-DD, the store's time zone); default 29 days before `to`" }),
+  to: localDay.optional().meta({ description: 'Last local day; default yesterday. At most 400 days after `from`' }),
+});
+export const dailyFiguresSchema = z
+  .object({
+    store_id: z.string(),
+    timezone: z.string(),
+    from: localDay,
+    to: localDay,
+    days: z
+      .array(
+        z.object({
+          day: localDay,
+          ...salesFigures,
+          cancelled: z.number().int(),
+          refunded: z.number().int(),
+          customer_orders: z.number().int().meta({ description: 'Checkouts by customers: neither admin nor subscription renewal orders' }),
+          admin_orders: z.number().int(),
+          renewal_orders: z.number().int(),
+          currency: z.string().nullable(),
+        }),
+      )
+      .meta({ description: 'Each whole local day rolled up, oldest first; a day with no orders has zeros' }),
+  })
+  .meta({ id: 'DailyFigures' });
+
 export const deliveryOutcomeSchema = z
   .looseObject({ ok: z.boolean(), message: z.string() })
   .meta({ id: 'DeliveryOutcome', description: 'What each target answered, as the WordPress button shows it' });
