@@ -17,6 +17,7 @@ export const notifyJobIdFor = (notificationId: number): string => `notification-
 export const MAINTENANCE_JOB = 'maintenance';
 export const RECOVERY_JOB = 'recover';
 export const DAILY_FIGURES_JOB = 'daily-figures';
+export const SALES_FEED_JOB = 'sales-feed';
 
 /** The store probe runs in a queue of its own: a slow store's 10-second requests never delay a check. */
 export const PROBE_QUEUE = 'woom-probes';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-export type NotificationKind = 'alert' | 'reminder' | 'escalation' | 'resolved' | 'test' | 'blind' | 'blind_resolved' | 'health' | 'health_resolved' | 'probe' | 'probe_resolved';
+export type NotificationKind = 'alert' | 'reminder' | 'escalation' | 'resolved' | 'test' | 'blind' | 'blind_resolved' | 'health' | 'health_resolved' | 'probe' | 'probe_resolved' | 'sale' | 'sales';
 /** `held`: decided during a maintenance window, sent when it is over if its problem still is (or `suppressed`). */
 export type NotificationStatus = 'pending' | 'held' | 'suppressed' | 'sent' | 'failed' | 'partial' | 'no_recipients';
 export type DeliveryStatus = 'sent' | 'retrying' | 'failed';

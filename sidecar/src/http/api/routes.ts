@@ -16,11 +16,11 @@ import type { ReportRepository } from '../../store/reports';
 import type { SettingsRepository } from '../../store/settings';
 import type { StoreRepository } from '../../store/stores';
 import { dailyFiguresJson, parseDays } from '../figures-routes';
-import { addChannel, channelSchema, runManualCheck, urlHint, type StoreRouteDeps } from '../store-routes';
+import { addChannel, channelSchema, channelUpdateSchema, channelView, runManualCheck, type StoreRouteDeps } from '../store-routes';
 import { fail, invalid, ok, onlyStore, type ApiRoute } from './define';
 import * as s from './schemas';
 
-export interface ApiRouteDeps extends Pick<StoreRouteDeps, 'recovery' | 'reporting' | 'checks' | 'metrics' | 'log' | 'outbound'> {
+export interface ApiRouteDeps extends Pick<StoreRouteDeps, 'recovery' | 'reporting' | 'checks' | 'metrics' | 'log' | 'outbound' | 'salesFeed'> {
   stores: StoreRepository;
   registry: StoreRegistry;
   settings: SettingsRepository;
@@ -391,7 +391,7 @@ export function apiRoutes(deps: ApiRouteDeps): ApiRoute[] {
       responses: withErrors({ 200: { description: 'Channels', schema: z.object({ channels: z.array(s.channelViewSchema) }) } }),
       handler: async ({ store }) => {
         const channels = await deps.channels.list(store!.id);
-        return ok({ channels: channels.map((c) => ({ id: c.id, type: c.type, url_hint: urlHint(c.url), created_at: c.createdAt.toISOString() })) });
+        return ok({ channels: channels.map(channelView) });
       },
     },
     {
@@ -408,10 +408,27 @@ export function apiRoutes(deps: ApiRouteDeps): ApiRoute[] {
       }),
       handler: async ({ store, body }) => {
         const b = body as z.infer<typeof channelSchema>;
-        const added = await addChannel(deps, store!.id, b.type, b.url);
+        const { type, url, ...feed } = b;
+        const added = await addChannel(deps, store!.id, type, url, feed);
         if (!added.ok) return fail(added.status, added.error, added.message, added.fields);
         const { channel } = added;
-        return ok({ channel: { id: channel.id, type: channel.type, url_hint: urlHint(channel.url), created_at: channel.createdAt.toISOString() }, ...(channel.secret ? { secret: channel.secret } : {}) }, 201);
+        if (feed.sales_feed) deps.salesFeed?.forget(store!.id);
+        return ok({ channel: channelView(channel), ...(channel.secret ? { secret: channel.secret } : {}) }, 201);
+      },
+    },
+    {
+      method: 'patch',
+      path: '/stores/{storeId}/channels/{channelId}',
+      tag: 'Channels',
+      summary: "Turn a channel's sales feed on or off (each successful order posted; above the rate, one message a minute) and set its rate",
+      params: s.channelIdParams,
+      body: channelUpdateSchema,
+      responses: withErrors({ 200: { description: 'The channel', schema: z.object({ channel: s.channelViewSchema }) } }),
+      handler: async ({ store, params, body }) => {
+        const channel = await deps.channels.updateSalesFeed(store!.id, Number(params.channelId), body as z.infer<typeof channelUpdateSchema>);
+        if (!channel) return fail(404, 'not_found', 'No such channel for this store');
+        deps.salesFeed?.forget(store!.id);
+        return ok({ channel: channelView(channel) });
       },
     },
     {

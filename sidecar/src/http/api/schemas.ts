@@ -97,7 +97,14 @@ export const windowSchema = z
   .meta({ id: 'MaintenanceWindow' });
 
 export const channelViewSchema = z
-  .object({ id: z.number().int(), type: z.enum(['slack', 'webhook']), url_hint: z.string(), created_at: instant.optional() })
+  .object({
+    id: z.number().int(),
+    type: z.enum(['slack', 'webhook']),
+    url_hint: z.string(),
+    created_at: instant.optional(),
+    sales_feed: z.boolean().meta({ description: 'Each successful order is posted to this channel' }),
+    sales_feed_batch_above: z.number().int().meta({ description: 'Orders a minute posted one by one; above it, one message a minute' }),
+  })
   .meta({ id: 'Channel' });
 
 const salesFigures = {
