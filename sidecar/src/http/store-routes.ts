@@ -9,7 +9,7 @@ import type { TestNotificationService } from '../services/test-notification';
 import type { SettingsRepository } from '../store/settings';
 import { z } from 'zod';
 import { restCredentialsSchema } from '../domain/rest-credentials';
-import { toFieldErrors } from '../domain/settings';
+import { toFieldErrors, type FieldError } from '../domain/settings';
 import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
 import { BACKFILL_DAYS, type OrderRecovery } from '../services/order-recovery';
@@ -42,10 +42,12 @@ export const channelSchema = z
   .strict();
 
 /** PATCH of a channel: its sales feed settings (its type and URL are fixed: remove it and add another). */
-export const channelUpdateSchema = z
-  .object(salesFeedFields)
-  .strict()
-  .refine((b) => b.sales_feed !== undefined || b.sales_feed_batch_above !== undefined, { message: 'must set sales_feed or sales_feed_batch_above', path: ['(body)'] });
+export const channelUpdateSchema = z.object(salesFeedFields).strict();
+
+/** A PATCH that changes nothing is a mistake worth saying (a field name typed wrong is refused as unknown). */
+export function emptyChannelUpdate(b: z.infer<typeof channelUpdateSchema>): FieldError[] {
+  return b.sales_feed === undefined && b.sales_feed_batch_above === undefined ? [{ field: '(body)', message: 'must set sales_feed or sales_feed_batch_above' }] : [];
+}
 
 /** A channel as every API shows it: never its URL whole, never its secret. */
 export function channelView(c: ChannelRecord) {
@@ -225,6 +227,7 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
     if (!parsed.ok) return sendInvalid(res, [{ field: '(body)', message: parsed.message }]);
     const valid = channelUpdateSchema.safeParse(parsed.value);
     if (!valid.success) return sendInvalid(res, toFieldErrors(valid.error));
+    if (emptyChannelUpdate(valid.data).length > 0) return sendInvalid(res, emptyChannelUpdate(valid.data));
     const channel = await deps.channels.updateSalesFeed(req.store!.id, Number(req.params.channelId), valid.data);
     if (!channel) return sendError(res, 404, 'not_found', 'No such channel for this store');
     deps.salesFeed?.forget(req.store!.id);

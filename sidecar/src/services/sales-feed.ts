@@ -96,7 +96,15 @@ export class SalesFeed {
         const since = new Date(Math.max(channel.salesFeedSince!.getTime(), now.getTime() - MAX_AGE_MS));
         const pending = await this.deps.feed.pending(trx, storeId, channel.id, settings.success_statuses, since, ORDERS_PER_RUN);
         const recent = await this.deps.feed.lastMinute(trx, channel.id, now);
-        const step = salesFeedStep({ pending: pending.length, postedLastMinute: recent.count, oldestPostAt: recent.oldest, batchAbove: channel.salesFeedBatchAbove, now });
+        const lastBatchAt = await this.deps.feed.lastBatchAt(trx, channel.id, now);
+        const step = salesFeedStep({
+          pending: pending.length,
+          postedLastMinute: recent.count,
+          oldestPostAt: recent.oldest,
+          lastBatchAt,
+          batchAbove: channel.salesFeedBatchAbove,
+          now,
+        });
         const more = pending.length === ORDERS_PER_RUN;
         if (step.action === 'none') return { ids: [], posted: 0, waiting: 0, until: null, more: false };
         if (step.action === 'wait') return { ids: [], posted: 0, waiting: pending.length, until: step.until, more: false };

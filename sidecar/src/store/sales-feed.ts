@@ -48,6 +48,18 @@ export class SalesFeedRepository {
     return { count: Number(row?.count ?? 0), oldest: row?.oldest ? new Date(row.oldest) : null };
   }
 
+  /** When the channel's last batched message went out, within the last two minutes (a rush still going). */
+  async lastBatchAt(trx: Knex, channelId: number, now: Date): Promise<Date | null> {
+    const row = (await trx('sales_feed_posts as p')
+      .join('notifications as n', 'n.id', 'p.notification_id')
+      .where('p.channel_id', channelId)
+      .andWhere('n.kind', 'sales')
+      .andWhere('p.posted_at', '>', new Date(now.getTime() - 2 * SALES_FEED_WINDOW_MS))
+      .max({ at: 'p.posted_at' })
+      .first()) as { at: Date | null } | undefined;
+    return row?.at ? new Date(row.at) : null;
+  }
+
   async record(trx: Knex, channelId: number, orderIds: readonly number[], notificationId: number, postedAt: Date): Promise<void> {
     if (orderIds.length === 0) return;
     await trx('sales_feed_posts').insert(orderIds.map((orderId) => ({ channel_id: channelId, order_id: orderId, notification_id: notificationId, posted_at: postedAt })));

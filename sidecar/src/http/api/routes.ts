@@ -16,7 +16,7 @@ import type { ReportRepository } from '../../store/reports';
 import type { SettingsRepository } from '../../store/settings';
 import type { StoreRepository } from '../../store/stores';
 import { dailyFiguresJson, parseDays } from '../figures-routes';
-import { addChannel, channelSchema, channelUpdateSchema, channelView, runManualCheck, type StoreRouteDeps } from '../store-routes';
+import { addChannel, channelSchema, channelUpdateSchema, channelView, emptyChannelUpdate, runManualCheck, type StoreRouteDeps } from '../store-routes';
 import { fail, invalid, ok, onlyStore, type ApiRoute } from './define';
 import * as s from './schemas';
 
@@ -425,7 +425,9 @@ export function apiRoutes(deps: ApiRouteDeps): ApiRoute[] {
       body: channelUpdateSchema,
       responses: withErrors({ 200: { description: 'The channel', schema: z.object({ channel: s.channelViewSchema }) } }),
       handler: async ({ store, params, body }) => {
-        const channel = await deps.channels.updateSalesFeed(store!.id, Number(params.channelId), body as z.infer<typeof channelUpdateSchema>);
+        const change = body as z.infer<typeof channelUpdateSchema>;
+        if (emptyChannelUpdate(change).length > 0) return invalid(emptyChannelUpdate(change));
+        const channel = await deps.channels.updateSalesFeed(store!.id, Number(params.channelId), change);
         if (!channel) return fail(404, 'not_found', 'No such channel for this store');
         deps.salesFeed?.forget(store!.id);
         return ok({ channel: channelView(channel) });
