@@ -142,6 +142,15 @@ describe('/api/v1', () => {
     const channel = await api('post', `/api/v1/stores/${shopA}/channels`, admin, { type: 'webhook', url: 'https://hooks.example/x' });
     expect(channel.body.secret).toMatch(/^whsec_/);
     expect((await api('get', `/api/v1/stores/${shopA}/channels`, reader)).body.channels).toHaveLength(1);
+    // The sales feed is off until asked for, and set on the channel with its rate.
+    expect(channel.body.channel).toMatchObject({ sales_feed: false, sales_feed_batch_above: 10 });
+    const feed = await api('patch', `/api/v1/stores/${shopA}/channels/${channel.body.channel.id}`, admin, { sales_feed: true, sales_feed_batch_above: 20 });
+    expect(feed.body.channel).toMatchObject({ sales_feed: true, sales_feed_batch_above: 20 });
+    const badFeed = await api('patch', `/api/v1/stores/${shopA}/channels/${channel.body.channel.id}`, admin, { sales_feed_batch_above: 0 });
+    expect(badFeed.status).toBe(400);
+    expect(badFeed.body.fields[0].field).toBe('sales_feed_batch_above');
+    expect((await api('patch', `/api/v1/stores/${shopA}/channels/${channel.body.channel.id}`, admin, {})).body.fields[0].field).toBe('(body)');
+    expect((await api('get', `/api/v1/stores/${shopA}/channels`, reader)).body.channels[0]).toMatchObject({ sales_feed: true, sales_feed_batch_above: 20 });
     expect((await api('delete', `/api/v1/stores/${shopA}/channels/${channel.body.channel.id}`, admin)).status).toBe(204);
     const check = await api('post', `/api/v1/stores/${shopA}/check`, admin);
     expect([200, 409]).toContain(check.status);
