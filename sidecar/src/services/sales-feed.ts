@@ -32,6 +32,7 @@ export interface SalesFeedQueue {
  */
 export class SalesFeed {
   private readonly hasFeedCache = new Map<string, { value: boolean; until: number }>();
+  private lastPruneAt = 0;
 
   constructor(
     private readonly deps: {
@@ -65,6 +66,11 @@ export class SalesFeed {
 
   /** Every store with a feed: what a lost trigger would have done, at most a minute late. */
   async sweep(now = new Date()): Promise<void> {
+    if (now.getTime() - this.lastPruneAt > 3_600_000) {
+      this.lastPruneAt = now.getTime();
+      // A day beyond the look-back, so an order is never both unrecorded and still within it.
+      await this.deps.feed.prune(new Date(now.getTime() - MAX_AGE_MS - 86_400_000));
+    }
     for (const storeId of await this.deps.channels.storesWithSalesFeed()) {
       await this.run(storeId, now).catch((error: Error) => this.deps.log.warn({ storeId, err: error.message }, 'sales feed run failed; the next one tries again'));
     }

@@ -60,6 +60,11 @@ export class SalesFeedRepository {
     return row?.at ? new Date(row.at) : null;
   }
 
+  /** Posts older than `before`: their orders are past the feed's look-back, so they cannot be posted again. */
+  async prune(before: Date): Promise<number> {
+    return this.db('sales_feed_posts').where('posted_at', '<', before).del();
+  }
+
   async record(trx: Knex, channelId: number, orderIds: readonly number[], notificationId: number, postedAt: Date): Promise<void> {
     if (orderIds.length === 0) return;
     await trx('sales_feed_posts').insert(orderIds.map((orderId) => ({ channel_id: channelId, order_id: orderId, notification_id: notificationId, posted_at: postedAt })));
