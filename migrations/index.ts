@@ -19,6 +19,7 @@ import * as sealedSecrets from './20261202_041_sealed_secrets';
 import * as orderHourlyRollups from './20261202_045_order_hourly_rollups';
 import * as storeCadence from './20261202_046_store_cadence';
 import * as digests from './20261203_050_digests';
+import * as salesFeed from './20261203_051_sales_feed';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -50,6 +51,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261202_045_order_hourly_rollups', orderHourlyRollups],
   ['20261202_046_store_cadence', storeCadence],
   ['20261203_050_digests', digests],
+  ['20261203_051_sales_feed', salesFeed],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

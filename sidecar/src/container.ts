@@ -52,6 +52,8 @@ import { rewriteSecrets, SecretBox } from './store/secret-box';
 import { TEMPLATES_DIR, TemplateSet } from './templates';
 import { DailyFiguresRepository } from './store/daily-figures';
 import { DailyFiguresService } from './services/daily-figures-service';
+import { SalesFeed } from './services/sales-feed';
+import { SalesFeedRepository } from './store/sales-feed';
 import { RulePreview } from './services/rule-preview';
 import { RuleOrderQueries } from './store/rule-orders';
 import { DAILY_FIGURES_JOB, DIGEST_JOB } from './queue/names';
@@ -132,6 +134,7 @@ export class Container {
   readonly pages: TemplateSet;
   readonly dailyFigures: DailyFiguresRepository;
   readonly dailyFiguresService: DailyFiguresService;
+  readonly salesFeed: SalesFeed;
   readonly rulePreview: RulePreview;
   readonly digestClaims: DigestRepository;
   readonly digests: DigestService;
@@ -271,6 +274,17 @@ export class Container {
     this.dailyFigures = new DailyFiguresRepository(this.db);
     this.rulePreview = new RulePreview(new RuleOrderQueries(this.db), this.orders);
     this.dailyFiguresService = new DailyFiguresService({ figures: this.dailyFigures, stores: this.stores, settings: this.settings, log: this.log });
+    this.salesFeed = new SalesFeed({
+      db: this.db,
+      feed: new SalesFeedRepository(this.db),
+      channels: this.channels,
+      stores: this.stores,
+      settings: this.settings,
+      notifications: this.notifications,
+      dispatch: (ids) => this.notificationQueue.dispatch(ids),
+      queue: this.scheduler,
+      log: this.log,
+    });
 
     // Operator console and /api/v1 (issue 14).
     this.operators = new OperatorRepository(this.db);
@@ -341,6 +355,7 @@ export class Container {
       maintenance: () => this.maintenance(),
       dailyFigures: () => this.dailyFiguresService.rollUpAll(),
       digests: () => this.digests.runDue(),
+      salesFeed: (storeId) => this.salesFeed.run(storeId),
       log: this.log,
     });
     // Whatever happened while the sidecar was down is read back before the first scheduled check.
@@ -392,6 +407,8 @@ export class Container {
       await this.notificationQueue.dispatch(pending);
     }
     await this.registry.reconcileSchedules();
+    // A sales feed run whose trigger Redis lost (down during ingest) happens here, at most a minute late.
+    await this.salesFeed.sweep();
     await this.probeMonitor.closeWhereProbeOff();
     await this.signedRequests.prune(new Date());
     await this.retentionIfDue();

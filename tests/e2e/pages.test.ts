@@ -205,8 +205,12 @@ describe('suggested thresholds', () => {
 
 describe('status page in Chromium', () => {
   it('shows the detectors, the 24-hour chart, failed orders and the alert history, and passes axe', async () => {
+    // The two days of history before today are rolled up, so the daily figures are on the page at both widths.
+    await sidecar.container.dailyFiguresService.rollUp(shop.id);
     for (const [width, name] of [[1280, 'desktop'], [390, 'phone']] as const) {
       const page = await open('status', width);
+      expect(await page.locator('.woom-days li').count()).toBeGreaterThanOrEqual(1);
+      expect(await page.locator('.woom-days li').first().textContent()).toMatch(/^\w+day \d+ \w+: (no orders|[\d,]+ orders?: \d+ successful, \d+ failed.*; revenue [\d,.]+.*)\.$/);
       expect(await page.locator('.woom-detectors').textContent()).toContain('Too many failed orders (rolling average)');
       // Status first: the sentence and its colour, then the open alert with its Acknowledge button.
       expect(await page.locator('#woom-state').getAttribute('class')).toContain('woom-tone-amber');

@@ -15,7 +15,7 @@ const lastSigned = new Map<string, number>();
  * sidecar accepts a signed state change once, so the same request signed twice in one second would be a
  * replay: a test that sends it again signs it a second later, as a sender retrying later would.
  */
-export function signed(app: Express, store: StoreCredentials, method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown, now?: Date) {
+export function signed(app: Express, store: StoreCredentials, method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE', path: string, body?: unknown, now?: Date) {
   const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
   if (!now && method !== 'GET') {
     const key = `${store.id} ${method} ${path} ${text}`;
@@ -25,9 +25,9 @@ export function signed(app: Express, store: StoreCredentials, method: 'GET' | 'P
   }
   const headers = signedHeaders(store, method, path, text, now);
   const agent = request(app);
-  const req = method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : method === 'DELETE' ? agent.delete(path) : agent.post(path);
+  const req = method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : method === 'PATCH' ? agent.patch(path) : method === 'DELETE' ? agent.delete(path) : agent.post(path);
   req.set(headers);
-  if (method === 'PUT' || method === 'POST') req.set('Content-Type', 'application/json').send(text);
+  if (method === 'PUT' || method === 'PATCH' || method === 'POST') req.set('Content-Type', 'application/json').send(text);
   return req;
 }
 

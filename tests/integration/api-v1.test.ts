@@ -142,9 +142,39 @@ describe('/api/v1', () => {
     const channel = await api('post', `/api/v1/stores/${shopA}/channels`, admin, { type: 'webhook', url: 'https://hooks.example/x' });
     expect(channel.body.secret).toMatch(/^whsec_/);
     expect((await api('get', `/api/v1/stores/${shopA}/channels`, reader)).body.channels).toHaveLength(1);
+    // The sales feed is off until asked for, and set on the channel with its rate.
+    expect(channel.body.channel).toMatchObject({ sales_feed: false, sales_feed_batch_above: 10 });
+    const feed = await api('patch', `/api/v1/stores/${shopA}/channels/${channel.body.channel.id}`, admin, { sales_feed: true, sales_feed_batch_above: 20 });
+    expect(feed.body.channel).toMatchObject({ sales_feed: true, sales_feed_batch_above: 20 });
+    const badFeed = await api('patch', `/api/v1/stores/${shopA}/channels/${channel.body.channel.id}`, admin, { sales_feed_batch_above: 0 });
+    expect(badFeed.status).toBe(400);
+    expect(badFeed.body.fields[0].field).toBe('sales_feed_batch_above');
+    expect((await api('patch', `/api/v1/stores/${shopA}/channels/${channel.body.channel.id}`, admin, {})).body.fields[0].field).toBe('(body)');
+    expect((await api('get', `/api/v1/stores/${shopA}/channels`, reader)).body.channels[0]).toMatchObject({ sales_feed: true, sales_feed_batch_above: 20 });
     expect((await api('delete', `/api/v1/stores/${shopA}/channels/${channel.body.channel.id}`, admin)).status).toBe(204);
     const check = await api('post', `/api/v1/stores/${shopA}/check`, admin);
     expect([200, 409]).toContain(check.status);
+  });
+
+  it('daily figures as rolled up, for a period, with a bad date named and a store-scoped token held to its store', async () => {
+    await sidecar.db('orders').insert(
+      [['2026-11-20T09:00:00Z', 'completed', 30], ['2026-11-20T10:00:00Z', 'failed', 5], ['2026-11-22T12:00:00Z', 'processing', 12.5]].map(([at, status, total], i) => ({
+        store_id: shopA, order_id: 9000 + i, status, total, currency: 'EUR', created_via: 'checkout', created_at: new Date(at as string), status_changed_at: new Date(at as string), updated_at: new Date(at as string),
+      })),
+    );
+    await sidecar.container.dailyFiguresService.rollUp(shopA, new Date('2026-11-23T08:00:00Z'));
+    const res = await api('get', `/api/v1/stores/${shopA}/daily-figures?from=2026-11-20&to=2026-11-22`, reader);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ store_id: shopA, timezone: 'Europe/Berlin', from: '2026-11-20', to: '2026-11-22' });
+    expect(res.body.days.map((d: { day: string; orders: number; successful: number; failed: number; revenue: number; average_order_value: number | null }) => [d.day, d.orders, d.successful, d.failed, d.revenue, d.average_order_value])).toEqual([
+      ['2026-11-20', 2, 1, 1, 30, 30],
+      ['2026-11-21', 0, 0, 0, 0, null],
+      ['2026-11-22', 1, 1, 0, 12.5, 12.5],
+    ]);
+    const bad = await api('get', `/api/v1/stores/${shopA}/daily-figures?from=2026-11-31`, reader);
+    expect(bad.status).toBe(400);
+    expect(bad.body.fields).toEqual([expect.objectContaining({ field: 'from' })]);
+    expect((await api('get', `/api/v1/stores/${shopB}/daily-figures`, scoped)).status).toBe(403);
   });
 
   it('alerts: a manual alert, acknowledged, resolved with a note, listed with a cursor', async () => {

@@ -58,6 +58,43 @@ describe('daily figures', () => {
     expect(lines[2]).toBe('2026-11-21,1,0,1,0,0,0,,1,0,0,EUR');
   });
 
+  it('rolls up many stores in their own time zones in one run, and recomputes only the store whose past day changed', async () => {
+    const auckland = await sidecar.addStore({ name: 'Auckland', url: 'https://nz.example', timezone: 'Pacific/Auckland' });
+    const saoPaulo = await sidecar.addStore({ name: 'Sao Paulo', url: 'https://br.example', timezone: 'America/Sao_Paulo' });
+    const put = (storeId: string, orderId: number, at: string, status: string, total: number) =>
+      sidecar.db('orders').insert({ store_id: storeId, order_id: orderId, status, total, currency: 'NZD', created_via: 'checkout', created_at: new Date(at), status_changed_at: new Date(at), updated_at: new Date(at) });
+    // 12:00 UTC on the 21st is 01:00 on the 22nd in Auckland (UTC+13) and 09:00 on the 21st in Sao Paulo (UTC-3).
+    await put(auckland.id, 1, '2026-11-21T12:00:00Z', 'completed', 40);
+    await put(auckland.id, 2, '2026-11-21T10:30:00Z', 'failed', 40); // 23:30 on the 21st in Auckland
+    await put(saoPaulo.id, 1, '2026-11-21T12:00:00Z', 'completed', 15);
+    await put(saoPaulo.id, 2, '2026-11-22T02:30:00Z', 'processing', 5); // 23:30 on the 21st in Sao Paulo
+    const service = sidecar.container.dailyFiguresService;
+    const days = (outcomes: Awaited<ReturnType<typeof service.rollUpAll>>, id: string) => outcomes.find((o) => o.storeId === id)?.days;
+
+    // 08:00 UTC on the 23rd: 21:00 on the 23rd in Auckland, 05:00 on the 23rd in Sao Paulo.
+    const first = await service.rollUpAll(new Date('2026-11-23T08:00:00Z'));
+    expect(days(first, auckland.id)).toEqual(['2026-11-21', '2026-11-22']);
+    expect(days(first, saoPaulo.id)).toEqual(['2026-11-21', '2026-11-22']);
+    const nz = await sidecar.container.dailyFigures.list(auckland.id, '2026-11-20', '2026-11-23');
+    expect(nz.map((d) => [d.day, d.orders, d.successful, d.failed, d.revenue])).toEqual([
+      ['2026-11-21', 1, 0, 1, 0],
+      ['2026-11-22', 1, 1, 0, 40],
+    ]);
+    const br = await sidecar.container.dailyFigures.list(saoPaulo.id, '2026-11-20', '2026-11-23');
+    expect(br.map((d) => [d.day, d.orders, d.successful, d.revenue, d.averageOrderValue])).toEqual([
+      ['2026-11-21', 2, 2, 20, 10],
+      ['2026-11-22', 0, 0, 0, null],
+    ]);
+
+    // One late change in Sao Paulo: only that store's day is computed again.
+    await sidecar.db('orders').where({ store_id: saoPaulo.id, order_id: 2 }).update({ status: 'failed', updated_at: new Date('2026-11-23T08:03:00Z') });
+    const second = await service.rollUpAll(new Date('2026-11-23T08:05:00Z'));
+    expect(days(second, saoPaulo.id)).toEqual(['2026-11-21']);
+    expect(days(second, auckland.id)).toEqual([]);
+    const again = await sidecar.container.dailyFigures.list(saoPaulo.id, '2026-11-21', '2026-11-21');
+    expect(again.map((d) => [d.orders, d.successful, d.failed, d.revenue])).toEqual([[2, 1, 1, 15]]);
+  });
+
   it('answers a bad period with 400 naming the field', async () => {
     const res = await signed(sidecar.app, shop, 'GET', `/v1/stores/${shop.id}/daily-figures?from=2026-13-01&to=2026-11-23`);
     expect(res.status).toBe(400);

@@ -5,11 +5,12 @@ import { toFieldErrors } from '../domain/settings';
 import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
 import type { HealthMonitor } from '../services/health-monitor';
+import type { SalesFeed } from '../services/sales-feed';
 import type { EventRepository } from '../store/events';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
 
-export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckScheduler; metrics: Metrics; health: HealthMonitor; log: Logger }): Router {
+export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckScheduler; metrics: Metrics; health: HealthMonitor; log: Logger; salesFeed?: SalesFeed }): Router {
   const router = Router();
   router.post('/', async (req, res, next) => {
     const store = req.store!;
@@ -46,6 +47,10 @@ export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckSc
         deps.scheduler
           .triggerEventCheck(store.id)
           .catch((error: Error) => deps.log.warn({ storeId: store.id, err: error.message }, 'could not queue an event check'));
+        // After the answer, like the check: the feed posts from a job, never inside the ingest request.
+        deps.salesFeed
+          ?.trigger(store.id)
+          .catch((error: Error) => deps.log.warn({ storeId: store.id, err: error.message }, 'could not queue a sales feed run'));
       }
     } catch (error) {
       next(error);

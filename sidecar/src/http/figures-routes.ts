@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Response } from 'express';
 import { stringify } from 'csv-stringify';
 import { DAILY_FIGURES_RETENTION_DAYS, shiftDay, type DailyFigures } from '../domain/daily-figures';
 import type { FieldError } from '../domain/settings';
@@ -14,10 +14,12 @@ export interface FiguresRouteDeps {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** `from`/`to` as local dates; by default the last 30 whole days. Each bad field is named. */
-function parseDays(req: Request, timeZone: string): { ok: true; from: string; to: string } | { ok: false; errors: FieldError[] } {
-  const yesterday = shiftDay(localDate(new Date(), timeZone), -1);
-  const query = req.query as { from?: unknown; to?: unknown };
+/**
+ * `from`/`to` as local dates; by default the last 30 whole days. Each bad field is named. Shared by the
+ * signed endpoint, the status page's download and /api/v1.
+ */
+export function parseDays(query: { from?: unknown; to?: unknown }, timeZone: string, now = new Date()): { ok: true; from: string; to: string } | { ok: false; errors: FieldError[] } {
+  const yesterday = shiftDay(localDate(now, timeZone), -1);
   const errors: FieldError[] = [];
   const read = (field: 'from' | 'to', fallback: string): string => {
     const value = query[field];
@@ -37,7 +39,7 @@ function parseDays(req: Request, timeZone: string): { ok: true; from: string; to
   return { ok: true, from, to };
 }
 
-const asJson = (f: DailyFigures) => ({
+export const dailyFiguresJson = (f: DailyFigures) => ({
   day: f.day,
   orders: f.orders,
   successful: f.successful,
@@ -52,29 +54,34 @@ const asJson = (f: DailyFigures) => ({
   currency: f.currency,
 });
 
+const CSV_COLUMNS = ['day', 'orders', 'successful', 'failed', 'cancelled', 'refunded', 'revenue', 'average_order_value', 'customer_orders', 'admin_orders', 'renewal_orders', 'currency'];
+
+/** The days as a CSV download, one row a day, the columns of the JSON. */
+export function sendDailyFiguresCsv(res: Response, storeId: string, period: { from: string; to: string }, days: readonly DailyFigures[]): void {
+  res.type('text/csv').attachment(`woom-daily-${storeId}-${period.from}-${period.to}.csv`);
+  const csv = stringify({ header: true, columns: CSV_COLUMNS });
+  csv.pipe(res);
+  for (const f of days) csv.write(Object.values(dailyFiguresJson(f)).map((v) => v ?? ''));
+  csv.end();
+}
+
 /** Mounted at /v1/stores/:id behind the signature: the store's daily figures as JSON and CSV. */
 export function figuresRoutes(deps: FiguresRouteDeps): Router {
   const router = Router({ mergeParams: true });
 
   router.get('/daily-figures', async (req, res) => {
     const settings = (await deps.settings.get(req.store!.id))!;
-    const period = parseDays(req, settings.timezone);
+    const period = parseDays(req.query, settings.timezone);
     if (!period.ok) return sendInvalid(res, period.errors);
     const days = await deps.dailyFigures.list(req.store!.id, period.from, period.to);
-    res.json({ timezone: settings.timezone, from: period.from, to: period.to, days: days.map(asJson) });
+    res.json({ timezone: settings.timezone, from: period.from, to: period.to, days: days.map(dailyFiguresJson) });
   });
 
   router.get('/daily-figures.csv', async (req, res) => {
     const settings = (await deps.settings.get(req.store!.id))!;
-    const period = parseDays(req, settings.timezone);
+    const period = parseDays(req.query, settings.timezone);
     if (!period.ok) return sendInvalid(res, period.errors);
-    const days = await deps.dailyFigures.list(req.store!.id, period.from, period.to);
-    res.type('text/csv').attachment(`woom-daily-${req.store!.id}-${period.from}-${period.to}.csv`);
-    const columns = ['day', 'orders', 'successful', 'failed', 'cancelled', 'refunded', 'revenue', 'average_order_value', 'customer_orders', 'admin_orders', 'renewal_orders', 'currency'];
-    const csv = stringify({ header: true, columns });
-    csv.pipe(res);
-    for (const f of days) csv.write(Object.values(asJson(f)).map((v) => v ?? ''));
-    csv.end();
+    sendDailyFiguresCsv(res, req.store!.id, period, await deps.dailyFigures.list(req.store!.id, period.from, period.to));
   });
 
   return router;

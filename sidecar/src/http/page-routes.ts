@@ -23,6 +23,10 @@ import { neutraliseCell } from './csv-cell';
 import { devCsrfField, FORM_FIELDS_MARKER } from './dev-csrf';
 import { parsePeriod } from './period';
 import { hourlyChart } from './status-chart';
+import { shiftDay } from '../domain/daily-figures';
+import type { DailyFiguresRepository } from '../store/daily-figures';
+import { recentDaysView, STATUS_PAGE_DAYS } from './daily-figures-view';
+import { parseDays, sendDailyFiguresCsv } from './figures-routes';
 import { probeSection } from './probe-view';
 import type { ProbeRepository } from '../store/probes';
 import { formToSettingsChange, readForm, type FormValues } from './settings-form';
@@ -38,6 +42,8 @@ export interface PageRouteDeps {
   registry: StoreRegistry;
   status: StatusService;
   reports: ReportRepository;
+  /** The rolled-up days the status page shows and its CSV download serves. */
+  dailyFigures: DailyFiguresRepository;
   /** The store probe's results (README: "Store probe"). */
   probes?: ProbeRepository;
 }
@@ -321,10 +327,12 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
     const store = req.store!;
     const settings = (await deps.settings.get(store.id))!;
     const now = new Date();
-    const [status, counts, failed] = await Promise.all([
+    const today = localDate(now, settings.timezone);
+    const [status, counts, failed, days] = await Promise.all([
       deps.status.status(store, settings),
       deps.reports.hourlyCounts(store.id, new Date(now.getTime() - 24 * 3600_000), settings.success_statuses, settings.failure_statuses),
       deps.reports.recentFailedOrders(store.id, settings.failure_statuses, 20),
+      deps.dailyFigures.list(store.id, shiftDay(today, -STATUS_PAGE_DAYS), shiftDay(today, -1)),
     ]);
     const probe = deps.probes ? await probeSection(deps.probes, store.id, settings, now) : null;
     const write = dateWriter(req, settings.timezone);
@@ -374,6 +382,7 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       restSyncedUntil: local(status.rest_recovery.synced_until),
       chart,
       probe,
+      dailyFigures: { days: recentDaysView(days, today), count: STATUS_PAGE_DAYS, csv: linkTo(req)('export/daily-figures.csv') },
       failedOrders: failed.map((o) => ({
         ...o,
         at: local(o.createdAt),
@@ -499,6 +508,14 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       ].map(neutraliseCell));
     }
     csv.end();
+  });
+
+  // The status page's download: what GET /v1/stores/:id/daily-figures.csv serves, through the host's page.
+  router.get('/export/daily-figures.csv', async (req, res) => {
+    const { timezone } = (await deps.settings.get(req.store!.id))!;
+    const period = parseDays(req.query, timezone);
+    if (!period.ok) return sendInvalid(res, period.errors);
+    sendDailyFiguresCsv(res, req.store!.id, period, await deps.dailyFigures.list(req.store!.id, period.from, period.to));
   });
 
   router.get('/export/events.csv', async (req, res) => {

@@ -9,23 +9,57 @@ import type { TestNotificationService } from '../services/test-notification';
 import type { SettingsRepository } from '../store/settings';
 import { z } from 'zod';
 import { restCredentialsSchema } from '../domain/rest-credentials';
-import { toFieldErrors } from '../domain/settings';
+import { toFieldErrors, type FieldError } from '../domain/settings';
 import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
 import { BACKFILL_DAYS, type OrderRecovery } from '../services/order-recovery';
-import { MAX_CHANNELS_PER_STORE, type ChannelRecord, type ChannelRepository } from '../store/channels';
+import { MAX_CHANNELS_PER_STORE, type ChannelRecord, type ChannelRepository, type SalesFeedOptions } from '../store/channels';
 import type { OutboundGuard } from '../notify/outbound-guard';
 import { TEST_NOTIFICATIONS_PER_MINUTE } from '../services/test-notification';
 import type { RestSyncRepository } from '../store/rest-sync';
+import type { SalesFeed } from '../services/sales-feed';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
+
+/** The sales feed's settings of a channel (services/sales-feed): off unless asked for. */
+const salesFeedFields = {
+  sales_feed: z.boolean({ message: 'must be true or false' }).optional().meta({ description: 'Post each successful order to this channel (default false)' }),
+  sales_feed_batch_above: z
+    .number({ message: 'must be a whole number from 1 to 1000' })
+    .int({ message: 'must be a whole number from 1 to 1000' })
+    .min(1, { message: 'must be a whole number from 1 to 1000' })
+    .max(1000, { message: 'must be a whole number from 1 to 1000' })
+    .optional()
+    .meta({ description: 'Up to this many orders a minute are posted one by one; above it, one message a minute (default 10)' }),
+};
 
 export const channelSchema = z
   .object({
     type: z.enum(['slack', 'webhook'], { message: 'must be slack or webhook' }),
     url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. https://hooks.slack.com/services/...' }).max(1000),
+    ...salesFeedFields,
   })
   .strict();
+
+/** PATCH of a channel: its sales feed settings (its type and URL are fixed: remove it and add another). */
+export const channelUpdateSchema = z.object(salesFeedFields).strict();
+
+/** A PATCH that changes nothing is a mistake worth saying (a field name typed wrong is refused as unknown). */
+export function emptyChannelUpdate(b: z.infer<typeof channelUpdateSchema>): FieldError[] {
+  return b.sales_feed === undefined && b.sales_feed_batch_above === undefined ? [{ field: '(body)', message: 'must set sales_feed or sales_feed_batch_above' }] : [];
+}
+
+/** A channel as every API shows it: never its URL whole, never its secret. */
+export function channelView(c: ChannelRecord) {
+  return {
+    id: c.id,
+    type: c.type,
+    url_hint: urlHint(c.url),
+    created_at: c.createdAt.toISOString(),
+    sales_feed: c.salesFeedSince !== null,
+    sales_feed_batch_above: c.salesFeedBatchAbove,
+  };
+}
 
 /** Enough of a channel's URL to recognise it; the rest (a Slack token) is never shown again. */
 export function urlHint(url: string): string {
@@ -45,6 +79,8 @@ export interface StoreRouteDeps {
   scheduler: CheckScheduler;
   metrics: Metrics;
   channels: ChannelRepository;
+  /** Told when a channel's sales feed changes, so ingest here sees it at once. */
+  salesFeed?: SalesFeed;
   outbound: OutboundGuard;
   log: Logger;
 }
@@ -62,13 +98,19 @@ export type ChannelAdded =
  * no public address is refused (the sidecar must not call into its own network on a store's say-so), and
  * a store has at most MAX_CHANNELS_PER_STORE channels.
  */
-export async function addChannel(deps: Pick<StoreRouteDeps, 'outbound' | 'channels'>, storeId: string, type: ChannelRecord['type'], url: string): Promise<ChannelAdded> {
+export async function addChannel(
+  deps: Pick<StoreRouteDeps, 'outbound' | 'channels'>,
+  storeId: string,
+  type: ChannelRecord['type'],
+  url: string,
+  feed: SalesFeedOptions = {},
+): Promise<ChannelAdded> {
   const refused = await deps.outbound.refusal(new URL(url));
   if (refused) {
     const message = `must be a public internet address (${refused.message})`;
     return { ok: false, status: 400, error: 'invalid_request', message: `Invalid request: url ${message}`, fields: [{ field: 'url', message }] };
   }
-  const channel = await deps.channels.add(storeId, type, url);
+  const channel = await deps.channels.add(storeId, type, url, new Date(), feed);
   if (!channel) {
     return {
       ok: false,
@@ -160,7 +202,7 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
 
   router.get('/channels', async (req, res) => {
     const channels = await deps.channels.list(req.store!.id);
-    res.json({ channels: channels.map((c) => ({ id: c.id, type: c.type, url_hint: urlHint(c.url), created_at: c.createdAt.toISOString() })) });
+    res.json({ channels: channels.map(channelView) });
   });
 
   router.post('/channels', async (req, res) => {
@@ -168,14 +210,28 @@ export function storeRoutes(deps: StoreRouteDeps): Router {
     if (!parsed.ok) return sendInvalid(res, [{ field: '(body)', message: parsed.message }]);
     const valid = channelSchema.safeParse(parsed.value);
     if (!valid.success) return sendInvalid(res, toFieldErrors(valid.error));
-    const added = await addChannel(deps, req.store!.id, valid.data.type, valid.data.url);
+    const { type, url, ...feed } = valid.data;
+    const added = await addChannel(deps, req.store!.id, type, url, feed);
+    if (added.ok && feed.sales_feed) deps.salesFeed?.forget(req.store!.id);
     if (!added.ok) return added.status === 400 ? sendInvalid(res, added.fields) : sendError(res, added.status, added.error, added.message, added.fields);
     const { channel } = added;
     res.status(201).json({
-      channel: { id: channel.id, type: channel.type, url_hint: urlHint(channel.url) },
+      channel: channelView(channel),
       // Shown once: the receiver needs it to check X-Woom-Signature.
       ...(channel.secret ? { secret: channel.secret } : {}),
     });
+  });
+
+  router.patch('/channels/:channelId', async (req, res) => {
+    const parsed = parseJson(req.rawBody ?? '');
+    if (!parsed.ok) return sendInvalid(res, [{ field: '(body)', message: parsed.message }]);
+    const valid = channelUpdateSchema.safeParse(parsed.value);
+    if (!valid.success) return sendInvalid(res, toFieldErrors(valid.error));
+    if (emptyChannelUpdate(valid.data).length > 0) return sendInvalid(res, emptyChannelUpdate(valid.data));
+    const channel = await deps.channels.updateSalesFeed(req.store!.id, Number(req.params.channelId), valid.data);
+    if (!channel) return sendError(res, 404, 'not_found', 'No such channel for this store');
+    deps.salesFeed?.forget(req.store!.id);
+    res.json({ channel: channelView(channel) });
   });
 
   router.delete('/channels/:channelId', async (req, res) => {

@@ -4,9 +4,10 @@ import type { AllStoresDigestContent, DigestNotificationContent } from './digest
 import type { HealthContent } from './health-content';
 import type { ProbeContent } from './probe-content';
 import type { ReportingContent } from './reporting-content';
+import type { SalesContent } from './sales-content';
 
 /** Every kind of notification the sidecar sends. */
-export type AnyNotificationContent = NotificationContent | ReportingContent | HealthContent | ProbeContent | DigestNotificationContent | AllStoresDigestContent;
+export type AnyNotificationContent = NotificationContent | ReportingContent | HealthContent | ProbeContent | DigestNotificationContent | AllStoresDigestContent | SalesContent;
 import type { OutgoingMessage } from './notifier';
 
 /** Notification e-mails from templates/emails, as HTML and plain text. */
@@ -51,6 +52,10 @@ function subjectOf(content: AnyNotificationContent): string {
       return `[WOOM] Resolved: the store probe passes again at ${store} (${content.headline})`;
     case 'test':
       return `[WOOM] Test notification for ${store}`;
+    case 'sale':
+      return `[WOOM] Sale at ${store}`;
+    case 'sales':
+      return `[WOOM] Sales at ${store}`;
     case 'resolved':
       return `[WOOM] Resolved: orders are back to normal at ${store}`;
     case 'reminder':

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { CHECK_SCHEDULER_PREFIX, RECOVERY_JOB, type CheckJobData } from './names';
+import { CHECK_SCHEDULER_PREFIX, RECOVERY_JOB, SALES_FEED_JOB, type CheckJobData } from './names';
 import { StoreJobSchedules, type StoreSchedule } from './store-schedules';
 
 /** A check that meets a database or Redis blip is tried again a few seconds later, not skipped. */
@@ -28,6 +28,24 @@ export class CheckScheduler extends StoreJobSchedules<CheckJobData> {
       RECOVERY_JOB,
       { storeId, trigger: 'schedule' },
       { deduplication: { id: `recover-${storeId}`, keepLastIfActive: true }, removeOnComplete: { count: 100 }, removeOnFail: { count: 500 } },
+    );
+  }
+
+  /**
+   * A sales feed run (services/sales-feed): at once after new order events, at most one waiting while one
+   * runs; or `delayMs` later, when a channel's once-a-minute message is due, kept apart so that a run for
+   * new orders does not swallow the delayed one.
+   */
+  async triggerSalesFeed(storeId: string, delayMs = 0): Promise<void> {
+    const later = delayMs > 0;
+    await this.queue.add(
+      SALES_FEED_JOB,
+      { storeId, trigger: 'event' },
+      {
+        deduplication: later ? { id: `sales-feed-later-${storeId}` } : { id: `sales-feed-${storeId}`, keepLastIfActive: true },
+        ...(later ? { delay: delayMs } : {}),
+        ...CHECK_JOB_OPTIONS,
+      },
     );
   }
 

@@ -19,6 +19,8 @@ export const RECOVERY_JOB = 'recover';
 export const DAILY_FIGURES_JOB = 'daily-figures';
 /** Looks for digests whose local hour has come (services/digest-service). */
 export const DIGEST_JOB = 'digests';
+/** Posts the successful orders of channels with the sales feed on (services/sales-feed). */
+export const SALES_FEED_JOB = 'sales-feed';
 
 /** The store probe runs in a queue of its own: a slow store's 10-second requests never delay a check. */
 export const PROBE_QUEUE = 'woom-probes';

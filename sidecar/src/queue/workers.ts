@@ -8,7 +8,7 @@ import type { ProbeMonitor } from '../services/probe-monitor';
 import { recordSkippedCheck, type ReportingMonitor } from '../services/reporting-monitor';
 import type { NotificationService } from '../services/notification-service';
 import { CAPPED_BACKOFF, cappedBackoff, type RetryPolicy } from './notification-queue';
-import { DAILY_FIGURES_JOB, DIGEST_JOB } from './names';
+import { DAILY_FIGURES_JOB, DIGEST_JOB, SALES_FEED_JOB } from './names';
 import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, PROBE_QUEUE, RECOVERY_JOB, type CheckJobData, type NotifyJobData, type ProbeJobData } from './names';
 
 export interface WorkerDeps {
@@ -28,6 +28,8 @@ export interface WorkerDeps {
   dailyFigures?: () => Promise<unknown>;
   /** Sends the digests whose local hour has come (services/digest-service). */
   digests?: () => Promise<unknown>;
+  /** Posts the store's new successful orders to its sales feed channels (services/sales-feed). */
+  salesFeed?: (storeId: string) => Promise<unknown>;
   log: Logger;
 }
 
@@ -41,6 +43,7 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
       if (job.name === MAINTENANCE_JOB) return deps.maintenance();
       if (job.name === DAILY_FIGURES_JOB) return void (await deps.dailyFigures?.());
       if (job.name === DIGEST_JOB) return void (await deps.digests?.());
+      if (job.name === SALES_FEED_JOB) return deps.salesFeed?.(job.data.storeId);
       if (job.name === RECOVERY_JOB) return deps.recovery.recover(job.data.storeId);
       // Orders the bridge did not deliver are read back first, so a scheduled check never alerts on
       // orders that exist. The recovery records its own errors; the check runs whatever happened.

@@ -8,6 +8,7 @@ import {
   shiftDay,
   type DailyFigures,
 } from '../domain/daily-figures';
+import type { Settings } from '../domain/settings';
 import { localDate } from '../domain/time';
 import type { DailyFiguresRepository } from '../store/daily-figures';
 import type { SettingsRepository } from '../store/settings';
@@ -19,10 +20,34 @@ export interface RollUpOutcome {
   days: string[];
 }
 
+interface Progress {
+  lastDay: string | null;
+  lastComputedAt: Date | null;
+}
+
+/** One store's share of a run: its days to compute, grouped in runs of consecutive days. */
+interface StorePlan {
+  storeId: string;
+  settings: Settings;
+  days: string[];
+  runs: string[][];
+  anyDue: boolean;
+  oldestKept: string;
+}
+
+/** Stores per statement: each brings its own `store_id = ? AND ...` interval to the query. */
+const STORES_PER_QUERY = 500;
+/** Store-days read per query, so a first roll-up of a year's history does not read every store's year at once. */
+const DAYS_PER_QUERY = 500;
+
 /**
  * Rolls each store's orders up into daily figures once the store's local day is over, and computes a past
  * day again when its orders changed after it was rolled up (a late status change, a REST read-back).
  * Re-running is harmless: a day is always computed whole from the orders table and written over itself.
+ *
+ * Every step is set-based over all stores (their progress, settings, first orders, changed orders, the
+ * orders of the days due, the writes), so a run costs a handful of queries per 500 stores rather than a few
+ * per store: a thousand stores' nightly roll-up was 1,000s of round trips.
  */
 export class DailyFiguresService {
   constructor(
@@ -35,50 +60,88 @@ export class DailyFiguresService {
   ) {}
 
   async rollUpAll(now = new Date()): Promise<RollUpOutcome[]> {
-    const out: RollUpOutcome[] = [];
+    const stores = await this.deps.stores.list();
     const progress = await this.deps.figures.progressAll();
-    for (const store of await this.deps.stores.list()) {
+    const out: RollUpOutcome[] = [];
+    for (let i = 0; i < stores.length; i += STORES_PER_QUERY) {
+      const ids = stores.slice(i, i + STORES_PER_QUERY).map((s) => s.id);
       try {
-        out.push(await this.rollUp(store.id, now, progress.get(store.id) ?? { lastDay: null, lastComputedAt: null }));
+        out.push(...(await this.rollUpMany(ids, progress, now)));
       } catch (error) {
-        this.deps.log.warn({ storeId: store.id, err: (error as Error).message }, 'daily figures roll-up failed; the next run tries again');
+        this.deps.log.warn({ stores: ids.length, err: (error as Error).message }, 'daily figures roll-up failed; the next run tries again');
       }
     }
     return out;
   }
 
-  async rollUp(storeId: string, now = new Date(), known?: { lastDay: string | null; lastComputedAt: Date | null }): Promise<RollUpOutcome> {
-    const { figures, settings: settingsRepo } = this.deps;
-    const settings = await settingsRepo.get(storeId);
-    if (!settings) return { storeId, days: [] };
-    const tz = settings.timezone;
-    const today = localDate(now, tz);
-    const oldestKept = shiftDay(today, -DAILY_FIGURES_RETENTION_DAYS);
-    const progress = known ?? (await figures.progress(storeId));
-    const firstOrderAt = progress.lastDay ? null : await figures.firstOrderAt(storeId);
-    if (!progress.lastDay && !firstOrderAt) return { storeId, days: [] };
-    const firstDay = progress.lastDay ?? localDate(firstOrderAt!, tz);
-
-    const due = daysDue(now, tz, progress.lastDay, firstDay, DAILY_FIGURES_RETENTION_DAYS);
-    const todayStart = localDayBounds(today, tz).start;
-    const changed = progress.lastComputedAt
-      ? changedPastDays(await figures.changedOrderTimes(storeId, progress.lastComputedAt, todayStart), now, tz, oldestKept)
-      : [];
-    const days = [...new Set([...due, ...changed])].sort();
-    const computed: DailyFigures[] = [];
-    // Consecutive days are read in one query; a year's first roll-up is a few hundred small reads otherwise.
-    for (const run of consecutiveRuns(days)) {
-      const start = localDayBounds(run[0]!, tz).start;
-      const end = localDayBounds(run[run.length - 1]!, tz).end;
-      const orders = await figures.ordersBetween(storeId, start, end);
-      for (const day of run) computed.push(dailyFiguresOf(day, tz, orders, settings));
-    }
-    if (computed.length === 0) return { storeId, days };
-    await figures.save(storeId, computed, now);
-    // Only when a new day was written can the oldest kept day have moved.
-    if (due.length > 0) await figures.prune(storeId, oldestKept);
-    return { storeId, days };
+  async rollUp(storeId: string, now = new Date()): Promise<RollUpOutcome> {
+    const progress = new Map([[storeId, await this.deps.figures.progress(storeId)]]);
+    return (await this.rollUpMany([storeId], progress, now))[0] ?? { storeId, days: [] };
   }
+
+  private async rollUpMany(storeIds: readonly string[], progress: ReadonlyMap<string, Progress>, now: Date): Promise<RollUpOutcome[]> {
+    const { figures } = this.deps;
+    const settings = await this.deps.settings.getMany(storeIds);
+    const progressOf = (id: string): Progress => progress.get(id) ?? { lastDay: null, lastComputedAt: null };
+    const firstOrders = await figures.firstOrdersAt(storeIds.filter((id) => settings.has(id) && !progressOf(id).lastDay));
+
+    const changedQueries: Array<{ storeId: string; since: Date; before: Date }> = [];
+    for (const id of storeIds) {
+      const s = settings.get(id);
+      const since = progressOf(id).lastComputedAt;
+      if (!s || !since) continue;
+      changedQueries.push({ storeId: id, since, before: localDayBounds(localDate(now, s.timezone), s.timezone).start });
+    }
+    const changed = await figures.changedOrderTimesMany(changedQueries);
+
+    const plans: StorePlan[] = [];
+    for (const id of storeIds) {
+      const s = settings.get(id);
+      if (!s) continue;
+      const plan = planStore(id, s, progressOf(id), firstOrders.get(id) ?? null, changed.get(id) ?? [], now);
+      if (plan) plans.push(plan);
+    }
+
+    const computed: Array<{ storeId: string; figures: DailyFigures }> = [];
+    const segments = plans.flatMap((plan) =>
+      plan.runs.map((run) => ({
+        plan,
+        run,
+        storeId: plan.storeId,
+        start: localDayBounds(run[0]!, plan.settings.timezone).start,
+        end: localDayBounds(run[run.length - 1]!, plan.settings.timezone).end,
+      })),
+    );
+    for (const chunk of chunkByDays(segments)) {
+      const orders = await figures.ordersInRanges(chunk);
+      chunk.forEach((segment, i) => {
+        for (const day of segment.run) computed.push({ storeId: segment.storeId, figures: dailyFiguresOf(day, segment.plan.settings.timezone, orders[i]!, segment.plan.settings) });
+      });
+    }
+    await figures.saveMany(computed, now);
+
+    // Only when a new day was written can the oldest kept day have moved; stores share it by time zone.
+    const pruneGroups = new Map<string, string[]>();
+    for (const plan of plans.filter((p) => p.anyDue)) pruneGroups.set(plan.oldestKept, [...(pruneGroups.get(plan.oldestKept) ?? []), plan.storeId]);
+    for (const [oldestKept, ids] of pruneGroups) await figures.pruneMany(ids, oldestKept);
+
+    const daysOf = new Map(plans.map((p) => [p.storeId, p.days]));
+    return storeIds.map((id) => ({ storeId: id, days: daysOf.get(id) ?? [] }));
+  }
+}
+
+/** What one store needs this run, from what the batch read: null when it has nothing to roll up. */
+function planStore(storeId: string, settings: Settings, progress: Progress, firstOrderAt: Date | null, changedTimes: readonly Date[], now: Date): StorePlan | null {
+  const tz = settings.timezone;
+  const today = localDate(now, tz);
+  const oldestKept = shiftDay(today, -DAILY_FIGURES_RETENTION_DAYS);
+  if (!progress.lastDay && !firstOrderAt) return null;
+  const firstDay = progress.lastDay ?? localDate(firstOrderAt!, tz);
+  const due = daysDue(now, tz, progress.lastDay, firstDay, DAILY_FIGURES_RETENTION_DAYS);
+  const changed = progress.lastComputedAt ? changedPastDays(changedTimes, now, tz, oldestKept) : [];
+  const days = [...new Set([...due, ...changed])].sort();
+  if (days.length === 0) return null;
+  return { storeId, settings, days, runs: consecutiveRuns(days), anyDue: due.length > 0, oldestKept };
 }
 
 function consecutiveRuns(days: readonly string[]): string[][] {
@@ -89,4 +152,22 @@ function consecutiveRuns(days: readonly string[]): string[][] {
     else runs.push([day]);
   }
   return runs;
+}
+
+/** Splits the ranges to read into queries of at most DAYS_PER_QUERY store-days and STORES_PER_QUERY ranges. */
+function chunkByDays<T extends { run: readonly string[] }>(segments: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let days = 0;
+  for (const segment of segments) {
+    if (current.length > 0 && (days + segment.run.length > DAYS_PER_QUERY || current.length >= STORES_PER_QUERY)) {
+      chunks.push(current);
+      current = [];
+      days = 0;
+    }
+    current.push(segment);
+    days += segment.run.length;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }

@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics';
 import type { AnyNotificationContent } from '../notify/renderer';
 import { DeliveryError, type Notifier, type Target } from '../notify/notifier';
 import type { EmailRenderer } from '../notify/renderer';
+import { isSalesContent } from '../notify/sales-content';
 import type { ChannelRepository } from '../store/channels';
 import type { DeliveryRecord, DeliveryStatus, NotificationRecord, NotificationRepository } from '../store/notifications';
 import type { Acknowledgements } from './acknowledgements';
@@ -47,10 +48,14 @@ export class NotificationService {
 
   /** The e-mail addresses fixed when the notification was decided, and the store's channels now. */
   private async targets(storeId: string | null, content: AnyNotificationContent): Promise<Target[]> {
-    const emails = content.recipients.map((address) => ({ channel: 'email', address, label: address }));
+    // A sales feed post goes to the one channel it was decided for, while its feed is on; never by e-mail.
+    const sales = isSalesContent(content);
+    const emails = sales ? [] : content.recipients.map((address) => ({ channel: 'email', address, label: address }));
     // The all-stores digest belongs to no store: its recipients are its e-mail addresses alone.
     if (storeId === null) return emails;
-    const channels = (await this.channels.list(storeId)).map((c) => ({
+    const all = await this.channels.list(storeId);
+    const chosen = sales ? all.filter((c) => c.id === content.channelId && c.salesFeedSince !== null) : all;
+    const channels = chosen.map((c) => ({
       channel: c.type,
       address: c.url,
       secret: c.secret,

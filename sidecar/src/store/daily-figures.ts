@@ -31,31 +31,26 @@ const toFigures = (row: FiguresRow): DailyFigures => ({
   currency: row.currency,
 });
 
+const toRow = (storeId: string, f: DailyFigures, computedAt: Date) => ({
+  store_id: storeId,
+  day: f.day,
+  orders: f.orders,
+  successful: f.successful,
+  failed: f.failed,
+  cancelled: f.cancelled,
+  refunded: f.refunded,
+  revenue: f.revenue,
+  average_order_value: f.averageOrderValue,
+  customer_orders: f.customerOrders,
+  admin_orders: f.adminOrders,
+  renewal_orders: f.renewalOrders,
+  currency: f.currency,
+  computed_at: computedAt,
+});
+
 /** The daily_figures table, and the reads the roll-up needs from orders. */
 export class DailyFiguresRepository {
   constructor(private readonly db: Knex) {}
-
-  /** Writes (or rewrites) days; a day computed twice at once ends as one row either way. */
-  async save(storeId: string, days: readonly DailyFigures[], computedAt: Date): Promise<void> {
-    if (days.length === 0) return;
-    const rows = days.map((f) => ({
-      store_id: storeId,
-      day: f.day,
-      orders: f.orders,
-      successful: f.successful,
-      failed: f.failed,
-      cancelled: f.cancelled,
-      refunded: f.refunded,
-      revenue: f.revenue,
-      average_order_value: f.averageOrderValue,
-      customer_orders: f.customerOrders,
-      admin_orders: f.adminOrders,
-      renewal_orders: f.renewalOrders,
-      currency: f.currency,
-      computed_at: computedAt,
-    }));
-    await this.db('daily_figures').insert(rows).onConflict(['store_id', 'day']).merge();
-  }
 
   /** Days in [from, to] (local dates), oldest first. */
   async list(storeId: string, from: string, to: string): Promise<DailyFigures[]> {
@@ -85,41 +80,77 @@ export class DailyFiguresRepository {
     return new Map(rows.map((r) => [r.store_id, { lastDay: r.last_day, lastComputedAt: r.last_computed ? new Date(r.last_computed) : null }]));
   }
 
-  /** Every order created in [start, end), all channels: what a day's figures are computed from. */
-  async ordersBetween(storeId: string, start: Date, end: Date): Promise<DayOrder[]> {
-    const rows: Array<{ status: string; created_at: Date; total: string | number | null; currency: string | null; created_via: string | null }> = await this.db(
-      'orders',
-    )
-      .select('status', 'created_at', 'total', 'currency', 'created_via')
-      .where('store_id', storeId)
-      .andWhere('created_at', '>=', start)
-      .andWhere('created_at', '<', end);
-    return rows.map((r) => ({
-      status: r.status,
-      createdAt: new Date(r.created_at),
-      total: r.total === null ? null : Number(r.total),
-      currency: r.currency,
-      createdVia: r.created_via,
-    }));
+  /**
+   * Every order created in each of the ranges, per range (index-aligned), in one statement: the daily
+   * roll-up reads yesterday of hundreds of stores at once rather than one store at a time. Each range is a
+   * SELECT of its own under UNION ALL, so MariaDB plans each on (store_id, created_at) with its constants;
+   * one query with the ranges OR-ed together or joined from a derived table read every order of each store.
+   */
+  async ordersInRanges(ranges: ReadonlyArray<{ storeId: string; start: Date; end: Date }>): Promise<DayOrder[][]> {
+    if (ranges.length === 0) return [];
+    const sql = ranges
+      .map((_, i) => `(SELECT ${i} AS range_index, status, created_at, total, currency, created_via FROM orders WHERE store_id = ? AND created_at >= ? AND created_at < ?)`)
+      .join(' UNION ALL ');
+    const [rows] = (await this.db.raw(sql, ranges.flatMap((r) => [r.storeId, r.start, r.end]))) as [
+      Array<{ range_index: number | string; status: string; created_at: Date; total: string | number | null; currency: string | null; created_via: string | null }>,
+    ];
+    const out: DayOrder[][] = ranges.map(() => []);
+    for (const row of rows) {
+      out[Number(row.range_index)]!.push({
+        status: row.status,
+        createdAt: new Date(row.created_at),
+        total: row.total === null ? null : Number(row.total),
+        currency: row.currency,
+        createdVia: row.created_via,
+      });
+    }
+    return out;
   }
 
-  /** When the orders changed since `since` were created: their days are computed again. */
-  async changedOrderTimes(storeId: string, since: Date, before: Date): Promise<Date[]> {
-    const rows: Array<{ created_at: Date }> = await this.db('orders')
-      .distinct('created_at')
-      .where('store_id', storeId)
-      .andWhere('updated_at', '>=', since)
-      .andWhere('created_at', '<', before)
-      .limit(100_000);
-    return rows.map((r) => new Date(r.created_at));
+  /**
+   * When the orders changed since `since` were created, for many stores in one statement (each with its own
+   * `since` and `before`): their days are computed again. One SELECT per store under UNION ALL, as above, so
+   * each reads only its slice of (store_id, updated_at).
+   */
+  async changedOrderTimesMany(queries: ReadonlyArray<{ storeId: string; since: Date; before: Date }>): Promise<Map<string, Date[]>> {
+    const out = new Map<string, Date[]>();
+    if (queries.length === 0) return out;
+    // A bound on memory per store: a read-back of weeks changes many orders, but not 100,000 distinct instants.
+    const sql = queries
+      .map(() => '(SELECT DISTINCT store_id, created_at FROM orders WHERE store_id = ? AND updated_at >= ? AND created_at < ? LIMIT 100000)')
+      .join(' UNION ALL ');
+    const [rows] = (await this.db.raw(sql, queries.flatMap((q) => [q.storeId, q.since, q.before]))) as [Array<{ store_id: string; created_at: Date }>];
+    for (const row of rows) {
+      const list = out.get(row.store_id) ?? [];
+      list.push(new Date(row.created_at));
+      out.set(row.store_id, list);
+    }
+    return out;
   }
 
-  async firstOrderAt(storeId: string): Promise<Date | null> {
-    const row = (await this.db('orders').min({ first: 'created_at' }).where('store_id', storeId).first()) as { first: Date | null } | undefined;
-    return row?.first ? new Date(row.first) : null;
+  /** The first order of each store that has one. */
+  async firstOrdersAt(storeIds: readonly string[]): Promise<Map<string, Date>> {
+    if (storeIds.length === 0) return new Map();
+    const rows: Array<{ store_id: string; first: Date | null }> = await this.db('orders')
+      .select('store_id')
+      .min({ first: 'created_at' })
+      .whereIn('store_id', [...storeIds])
+      .groupBy('store_id');
+    return new Map(rows.filter((r) => r.first).map((r) => [r.store_id, new Date(r.first!)]));
   }
 
-  async prune(storeId: string, olderThan: string): Promise<number> {
-    return this.db('daily_figures').where('store_id', storeId).andWhere('day', '<', olderThan).del();
+  /** Many stores' days in one statement (rows of several stores; a day written twice ends as one row). */
+  async saveMany(days: ReadonlyArray<{ storeId: string; figures: DailyFigures }>, computedAt: Date): Promise<void> {
+    // 15 columns a row: 2,000 rows stay well under the 65,535 placeholders of one statement.
+    for (let i = 0; i < days.length; i += 2000) {
+      const rows = days.slice(i, i + 2000).map(({ storeId, figures }) => toRow(storeId, figures, computedAt));
+      await this.db('daily_figures').insert(rows).onConflict(['store_id', 'day']).merge();
+    }
+  }
+
+  /** Drops the days before `olderThan` of every store given (their oldest kept day is the same). */
+  async pruneMany(storeIds: readonly string[], olderThan: string): Promise<number> {
+    if (storeIds.length === 0) return 0;
+    return this.db('daily_figures').whereIn('store_id', [...storeIds]).andWhere('day', '<', olderThan).del();
   }
 }

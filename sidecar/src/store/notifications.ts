@@ -14,7 +14,9 @@ export type NotificationKind =
   | 'probe_resolved'
   | 'digest'
   | 'weekly_digest'
-  | 'all_stores_digest';
+  | 'all_stores_digest'
+  | 'sale'
+  | 'sales';
 /** `held`: decided during a maintenance window, sent when it is over if its problem still is (or `suppressed`). */
 export type NotificationStatus = 'pending' | 'held' | 'suppressed' | 'sent' | 'failed' | 'partial' | 'no_recipients';
 export type DeliveryStatus = 'sent' | 'retrying' | 'failed';

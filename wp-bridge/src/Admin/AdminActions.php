@@ -44,6 +44,8 @@ final class AdminActions {
 	private const DOWNLOADS = array(
 		'export/alerts.csv' => array(),
 		'export/events.csv' => array( 'from', 'to' ),
+		// The status page's daily figures: the last 30 whole days (the sidecar's default period).
+		'export/daily-figures.csv' => array(),
 	);
 
 	/** Fields of ours that the sidecar's form never sees. */

@@ -10,15 +10,17 @@ import { RegistrationError, type StoreRegistry } from '../../services/store-regi
 import { TEST_NOTIFICATIONS_PER_MINUTE, type TestNotificationService } from '../../services/test-notification';
 import type { AlertRecord, AlertRepository } from '../../store/alerts';
 import type { ChannelRepository } from '../../store/channels';
+import type { DailyFiguresRepository } from '../../store/daily-figures';
 import type { OrderRepository } from '../../store/orders';
 import type { ReportRepository } from '../../store/reports';
 import type { SettingsRepository } from '../../store/settings';
 import type { StoreRepository } from '../../store/stores';
-import { addChannel, channelSchema, runManualCheck, urlHint, type StoreRouteDeps } from '../store-routes';
+import { dailyFiguresJson, parseDays } from '../figures-routes';
+import { addChannel, channelSchema, channelUpdateSchema, channelView, emptyChannelUpdate, runManualCheck, type StoreRouteDeps } from '../store-routes';
 import { fail, invalid, ok, onlyStore, type ApiRoute } from './define';
 import * as s from './schemas';
 
-export interface ApiRouteDeps extends Pick<StoreRouteDeps, 'recovery' | 'reporting' | 'checks' | 'metrics' | 'log' | 'outbound'> {
+export interface ApiRouteDeps extends Pick<StoreRouteDeps, 'recovery' | 'reporting' | 'checks' | 'metrics' | 'log' | 'outbound' | 'salesFeed'> {
   stores: StoreRepository;
   registry: StoreRegistry;
   settings: SettingsRepository;
@@ -31,6 +33,7 @@ export interface ApiRouteDeps extends Pick<StoreRouteDeps, 'recovery' | 'reporti
   testNotifications: TestNotificationService;
   reports: ReportRepository;
   orders: OrderRepository;
+  dailyFigures: DailyFiguresRepository;
 }
 
 const errors = { 400: 'Invalid request: `fields` names each wrong field', 401: 'No or unknown token', 403: 'Not allowed for this token or operator', 404: 'Not found' };
@@ -243,6 +246,22 @@ export function apiRoutes(deps: ApiRouteDeps): ApiRoute[] {
     },
     {
       method: 'get',
+      path: '/stores/{storeId}/daily-figures',
+      tag: 'Status',
+      summary: 'Daily figures per local day (orders, successful, failed, cancelled, refunded, revenue, average order value, customer, admin and renewal orders), as rolled up when each day ended; the last 30 days by default',
+      params: s.storeIdParams,
+      query: s.dailyFiguresQuery,
+      responses: withErrors({ 200: { description: 'The days, oldest first', schema: s.dailyFiguresSchema } }),
+      handler: async ({ store, query }) => {
+        const settings = await settingsOf(store!.id);
+        const period = parseDays(query, settings.timezone);
+        if (!period.ok) return invalid(period.errors);
+        const days = await deps.dailyFigures.list(store!.id, period.from, period.to);
+        return ok({ store_id: store!.id, timezone: settings.timezone, from: period.from, to: period.to, days: days.map(dailyFiguresJson) });
+      },
+    },
+    {
+      method: 'get',
       path: '/alerts',
       tag: 'Alerts',
       summary: 'Alerts across stores, newest first, filtered, a page at a time',
@@ -372,7 +391,7 @@ export function apiRoutes(deps: ApiRouteDeps): ApiRoute[] {
       responses: withErrors({ 200: { description: 'Channels', schema: z.object({ channels: z.array(s.channelViewSchema) }) } }),
       handler: async ({ store }) => {
         const channels = await deps.channels.list(store!.id);
-        return ok({ channels: channels.map((c) => ({ id: c.id, type: c.type, url_hint: urlHint(c.url), created_at: c.createdAt.toISOString() })) });
+        return ok({ channels: channels.map(channelView) });
       },
     },
     {
@@ -389,10 +408,29 @@ export function apiRoutes(deps: ApiRouteDeps): ApiRoute[] {
       }),
       handler: async ({ store, body }) => {
         const b = body as z.infer<typeof channelSchema>;
-        const added = await addChannel(deps, store!.id, b.type, b.url);
+        const { type, url, ...feed } = b;
+        const added = await addChannel(deps, store!.id, type, url, feed);
         if (!added.ok) return fail(added.status, added.error, added.message, added.fields);
         const { channel } = added;
-        return ok({ channel: { id: channel.id, type: channel.type, url_hint: urlHint(channel.url), created_at: channel.createdAt.toISOString() }, ...(channel.secret ? { secret: channel.secret } : {}) }, 201);
+        if (feed.sales_feed) deps.salesFeed?.forget(store!.id);
+        return ok({ channel: channelView(channel), ...(channel.secret ? { secret: channel.secret } : {}) }, 201);
+      },
+    },
+    {
+      method: 'patch',
+      path: '/stores/{storeId}/channels/{channelId}',
+      tag: 'Channels',
+      summary: "Turn a channel's sales feed on or off (each successful order posted; above the rate, one message a minute) and set its rate",
+      params: s.channelIdParams,
+      body: channelUpdateSchema,
+      responses: withErrors({ 200: { description: 'The channel', schema: z.object({ channel: s.channelViewSchema }) } }),
+      handler: async ({ store, params, body }) => {
+        const change = body as z.infer<typeof channelUpdateSchema>;
+        if (emptyChannelUpdate(change).length > 0) return invalid(emptyChannelUpdate(change));
+        const channel = await deps.channels.updateSalesFeed(store!.id, Number(params.channelId), change);
+        if (!channel) return fail(404, 'not_found', 'No such channel for this store');
+        deps.salesFeed?.forget(store!.id);
+        return ok({ channel: channelView(channel) });
       },
     },
     {

@@ -97,7 +97,14 @@ export const windowSchema = z
   .meta({ id: 'MaintenanceWindow' });
 
 export const channelViewSchema = z
-  .object({ id: z.number().int(), type: z.enum(['slack', 'webhook']), url_hint: z.string(), created_at: instant.optional() })
+  .object({
+    id: z.number().int(),
+    type: z.enum(['slack', 'webhook']),
+    url_hint: z.string(),
+    created_at: instant.optional(),
+    sales_feed: z.boolean().meta({ description: 'Each successful order is posted to this channel' }),
+    sales_feed_batch_above: z.number().int().meta({ description: 'Orders a minute posted one by one; above it, one message a minute' }),
+  })
   .meta({ id: 'Channel' });
 
 const salesFigures = {
@@ -117,6 +124,34 @@ export const salesSchema = z
     days: z.array(z.object({ date: z.string().meta({ example: '2026-12-02' }), ...salesFigures })).meta({ description: 'The last 7 local days and today' }),
   })
   .meta({ id: 'SalesSummary' });
+
+const localDay = z.string().meta({ example: '2026-12-02' });
+export const dailyFiguresQuery = z.object({
+  from: localDay.optional().meta({ description: "First local day (YYYY-MM-DD, the store's time zone); default 29 days before `to`" }),
+  to: localDay.optional().meta({ description: 'Last local day; default yesterday. At most 400 days after `from`' }),
+});
+export const dailyFiguresSchema = z
+  .object({
+    store_id: z.string(),
+    timezone: z.string(),
+    from: localDay,
+    to: localDay,
+    days: z
+      .array(
+        z.object({
+          day: localDay,
+          ...salesFigures,
+          cancelled: z.number().int(),
+          refunded: z.number().int(),
+          customer_orders: z.number().int().meta({ description: 'Checkouts by customers: neither admin nor subscription renewal orders' }),
+          admin_orders: z.number().int(),
+          renewal_orders: z.number().int(),
+          currency: z.string().nullable(),
+        }),
+      )
+      .meta({ description: 'Each whole local day rolled up, oldest first; a day with no orders has zeros' }),
+  })
+  .meta({ id: 'DailyFigures' });
 
 export const deliveryOutcomeSchema = z
   .looseObject({ ok: z.boolean(), message: z.string() })

@@ -174,7 +174,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       canWrite: req.consoleSession!.session.operator.role === 'admin',
       openAlerts: status.open_alerts.map((a) => ({ ...a, opened: ago(new Date(a.opened_at), now, settings.timezone) })),
       windows: windows.map((w) => windowView(w, now)),
-      channels: channels.map((c) => ({ type: c.type, url_hint: urlHint(c.url) })),
+      channels: channels.map((c) => ({ type: c.type, url_hint: urlHint(c.url), salesFeed: c.salesFeedSince !== null })),
       settingsList: Object.entries(settings).map(([name, value]) => ({ name, value: Array.isArray(value) ? value.join(', ') : String(value) })),
     };
   };
