@@ -18,6 +18,7 @@ import * as signedRequests from './20261202_040_signed_requests';
 import * as sealedSecrets from './20261202_041_sealed_secrets';
 import * as orderHourlyRollups from './20261202_045_order_hourly_rollups';
 import * as storeCadence from './20261202_046_store_cadence';
+import * as ordersChannelIndex from './20261203_050_orders_channel_index';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -48,6 +49,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261202_041_sealed_secrets', sealedSecrets],
   ['20261202_045_order_hourly_rollups', orderHourlyRollups],
   ['20261202_046_store_cadence', storeCadence],
+  ['20261203_050_orders_channel_index', ordersChannelIndex],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {
