@@ -451,6 +451,17 @@ async function printStorage(db: Knex, redis: Redis, prefix: string, options: Opt
   console.log(`Redis: this sidecar's keys ${keys}, ${fmtBytes(bytes)} (${fmtBytes(bytes / options.stores)} per store); server used_memory ${fmtBytes(used)}, maxmemory-policy ${policy}`);
 }
 
+/**
+ * A stopped or killed sidecar's queries run on in MariaDB until they finish (a baseline's 8-week read can
+ * take minutes on a cold buffer pool): ended here, in this benchmark's database only, so the next phase
+ * starts on a quiet server. Returns how many were running.
+ */
+async function endLeftoverQueries(db: Knex): Promise<number> {
+  const [rows] = (await db.raw("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND COMMAND = 'Query' AND ID <> CONNECTION_ID()")) as [Array<{ id: number }>];
+  for (const { id } of rows) await db.raw(`KILL QUERY ${Number(id)}`).catch(() => undefined);
+  return rows.length;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   console.log(`WOOM scale benchmark, ${new Date().toISOString()}, node ${process.version}: ${options.stores} stores, ${options.days} days of history, ${options.minutes} min per phase, sidecar from ${options.tsx ? 'tsx' : 'dist/'}`);
@@ -505,6 +516,8 @@ async function main(): Promise<void> {
     console.log(`  CPU: ${cpuUsed1.toFixed(1)} s over ${((end1 - start1) / 1000).toFixed(0)} s (${((cpuUsed1 / ((end1 - start1) / 1000)) * 100).toFixed(0)}% of one core), ${checks1} checks: ${((cpuUsed1 * 1000) / Math.max(1, checks1)).toFixed(1)} ms CPU per check, ingest included`);
     await printStorage(database.db, redis, prefix, options, (end1 - start1) / MINUTE);
     await one.kill('SIGTERM');
+    const ended = await endLeftoverQueries(database.db);
+    if (ended > 0) console.log(`  (${ended} queries of sidecar-1 were still running in MariaDB after it stopped; ended before phase 2)`);
 
     // --- two sidecars sharing the work; the second is killed (SIGKILL) halfway
     const a = new SidecarProcess('sidecar-a', basePort + 1, env, options.tsx);
@@ -565,6 +578,7 @@ async function main(): Promise<void> {
     await a.kill('SIGTERM');
   } finally {
     for (const p of processes) await p.kill('SIGKILL');
+    await endLeftoverQueries(database.db);
     await smtp?.close();
     redis.disconnect();
     if (options.keep) {
