@@ -20,6 +20,7 @@ import * as orderHourlyRollups from './20261202_045_order_hourly_rollups';
 import * as storeCadence from './20261202_046_store_cadence';
 import * as digests from './20261203_050_digests';
 import * as salesFeed from './20261203_051_sales_feed';
+import * as ordersChannelIndex from './20261203_052_orders_channel_index';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -52,6 +53,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261202_046_store_cadence', storeCadence],
   ['20261203_050_digests', digests],
   ['20261203_051_sales_feed', salesFeed],
+  ['20261203_052_orders_channel_index', ordersChannelIndex],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

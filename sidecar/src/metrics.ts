@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The sidecar's Prometheus metrics, on a registry of its own (not prom-client's global one), so two
@@ -16,6 +16,13 @@ export class Metrics {
     name: 'woom_checks_total',
     help: 'Checks run, by trigger (schedule, event, manual) and decision (skipped: not run while WordPress is silent)',
     labelNames: ['store', 'trigger', 'decision'] as const,
+    registers: [this.registry],
+  });
+  /** The figure that says a sidecar needs help (docs/scaling.md): how long scheduled checks wait past due. */
+  readonly checkLateness = new Histogram({
+    name: 'woom_check_lateness_seconds',
+    help: 'How long after it was due a scheduled check started (all stores together)',
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
     registers: [this.registry],
   });
   readonly alertsOpened = new Counter({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { signedHeaders } from '../../sidecar/src/http/signature';
-import { startSidecar } from '../helpers/sidecar';
+import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 
 const EVENTS = 20_000;
 const BATCH = 500;
@@ -88,6 +88,71 @@ function orderRowOf(row: ReturnType<typeof eventRows>[number]) {
   };
 }
 
+const CONCURRENT_STORES = 100;
+const CONCURRENCY = 30;
+const CONCURRENT_BATCH = 50;
+const CONCURRENT_EVENTS = 20_000;
+
+/** Runs `work` over `items` with at most `limit` in flight; returns each item's time in ms. */
+async function pooled<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<number[]> {
+  const times: number[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      const t = process.hrtime.bigint();
+      await work(item);
+      times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, lane));
+  return times.sort((a, b) => a - b);
+}
+
+/**
+ * Many stores at once: CONCURRENT_STORES stores send CONCURRENT_EVENTS events in batches of
+ * CONCURRENT_BATCH over CONCURRENCY connections (each store's batches in turn, so one store's batches
+ * may overlap), next to raw batched inserts of the same rows at the same concurrency, in the same run.
+ */
+export async function benchConcurrentIngest(sidecar?: SidecarHandle): Promise<void> {
+  const own = sidecar ?? (await startSidecar());
+  try {
+    const stores = [];
+    for (let i = 0; i < CONCURRENT_STORES; i += 1) stores.push(await own.addStore({ name: `Many${i}`, url: `https://many${i}.example`, timezone: 'UTC', settings: { enabled: false } }));
+    const perStore = CONCURRENT_EVENTS / CONCURRENT_BATCH / CONCURRENT_STORES;
+    // Round by round over the stores, the order a fleet of bridges sending every minute would give.
+    const requests: Array<{ store: (typeof stores)[number]; body: string }> = [];
+    for (let b = 0; b < perStore; b += 1) {
+      for (const [i, store] of stores.entries()) requests.push({ store, body: JSON.stringify({ store: store.id, events: makeEvents(CONCURRENT_BATCH, 5_000_000 + i * 10_000 + b * CONCURRENT_BATCH) }) });
+    }
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const warm = requests.slice(0, CONCURRENCY).map((r) => ({ store: r.store, body: JSON.stringify({ store: r.store.id, events: makeEvents(5, 9_000_000) }) }));
+    await pooled(warm, CONCURRENCY, async (r) => void (await post(own.port, agent, signedHeaders(r.store, 'POST', '/v1/events', r.body), r.body)));
+
+    let started = process.hrtime.bigint();
+    const latencies = await pooled(requests, CONCURRENCY, async (r) => {
+      const status = await post(own.port, agent, signedHeaders(r.store, 'POST', '/v1/events', r.body), r.body);
+      if (status !== 202) throw new Error(`ingest answered ${status}`);
+    });
+    const ingestRate = CONCURRENT_EVENTS / (Number(process.hrtime.bigint() - started) / 1e9);
+    agent.destroy();
+
+    const rawStores: Array<{ id: string; secret: string }> = [];
+    for (let i = 0; i < CONCURRENT_STORES; i += 1) rawStores.push(await own.addStore({ name: `Raw${i}`, url: `https://raw${i}.example`, timezone: 'UTC', settings: { enabled: false } }));
+    const rawBatches = requests.map((r, k) => eventRows(rawStores[k % CONCURRENT_STORES]!.id, (JSON.parse(r.body) as { events: BenchEvent[] }).events));
+    started = process.hrtime.bigint();
+    const rawLatencies = await pooled(rawBatches, CONCURRENCY, async (batch) => void (await own.db('order_events').insert(batch)));
+    const rawRate = CONCURRENT_EVENTS / (Number(process.hrtime.bigint() - started) / 1e9);
+
+    console.log(`ingest, many stores: ${CONCURRENT_EVENTS} signed events from ${CONCURRENT_STORES} stores in batches of ${CONCURRENT_BATCH}, ${CONCURRENCY} concurrent connections`);
+    console.log(`  signed ingest:   ${ingestRate.toFixed(0)} events/s, request p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))} (aim p95 < 200 ms)`);
+    console.log(`  raw knex insert: ${rawRate.toFixed(0)} rows/s (the same rows into order_events only, ${CONCURRENCY} at once), batch p95 ${ms(percentile(rawLatencies, 95))}`);
+    console.log(`  ratio:           ${((ingestRate / rawRate) * 100).toFixed(0)}% (aim >= 50%)`);
+  } finally {
+    if (!sidecar) await own.close();
+  }
+}
+
 /** Ingest throughput next to a raw batched insert of the same rows, and one store's check time. */
 export async function benchSidecar(): Promise<void> {
   const sidecar = await startSidecar();
@@ -148,6 +213,8 @@ export async function benchSidecar(): Promise<void> {
     console.log(`  raw knex, both tables: ${bothRate.toFixed(0)} rows/s (events + orders rows, one transaction per batch)`);
     console.log(`  ratio to that:         ${((ingestRate / bothRate) * 100).toFixed(0)}% (the cost of HTTP, signature, validation, de-duplication)`);
 
+    await benchConcurrentIngest(sidecar);
+
     // --- one store's check with 10,000 orders of history
     const checked = await sidecar.addStore({ name: 'Checked', url: 'https://checked.example', timezone: 'Europe/Berlin', settings: { enabled: false, mode: 'hybrid' } });
     const now = Date.now();
@@ -203,4 +270,15 @@ export async function benchSidecar(): Promise<void> {
   } finally {
     await sidecar.close();
   }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  // `tsx tests/bench/sidecar.ts concurrent`: the many-stores ingest alone.
+  (process.argv[2] === 'concurrent' ? benchConcurrentIngest() : benchSidecar()).then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

@@ -27,14 +27,24 @@ const formatterFor = (timeZone: string) => cachedFormatter('clock', timeZone, 'e
 
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
+/**
+ * Zones already found valid: building a DateTimeFormat costs about a millisecond of CPU, and every
+ * settings read (each check) validates the store's zone. Intl also accepts spellings of one zone in any
+ * letter case, so the set is emptied when it outgrows the IANA list (about 600 names).
+ */
+const knownZones = new Set<string>();
+
 export function isKnownTimeZone(timeZone: string): boolean {
   if (!timeZone || timeZone.trim() !== timeZone) return false;
+  if (knownZones.has(timeZone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
   } catch {
     return false;
   }
+  if (knownZones.size >= 2_000) knownZones.clear();
+  knownZones.add(timeZone);
+  return true;
 }
 
 const QUARTER_MS = 15 * 60_000;

@@ -48,6 +48,10 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
       // Orders the bridge did not deliver are read back first, so a scheduled check never alerts on
       // orders that exist. The recovery records its own errors; the check runs whatever happened.
       if (job.data.trigger === 'schedule') {
+        // A scheduler's job is due at its creation plus its delay; a queue that cannot keep up shows here first.
+        const lateMs = Math.max(0, (job.processedOn ?? Date.now()) - (job.timestamp + (job.opts.delay ?? 0)));
+        deps.metrics.checkLateness.observe(lateMs / 1000);
+        deps.log.debug({ event: 'check_due', storeId: job.data.storeId, lateMs }, 'scheduled check started');
         await deps.recovery
           .recover(job.data.storeId)
           .catch((error: Error) => deps.log.warn({ storeId: job.data.storeId, err: error.message }, 'recovery failed'));

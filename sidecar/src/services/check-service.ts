@@ -182,9 +182,19 @@ export class CheckService {
     if (trigger === 'event' && !(settings.enabled && eventRunUseful(settings.mode))) {
       return { storeId, ranAt: now, trigger, evaluations: [], decision: { action: 'none', reason: 'disabled' }, alertId: null };
     }
-    const alertOpen = settings.mode === 'adaptive' && (await alerts.openAlert(storeId)) !== null;
+    const openBefore = await alerts.openAlert(storeId);
+    const alertOpen = settings.mode === 'adaptive' && openBefore !== null;
     const evaluations = await this.evaluate(store, settings, now, detectors, alertOpen);
     const breached = evaluations.filter((r) => r.breached).map((r) => r.detector);
+
+    // Most checks find a healthy store with no open alert: nothing can be sent, so neither the store's
+    // lock nor the alerting statistics are needed, only the check-run row (a third of the check's round
+    // trips). An alert another check opens meanwhile is judged by the next check, as it would be had
+    // this one run a moment earlier.
+    if (openBefore === null) {
+      const quiet = decideAlert({ now, settings, evaluations, openAlert: null, lastNotifiedAt: null, notificationsLast24h: 0, inMaintenance: false });
+      if (quiet.action === 'none') return this.recordQuiet(store, settings, trigger, now, evaluations, quiet);
+    }
     const probeNote = breached.length > 0 ? ((await this.deps.probeExplanation?.(storeId, breached, settings.timezone)) ?? null) : null;
     const evidence = breached.length > 0 ? await this.evidence(store, settings, evaluations.filter((r) => r.breached), now) : null;
 
@@ -222,7 +232,12 @@ export class CheckService {
         log.warn({ storeId, notificationIds, err: error.message }, 'could not queue notifications; the pending sweep will'),
       );
     }
-    log.info(
+    this.logRun(storeId, trigger, settings, evaluations, decision, alertId);
+    return { storeId, ranAt: now, trigger, evaluations, decision, alertId };
+  }
+
+  private logRun(storeId: string, trigger: CheckTrigger, settings: Settings, evaluations: DetectorResult[], decision: AlertDecision, alertId: number | null): void {
+    this.deps.log.info(
       {
         event: 'check',
         storeId,
@@ -235,7 +250,20 @@ export class CheckService {
       },
       'check run',
     );
-    return { storeId, ranAt: now, trigger, evaluations, decision, alertId };
+  }
+
+  /** A check that decided nothing: its row, without the lock (see run). */
+  private async recordQuiet(store: StoreRecord, settings: Settings, trigger: CheckTrigger, now: Date, evaluations: DetectorResult[], decision: AlertDecision): Promise<CheckOutcome | null> {
+    const storeId = store.id;
+    try {
+      await this.deps.alerts.recordCheckRun(this.deps.db, { storeId, ranAt: now, trigger, mode: settings.mode, results: evaluations, decision: decision.action, heldBy: heldByOf(decision), alertId: null });
+    } catch (error) {
+      // The store was removed while it was checked: as the locked path does, nothing to record.
+      if ((error as { code?: string }).code === 'ER_NO_REFERENCED_ROW_2') return null;
+      throw error;
+    }
+    this.logRun(storeId, trigger, settings, evaluations, decision, null);
+    return { storeId, ranAt: now, trigger, evaluations, decision, alertId: null };
   }
 
   private async apply(

@@ -149,30 +149,55 @@ export class AdaptiveOrderQueries {
     return { ...hourly, retriedFailure };
   }
 
-  /** What changes from minute to minute: the newest orders, read by every check (a few index reads). */
+  /**
+   * What changes from minute to minute: the newest classified orders (the failure test), which for most
+   * stores also hold the successes of the drop test's span and the last success, so one index read
+   * answers the check; a busy store reads the rest of the span, a store whose newest orders all failed
+   * looks up its last success.
+   */
   async recentFacts(storeId: string, successStatuses: readonly string[], failureStatuses: readonly string[], now: Date): Promise<Omit<AdaptiveFacts, 'hourly'>> {
-    const success = [...successStatuses];
-    const classifiedStatuses = [...success, ...failureStatuses];
-    const recent: Array<{ created_at: Date }> = await customerOnly(
-      this.db('orders')
-        .select('created_at')
-        .where('store_id', storeId)
-        .whereIn('status', success)
-        .andWhere('created_at', '>=', new Date(now.getTime() - DROP_SPAN_MINUTES * 60_000))
-        .andWhere('created_at', '<=', now),
-    ).orderBy('created_at', 'asc');
+    const success = new Set(successStatuses);
+    const spanStart = now.getTime() - DROP_SPAN_MINUTES * 60_000;
     const classified: OrderRow[] = await customerOnly(
       this.db('orders')
         .select(COLUMNS)
         .where('store_id', storeId)
-        .whereIn('status', classifiedStatuses)
+        .whereIn('status', [...successStatuses, ...failureStatuses])
         .andWhere('created_at', '<=', now),
     )
       .orderBy('created_at', 'desc')
       .limit(FAILURE_LOOKBACK_ORDERS);
+    const all = classified.length < FAILURE_LOOKBACK_ORDERS;
+    const oldest = classified.length > 0 ? new Date(classified[classified.length - 1]!.created_at).getTime() : now.getTime();
+    const inSpan = (row: { created_at: Date }) => new Date(row.created_at).getTime() >= spanStart;
+    const recent = new Map<number, Date>();
+    for (const row of classified) if (success.has(row.status) && inSpan(row)) recent.set(Number(row.order_id), new Date(row.created_at));
+    if (!all && oldest >= spanStart) {
+      // The newest orders do not reach back over the span: read its older part (ties at the seam once).
+      const older: Array<{ order_id: number | string; created_at: Date }> = await customerOnly(
+        this.db('orders')
+          .select('order_id', 'created_at')
+          .where('store_id', storeId)
+          .whereIn('status', [...successStatuses])
+          .andWhere('created_at', '>=', new Date(spanStart))
+          .andWhere('created_at', '<=', new Date(oldest)),
+      );
+      for (const row of older) recent.set(Number(row.order_id), new Date(row.created_at));
+    }
+    const recentSuccessTimes = [...recent.values()].sort((a, b) => a.getTime() - b.getTime());
+    // The newest success, if any is among the newest classified orders, is the newest of them.
+    const newestSuccess = classified.find((row) => success.has(row.status));
+    const lastSuccessAt =
+      recentSuccessTimes.length > 0
+        ? recentSuccessTimes[recentSuccessTimes.length - 1]!
+        : newestSuccess
+          ? new Date(newestSuccess.created_at)
+          : all
+            ? null
+            : await this.lastSuccessBefore(storeId, successStatuses, now);
     return {
-      lastSuccessAt: recent.length > 0 ? new Date(recent[recent.length - 1]!.created_at) : await this.lastSuccessBefore(storeId, success, now),
-      recentSuccessTimes: recent.map((r) => r.created_at),
+      lastSuccessAt,
+      recentSuccessTimes,
       recentClassified: classified.map((row) => {
         const o = toSummary(row);
         return { orderId: o.orderId, status: o.status, createdAt: o.createdAt, total: o.total === null ? null : Number(o.total), paymentMethod: o.paymentMethod };
