@@ -355,7 +355,7 @@ export class Container {
   /**
    * Queues notifications that never reached Redis, sends the store-problem notices a maintenance window
    * held if their problem outlived it, repairs schedules changed behind our back and closes the probe
-   * alerts of stores no longer probed.
+   * alerts of stores no longer probed; removes expired console sessions.
    */
   async maintenance(): Promise<void> {
     await this.storeProblems.releaseHeld();
@@ -368,6 +368,9 @@ export class Container {
     await this.registry.reconcileSchedules();
     await this.probeMonitor.closeWhereProbeOff();
     await this.signedRequests.prune(new Date());
+    // Console sessions idle past their expiry open nothing any more; without this their rows pile up.
+    const sessions = await this.operatorAccounts.pruneSessions();
+    if (sessions > 0) this.log.info({ sessions }, 'expired console sessions removed');
     await this.retentionIfDue();
   }
 

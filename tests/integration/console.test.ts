@@ -69,6 +69,24 @@ describe('operator console', () => {
     await viewer.get(`/api/v1/stores/${store.id}`).expect(200);
   });
 
+  it('the scheduled maintenance job removes expired sessions and keeps live ones', async () => {
+    const { agent: live } = await signIn(a.app, 'admin@example.com');
+    await live.get('/console').expect(200);
+    const { res } = await signIn(a.app, 'admin@example.com');
+    const staleCookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('woom_session='))!.split(';')[0]!;
+    const { sha256 } = await import('../../sidecar/src/services/operator-accounts');
+    const staleHash = sha256(staleCookie.slice('woom_session='.length));
+    // Idle for 31 minutes: past the 30-minute expiry.
+    await a.db('console_sessions').where({ id_hash: staleHash }).update({ last_seen_at: new Date(Date.now() - 31 * 60_000) });
+    const liveHashes = (await a.db('console_sessions').whereNot({ id_hash: staleHash }).select('id_hash')).map((r: { id_hash: string }) => r.id_hash);
+    expect(liveHashes.length).toBeGreaterThan(0);
+    // No call from the test: the sidecar's own maintenance schedule (every second here) must do it.
+    await eventually(async () => !(await a.db('console_sessions').where({ id_hash: staleHash }).first()), 15_000);
+    expect((await a.db('console_sessions').whereIn('id_hash', liveHashes).select('id_hash')).length).toBe(liveHashes.length);
+    await live.get('/console').expect(200);
+    await request(a.app).get('/console').set('Cookie', staleCookie).expect(303);
+  });
+
   it('an alert opened on sidecar A reaches a console connected to sidecar B, and Last-Event-ID resumes', async () => {
     // Sidecar B: a second Container on the same database and Redis prefix, as a second process would be.
     const { Container } = await import('../../sidecar/src/container');
