@@ -279,7 +279,7 @@ export class Container {
     this.apiTokens = new ApiTokens(new ApiTokenRepository(this.db), this.stores);
     this.idempotency = new IdempotencyRepository(this.db);
     this.live = new LiveEvents({ redis: this.redis, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, alerts: this.alerts, log: this.log });
-    this.overview = new OverviewService({ settings: this.settings, alerts: this.alerts, orders: this.orders, maintenance: this.maintenanceWindows, reports: this.reports });
+    this.overview = new OverviewService({ settings: this.settings, alerts: this.alerts, orders: this.orders, maintenance: this.maintenanceWindows, rollups: this.rollups, live: this.live });
   }
 
   private retryPolicy() {
@@ -312,7 +312,7 @@ export class Container {
       prefix: this.config.QUEUE_PREFIX,
       // Each check, check-in and probe run tells the console's live events it may have changed the store.
       checks: this.tellingLive(this.checks, 'run'),
-      recovery: this.recovery,
+      recovery: this.tellingLive(this.recovery, 'recover'),
       reporting: this.tellingLive(this.reporting, 'check'),
       health: this.tellingLive(this.health, 'check'),
       probes: this.tellingLive(this.probeMonitor, 'run'),
