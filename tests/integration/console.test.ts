@@ -77,7 +77,7 @@ describe('operator console', () => {
     expect(page.text).toContain(`data-api="POST /api/v1/stores/${store.id}/channels"`);
     const csrf = /<form method="post" class="woom-settings-form"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
     const settingsNow = async () => JSON.parse((await a.db('store_settings').where({ store_id: store.id }).first()).settings);
-    const history = async () => Number((await a.db('settings_history').where({ store_id: store.id }).count({ n: '*' }))[0].n);
+    const history = async () => Number(((await a.db('settings_history').where({ store_id: store.id }).count({ n: '*' }))[0] as { n: number }).n);
     const before = await settingsNow();
     const historyBefore = await history();
 
