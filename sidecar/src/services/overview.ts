@@ -47,6 +47,8 @@ interface OrderFigures {
   usual: number;
   hours: number[];
   lastOrderAt: Date | null;
+  /** The newest check's results: whether the store is still learning. */
+  lastCheckResults: DetectorResult[];
 }
 /** Stores per batch of queries: MariaDB's IN lists stay indexed below 1,000 values. */
 const SLICE = 500;
@@ -72,8 +74,8 @@ export class OverviewService {
   ) {}
 
   /**
-   * Each store's order figures (today, the usual, the last 24 hours, the last order), kept until the
-   * live events say its orders or state changed (on any sidecar: they travel through Redis), the hour
+   * Each store's order figures (today, the usual, the last 24 hours, the last order) and its newest
+   * check's results, kept until the live events say its orders, checks or alerts changed (on any sidecar: they travel through Redis), the hour
    * turns, or FIGURES_TTL_MS passes (orders that reach MariaDB without an event: imports, tests).
    */
   private readonly figures = new Map<string, OrderFigures>();
@@ -84,7 +86,8 @@ export class OverviewService {
     if (!live) return Promise.resolve();
     this.listening ??= live
       .subscribe((event) => {
-        if (event.type === 'orders' || event.type === 'store.changed') this.figures.delete(event.storeId);
+        // Every event is about one store whose orders, checks or alerts changed.
+        this.figures.delete(event.storeId);
       })
       .catch(() => {
         // Without the events nothing may be kept: figures are read afresh every time.
@@ -99,19 +102,18 @@ export class OverviewService {
   async rows(stores: readonly StoreRecord[], now = new Date()): Promise<OverviewRow[]> {
     // MariaDB turns an IN list of 1,000 values or more into a join that loses the index's group-by
     // shortcut (a 1,000-store overview took seconds): the stores go in slices well under that.
-    const rows: OverviewRow[] = [];
-    for (let i = 0; i < stores.length; i += SLICE) rows.push(...(await this.slice(stores.slice(i, i + SLICE), now)));
-    return rows;
+    const slices: Array<readonly StoreRecord[]> = [];
+    for (let i = 0; i < stores.length; i += SLICE) slices.push(stores.slice(i, i + SLICE));
+    return (await Promise.all(slices.map((slice) => this.slice(slice, now)))).flat();
   }
 
   private async slice(stores: readonly StoreRecord[], now: Date): Promise<OverviewRow[]> {
     const ids = stores.map((s) => s.id);
     await this.listen();
-    const [settings, openAlerts, windows, lastResults] = await Promise.all([
+    const [settings, openAlerts, windows] = await Promise.all([
       this.deps.settings.getMany(ids),
       this.deps.alerts.openAlertsForStores(ids),
       this.deps.maintenance.currentAndUpcomingForStores(ids, now),
-      this.deps.alerts.lastCheckResultsForStores(ids),
     ]);
     const figures = await this.orderFigures(stores, settings, now);
     const alertsOf = groupBy(openAlerts, (a) => a.storeId);
@@ -121,7 +123,7 @@ export class OverviewService {
       const s = settings.get(store.id);
       if (!s) return [];
       const open = alertsOf.get(store.id) ?? [];
-      const f = figures.get(store.id) ?? { today: 0, usual: 0, hours: new Array<number>(24).fill(0), lastOrderAt: null };
+      const f = figures.get(store.id) ?? { today: 0, usual: 0, hours: new Array<number>(24).fill(0), lastOrderAt: null, lastCheckResults: [] };
       const lastOrderAt = f.lastOrderAt;
       const state = storeStateFor(
         {
@@ -129,7 +131,7 @@ export class OverviewService {
           openAlerts: open,
           windows: windowsOf.get(store.id) ?? ([] as MaintenanceWindow[]),
           lastContactAt: store.lastContactAt,
-          lastCheckResults: (lastResults.get(store.id) ?? []) as DetectorResult[],
+          lastCheckResults: f.lastCheckResults,
           ordersToday: f.today,
           lastOrderAt,
         },
@@ -174,7 +176,11 @@ export class OverviewService {
     });
     if (stale.length > 0) {
       const ids = stale.map((s) => s.id);
-      const [counts, lastOrders] = await Promise.all([this.ordersByNow(stale, settings, now), this.deps.orders.latestByStore(ids)]);
+      const [counts, lastOrders, lastResults] = await Promise.all([
+        this.ordersByNow(stale, settings, now),
+        this.deps.orders.latestByStore(ids),
+        this.deps.alerts.lastCheckResultsForStores(ids),
+      ]);
       // Removed stores leave entries behind; a bound keeps that from growing without end.
       if (kept.size > 100_000) kept.clear();
       for (const id of ids) {
@@ -185,6 +191,7 @@ export class OverviewService {
           usual: counts.usual.get(id) ?? 0,
           hours: counts.hourly.get(id) ?? new Array<number>(24).fill(0),
           lastOrderAt: lastOrders.get(id) ?? null,
+          lastCheckResults: (lastResults.get(id) ?? []) as DetectorResult[],
         });
       }
     }
