@@ -75,6 +75,11 @@ export class StoreRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** Every store's id and name, by name: the lists and filters of pages that show no more of a store. */
+  async names(): Promise<Array<{ id: string; name: string }>> {
+    return this.db('stores').select('id', 'name').orderBy('name');
+  }
+
   async list(): Promise<StoreRecord[]> {
     const rows = await this.db<StoreRow>('stores').orderBy('created_at');
     return rows.map(toRecord);

@@ -222,7 +222,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   };
   router.get('/alerts', async (req, res) => {
     const q = await alertQuery(req);
-    const [alerts, stores] = await Promise.all([deps.alerts.listAcross({ storeIds: q.store ? [q.store] : undefined, state: q.state, beforeId: q.before }, 100), deps.stores.list()]);
+    const [alerts, stores] = await Promise.all([deps.alerts.listAcross({ storeIds: q.store ? [q.store] : undefined, state: q.state, beforeId: q.before }, 100), deps.stores.names()]);
     const names = new Map(stores.map((s) => [s.id, s.name]));
     const params = new URLSearchParams({ ...(q.store ? { store: q.store } : {}), ...(q.state ? { state: q.state } : {}) });
     const next = alerts.length === 100 ? `?${new URLSearchParams({ ...Object.fromEntries(params), cursor: String(alerts[99]!.id) })}` : null;
@@ -236,7 +236,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
   router.get('/alerts.csv', async (req, res) => {
     const q = await alertQuery(req);
-    const names = new Map((await deps.stores.list()).map((s) => [s.id, s.name]));
+    const names = new Map((await deps.stores.names()).map((s) => [s.id, s.name]));
     res.type('text/csv').attachment('woom-alerts.csv');
     const csv = stringify({ header: true, columns: ['alert_id', 'store_id', 'store', 'detector', 'severity', 'state', 'opened_at', 'resolved_at', 'acknowledged_by', 'resolved_by', 'resolution_note', 'summary'] });
     csv.pipe(res);
