@@ -152,6 +152,11 @@ export async function benchConsole(): Promise<void> {
     const sorted = [...ids].sort();
     const pageStart = (i: number) => (i % 10 === 0 ? '' : `&cursor=${sorted[(i % 10) * 100 - 1]}`);
 
+    // The floor on this machine at this moment: an answer with no I/O, and one with a MariaDB SELECT 1 and
+    // a Redis PING. On a shared machine these say how much of the figures below is waiting for a core.
+    const healthz = await timed(sidecar.port, agent, () => '/healthz', {});
+    const readyz = await timed(sidecar.port, agent, () => '/readyz', {});
+    console.log(`  floor: GET /healthz (no I/O) ${figures(healthz.times)}; GET /readyz (SELECT 1 + PING) ${figures(readyz.times)}`);
     const api = await timed(sidecar.port, agent, (i) => `/api/v1/stores?limit=100${pageStart(i)}`, bearer);
     console.log(`  GET /api/v1/stores (a page of 100, the 10 pages in turn): ${figures(api.times)} (aim p95 < 20 ms), ${(api.bytes / 1024).toFixed(0)} KiB`);
     const alerts = await timed(sidecar.port, agent, (i) => (i % 2 ? '/api/v1/alerts?limit=100' : '/api/v1/alerts?limit=100&state=open'), bearer);
