@@ -8,7 +8,7 @@ import type { MaintenanceRepository } from '../store/maintenance';
 import type { OrderRepository } from '../store/orders';
 import type { RollupRepository } from '../store/rollups';
 import type { SettingsRepository } from '../store/settings';
-import type { StoreRecord } from '../store/stores';
+import type { StoreSummary } from '../store/stores';
 import { storeStateFor } from './status-service';
 import type { MaintenanceWindow } from '../domain/maintenance';
 import type { LiveEvents } from './live-events';
@@ -99,15 +99,15 @@ export class OverviewService {
   /** Each store's same-time-of-day figures of the 7 days before, for the hour (and day start) they were read in. */
   private readonly pastDays = new Map<string, { key: string; whole: number; edge: number }>();
 
-  async rows(stores: readonly StoreRecord[], now = new Date()): Promise<OverviewRow[]> {
+  async rows(stores: readonly StoreSummary[], now = new Date()): Promise<OverviewRow[]> {
     // MariaDB turns an IN list of 1,000 values or more into a join that loses the index's group-by
     // shortcut (a 1,000-store overview took seconds): the stores go in slices well under that.
-    const slices: Array<readonly StoreRecord[]> = [];
+    const slices: Array<readonly StoreSummary[]> = [];
     for (let i = 0; i < stores.length; i += SLICE) slices.push(stores.slice(i, i + SLICE));
     return (await Promise.all(slices.map((slice) => this.slice(slice, now)))).flat();
   }
 
-  private async slice(stores: readonly StoreRecord[], now: Date): Promise<OverviewRow[]> {
+  private async slice(stores: readonly StoreSummary[], now: Date): Promise<OverviewRow[]> {
     const ids = stores.map((s) => s.id);
     await this.listen();
     const [settings, openAlerts, windows] = await Promise.all([
@@ -166,7 +166,7 @@ export class OverviewService {
   }
 
   /** The kept figures of these stores, the others read (and kept) now. */
-  private async orderFigures(stores: readonly StoreRecord[], settings: Map<string, Settings>, now: Date): Promise<Map<string, OrderFigures>> {
+  private async orderFigures(stores: readonly StoreSummary[], settings: Map<string, Settings>, now: Date): Promise<Map<string, OrderFigures>> {
     const hour = Math.floor(now.getTime() / HOUR_MS);
     const ttl = this.deps.figuresTtlMs ?? FIGURES_TTL_MS;
     const kept = this.deps.live && this.listening ? this.figures : new Map<string, OrderFigures>();
@@ -206,7 +206,7 @@ export class OverviewService {
    * the hour gone by now; a midnight that is not on the hour (India, Newfoundland) has its half hour
    * before midnight counted from the orders and taken off today.
    */
-  private async ordersByNow(stores: readonly StoreRecord[], settings: Map<string, Settings>, now: Date) {
+  private async ordersByNow(stores: readonly StoreSummary[], settings: Map<string, Settings>, now: Date) {
     const byMidnight = new Map<number, string[]>();
     for (const store of stores) {
       const s = settings.get(store.id);

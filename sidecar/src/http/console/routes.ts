@@ -146,7 +146,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const q = typeof req.query.q === 'string' ? req.query.q.trim().toLowerCase() : '';
     const state = typeof req.query.state === 'string' ? req.query.state : '';
     const now = new Date();
-    const all = sortProblemsFirst(await deps.overview.rows(await deps.stores.list(), now));
+    const all = sortProblemsFirst(await deps.overview.rows(await deps.stores.summaries(), now));
     const rows = all.filter((r) => (!q || `${r.name} ${r.url} ${r.id}`.toLowerCase().includes(q)) && (!state || r.state.kind === state));
     const params = new URLSearchParams({ ...(q ? { q } : {}), ...(state ? { state } : {}) }).toString();
     return {
