@@ -10,7 +10,7 @@ import { eventsRoutes } from './http/events-routes';
 import { acknowledgeRoutes } from './http/acknowledge-routes';
 import { lifecycleRoutes, type LifecycleRouteDeps } from './http/lifecycle-routes';
 import { stateRoutes } from './http/state-routes';
-import { pageRoutes, type PageRouteDeps } from './http/page-routes';
+import { pageRoutes, settingsForm, type PageRouteDeps } from './http/page-routes';
 import { storeRoutes, type StoreRouteDeps } from './http/store-routes';
 import { figuresRoutes, type FiguresRouteDeps } from './http/figures-routes';
 import { rulesRoutes, type RulesRouteDeps } from './http/rules-routes';
@@ -113,7 +113,9 @@ export function createApp(deps: AppDeps): express.Express {
       next();
     });
   });
-  stores.use('/pages', pageRoutes(deps, (req) => deps.devPages && !req.get('X-Woom-Signature')));
+  // One settings form for the WordPress tab and the console's store page (its suggestions cached once).
+  const settingsFormShared = settingsForm(deps);
+  stores.use('/pages', pageRoutes(deps, (req) => deps.devPages && !req.get('X-Woom-Signature'), settingsFormShared));
   stores.use(lifecycleRoutes(deps));
   stores.use(stateRoutes(deps));
   stores.use(storeRoutes(deps));
@@ -128,7 +130,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use('/api/docs', apiDocsRoutes());
   app.use('/api/v1', apiRouter(routes, { ...deps, onStoreChanged: (storeId) => deps.live?.storeChanged(storeId) }));
-  if (deps.consolePages && deps.live) app.use('/console', consoleRoutes({ ...deps, consolePages: deps.consolePages, live: deps.live }));
+  if (deps.consolePages && deps.live) app.use('/console', consoleRoutes({ ...deps, consolePages: deps.consolePages, live: deps.live, settingsForm: settingsFormShared }));
 
   // The acknowledge links of alert e-mails: the signed token in the path is the credential.
   app.use('/acknowledge', acknowledgeRoutes(deps));

@@ -312,7 +312,7 @@ export class Container {
       notificationsKeptDays: config.RETENTION_NOTIFICATIONS_DAYS,
       log: this.log,
     });
-    this.overview = new OverviewService({ settings: this.settings, alerts: this.alerts, orders: this.orders, maintenance: this.maintenanceWindows, reports: this.reports });
+    this.overview = new OverviewService({ settings: this.settings, alerts: this.alerts, orders: this.orders, maintenance: this.maintenanceWindows, rollups: this.rollups, live: this.live });
   }
 
   private retryPolicy() {
@@ -345,7 +345,7 @@ export class Container {
       prefix: this.config.QUEUE_PREFIX,
       // Each check, check-in and probe run tells the console's live events it may have changed the store.
       checks: this.tellingLive(this.checks, 'run'),
-      recovery: this.recovery,
+      recovery: this.tellingLive(this.recovery, 'recover'),
       reporting: this.tellingLive(this.reporting, 'check'),
       health: this.tellingLive(this.health, 'check'),
       probes: this.tellingLive(this.probeMonitor, 'run'),
@@ -396,7 +396,7 @@ export class Container {
   /**
    * Queues notifications that never reached Redis, sends the store-problem notices a maintenance window
    * held if their problem outlived it, repairs schedules changed behind our back and closes the probe
-   * alerts of stores no longer probed.
+   * alerts of stores no longer probed; removes expired console sessions.
    */
   async maintenance(): Promise<void> {
     await this.storeProblems.releaseHeld();
@@ -411,6 +411,9 @@ export class Container {
     await this.salesFeed.sweep();
     await this.probeMonitor.closeWhereProbeOff();
     await this.signedRequests.prune(new Date());
+    // Console sessions idle past their expiry open nothing any more; without this their rows pile up.
+    const sessions = await this.operatorAccounts.pruneSessions();
+    if (sessions > 0) this.log.info({ sessions }, 'expired console sessions removed');
     await this.retentionIfDue();
   }
 

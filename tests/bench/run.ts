@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { benchConsole } from './console';
 import { benchStatusPage } from './pages';
 import { benchSidecar } from './sidecar';
 import { benchRules } from './rules';
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   await benchStatusPage();
   await benchRules();
   await benchDigest();
+  await benchConsole();
   const wordpress = new URL('./wp-hooks.ts', import.meta.url);
   if (existsSync(wordpress)) {
     const { benchWordPressHooks } = (await import(wordpress.href)) as { benchWordPressHooks: () => Promise<void> };

@@ -223,6 +223,34 @@ describe('/api/v1', () => {
     expect(await sidecar.db('stores').where({ id: shopB }).first()).toBeDefined();
   });
 
+  it('every POST that creates something honours Idempotency-Key: the replay creates nothing, another body is refused', async () => {
+    const bodies: Record<string, { path: string; body: Record<string, unknown>; other: Record<string, unknown>; table: string }> = {
+      '/stores': { path: '/api/v1/stores', body: { name: 'Idem Shop', url: 'https://idem.example', timezone: 'UTC' }, other: { name: 'Idem Shop 2', url: 'https://idem.example', timezone: 'UTC' }, table: 'stores' },
+      '/alerts': { path: '/api/v1/alerts', body: { store_id: shopA, severity: 'warning', message: 'idem' }, other: { store_id: shopA, severity: 'warning', message: 'idem 2' }, table: 'alerts' },
+      '/stores/{storeId}/maintenance': { path: `/api/v1/stores/${shopB}/maintenance`, body: { minutes: 20, reason: 'idem' }, other: { minutes: 25, reason: 'idem' }, table: 'maintenance_windows' },
+      '/stores/{storeId}/channels': { path: `/api/v1/stores/${shopB}/channels`, body: { type: 'webhook', url: 'https://hooks.example/idem' }, other: { type: 'webhook', url: 'https://hooks.example/idem2' }, table: 'notification_channels' },
+    };
+    const idempotent = apiRoutes(sidecar.container as never).filter((r) => r.idempotent);
+    expect(idempotent.map((r) => r.path).sort()).toEqual(Object.keys(bodies).sort());
+    for (const route of idempotent) {
+      const { path, body, other, table } = bodies[route.path]!;
+      const rows = async () => Number(((await sidecar.db(table).count({ n: '*' }))[0] as { n: number }).n);
+      const key = `idem-${route.path}`;
+      const first = await api('post', path, admin, body, { 'Idempotency-Key': key });
+      expect(first.status, route.path).toBe(201);
+      const after = await rows();
+      const replay = await api('post', path, admin, body, { 'Idempotency-Key': key });
+      expect(replay.status, route.path).toBe(201);
+      expect(replay.headers['idempotent-replayed'], route.path).toBe('true');
+      expect(replay.body, route.path).toEqual(first.body);
+      expect(await rows(), route.path).toBe(after);
+      expect((await api('post', path, admin, other, { 'Idempotency-Key': key })).status, route.path).toBe(422);
+      expect(await rows(), route.path).toBe(after);
+      // The same key from another caller is another request.
+      expect((await request(sidecar.app).post(path).set('Authorization', `Bearer ${scoped}`).set('Idempotency-Key', key).send(body)).headers['idempotent-replayed'], route.path).toBeUndefined();
+    }
+  });
+
   it('exercised every documented operation', () => {
     const missing = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)).filter((op) => !seen.has(op));
     expect(missing).toEqual([]);

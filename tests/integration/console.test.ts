@@ -85,6 +85,68 @@ describe('operator console', () => {
     expect(await a.container.operators.digestOptedIn()).toEqual([]);
   });
 
+  it("the store page's settings form saves through the WordPress tab's service with the CSRF token, names a bad field and saves nothing, refuses a viewer", async () => {
+    const store = await a.addStore({ name: 'Settings Shop', url: 'https://settings.example', timezone: 'Europe/Berlin' });
+    const { agent } = await signIn(a.app, 'admin@example.com');
+    const page = await agent.get(`/console/stores/${store.id}`).expect(200);
+    expect(page.text).toContain('class="woom-settings-form"');
+    expect(page.text).toContain(`data-api="POST /api/v1/stores/${store.id}/channels"`);
+    const csrf = /<form method="post" class="woom-settings-form"[^>]*>\s*<input type="hidden" name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const settingsNow = async () => JSON.parse((await a.db('store_settings').where({ store_id: store.id }).first()).settings);
+    const history = async () => Number(((await a.db('settings_history').where({ store_id: store.id }).count({ n: '*' }))[0] as { n: number }).n);
+    const before = await settingsNow();
+    const historyBefore = await history();
+
+    // Without the token: refused, nothing saved.
+    await agent.post(`/console/stores/${store.id}`).type('form').send({ part: 'notifications', cooldown_minutes: '45' }).expect(403);
+    // A value that is not a number, and one the settings schema refuses: each named, nothing saved.
+    const notNumber = await agent.post(`/console/stores/${store.id}`).type('form').send({ _csrf: csrf, part: 'notifications', cooldown_minutes: 'soon', alert_emails: 'ops@settings.example' }).expect(400);
+    expect(notNumber.text).toContain('Nothing was saved');
+    expect(notNumber.text).toMatch(/<a href="#woom-cooldown_minutes">Pause between alerts<\/a>: must be a number/);
+    expect(notNumber.text).toContain('value="soon"');
+    const badEmail = await agent.post(`/console/stores/${store.id}`).type('form').send({ _csrf: csrf, part: 'notifications', cooldown_minutes: '45', alert_emails: 'not-an-address' }).expect(400);
+    expect(badEmail.text).toMatch(/<a href="#woom-alert_emails">Alert e-mails<\/a>:/);
+    expect(await settingsNow()).toEqual(before);
+    expect(await history()).toBe(historyBefore);
+
+    // A good save: the same reading and writer as the WordPress tab, with who saved it.
+    const saved = await agent.post(`/console/stores/${store.id}`).type('form').send({ _csrf: csrf, part: 'notifications', cooldown_minutes: '45', alert_emails: 'ops@settings.example, boss@settings.example' }).expect(200);
+    expect(saved.text).toContain('Settings saved.');
+    expect(await settingsNow()).toMatchObject({ cooldown_minutes: 45, alert_emails: ['ops@settings.example', 'boss@settings.example'], timezone: 'Europe/Berlin' });
+    const row = await a.db('settings_history').where({ store_id: store.id }).orderBy('id', 'desc').first();
+    expect(row.changed_by).toBe('admin@example.com');
+    expect(await history()).toBe(historyBefore + 1);
+
+    // A viewer sees the settings but no form, and cannot post one even with its own token.
+    await a.container.operatorAccounts.add({ email: 'v3@example.com', role: 'viewer', password: PASSWORD });
+    const viewer = (await signIn(a.app, 'v3@example.com')).agent;
+    const vpage = await viewer.get(`/console/stores/${store.id}`).expect(200);
+    expect(vpage.text).not.toContain('woom-settings-form');
+    expect(vpage.text).not.toContain(`data-api="POST /api/v1/stores/${store.id}/channels"`);
+    expect(vpage.text).toMatch(/<th scope="row">cooldown_minutes<\/th><td>45<\/td>/);
+    const vcsrf = /name="csrf-token" content="([^"]+)"/.exec(vpage.text)![1]!;
+    await viewer.post(`/console/stores/${store.id}`).type('form').send({ _csrf: vcsrf, part: 'notifications', cooldown_minutes: '5' }).expect(403);
+    expect((await settingsNow()).cooldown_minutes).toBe(45);
+  });
+
+  it('the scheduled maintenance job removes expired sessions and keeps live ones', async () => {
+    const { agent: live } = await signIn(a.app, 'admin@example.com');
+    await live.get('/console').expect(200);
+    const { res } = await signIn(a.app, 'admin@example.com');
+    const staleCookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('woom_session='))!.split(';')[0]!;
+    const { sha256 } = await import('../../sidecar/src/services/operator-accounts');
+    const staleHash = sha256(staleCookie.slice('woom_session='.length));
+    // Idle for 31 minutes: past the 30-minute expiry.
+    await a.db('console_sessions').where({ id_hash: staleHash }).update({ last_seen_at: new Date(Date.now() - 31 * 60_000) });
+    const liveHashes = (await a.db('console_sessions').whereNot({ id_hash: staleHash }).select('id_hash')).map((r: { id_hash: string }) => r.id_hash);
+    expect(liveHashes.length).toBeGreaterThan(0);
+    // No call from the test: the sidecar's own maintenance schedule (every second here) must do it.
+    await eventually(async () => !(await a.db('console_sessions').where({ id_hash: staleHash }).first()), 15_000);
+    expect((await a.db('console_sessions').whereIn('id_hash', liveHashes).select('id_hash')).length).toBe(liveHashes.length);
+    await live.get('/console').expect(200);
+    await request(a.app).get('/console').set('Cookie', staleCookie).expect(303);
+  });
+
   it('an alert opened on sidecar A reaches a console connected to sidecar B, and Last-Event-ID resumes', async () => {
     // Sidecar B: a second Container on the same database and Redis prefix, as a second process would be.
     const { Container } = await import('../../sidecar/src/container');

@@ -275,10 +275,59 @@ async function rulesSection(preview: RulePreview, store: StoreRecord, settings: 
   };
 }
 
-export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean): Router {
+export interface SettingsForm {
+  /** The settings form (the 'settings' page fragment): current settings, or what was typed beside its errors. */
+  render(store: StoreRecord, settings: Settings, submitted: FormValues | null, errors: FieldError[], saved: boolean, opts: { part: SettingsPart; siteTimezone: string | null }): Promise<string>;
+  /** A posted settings form: checked, previewed or saved through the registry; the page to answer with. */
+  post(store: StoreRecord, form: FormValues, actor: string, opts: { siteTimezone: string | null }): Promise<{ status: number; html: string; saved: boolean }>;
+}
+
+/**
+ * The settings form and its save, for every screen that edits settings: the store's pages (the WordPress
+ * tab) and the operator console's store page. One reading of the form, one validation (the settings
+ * schema through the registry), one writer with its history row.
+ */
+export function settingsForm(deps: Pick<PageRouteDeps, 'pages' | 'reports' | 'registry' | 'rulePreview' | 'settings'>): SettingsForm {
+  const suggestions = new ThresholdSuggestions(deps.reports);
+  const render: SettingsForm['render'] = async (store, settings, submitted, errors, saved, opts) => {
+    const view = settingsView(settings, submitted, errors, saved, opts.part, opts.siteTimezone);
+    return deps.pages.render('settings', {
+      ...view,
+      suggestion: opts.part === 'notifications' ? null : await suggestions.for(store.id, settings),
+      cadence: cadenceSentence(await deps.registry.cadenceMinutes(store.id, settings), settings.mode),
+      rulesSection: opts.part === 'notifications' ? null : await rulesSection(deps.rulePreview, store, settings, submitted, errors),
+    });
+  };
+  const post: SettingsForm['post'] = async (store, form, actor, opts) => {
+    const part: SettingsPart = form.part === 'detection' || form.part === 'notifications' ? form.part : 'all';
+    const answer = async (status: number, settings: Settings, typed: FormValues | null, errors: FieldError[], saved: boolean) => ({
+      status,
+      saved,
+      html: await render(store, settings, typed, errors, saved, { part, siteTimezone: opts.siteTimezone }),
+    });
+    const { change, errors } = formToSettingsChange(form);
+    const current = (await deps.settings.get(store.id))!;
+    // A refused "apply suggestion" keeps nothing the admin typed: it posted no form of theirs.
+    const typed = form.apply_suggestion === '1' ? null : form;
+    if (errors.length > 0) return answer(400, current, typed, errors, false);
+    // "Preview" shows how often the typed rules would have fired; nothing is saved.
+    if (form.preview_rules === '1') {
+      const preview = await deps.rulePreview.preview(store, current, change.rules ?? current.rules);
+      if (!preview.ok) return answer(400, current, typed, preview.errors, false);
+      return answer(200, current, typed, [], false);
+    }
+    const result = await deps.registry.updateSettings(store.id, change, actor);
+    if (!result?.ok) return answer(400, current, typed, result?.errors ?? [], false);
+    return answer(200, result.settings, null, [], true);
+  };
+  return { render, post };
+}
+
+export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean, form: SettingsForm = settingsForm(deps)): Router {
   const router = Router({ mergeParams: true });
-  const send = (req: Request, res: Response, status: number, page: string, context: object) => {
-    const rendered = deps.pages.render(page, context);
+  /** Renders `page` with `context`, or sends `context` as the page when it is already rendered. */
+  const send = (req: Request, res: Response, status: number, page: string, context: object | string) => {
+    const rendered = typeof context === 'string' ? context : deps.pages.render(page, context);
     // Opened directly (development), the sidecar is the page's host and fills its forms' hidden fields.
     const csrf = typeof res.locals.devCsrf === 'string' ? res.locals.devCsrf : null;
     const body = csrf ? rendered.replaceAll(FORM_FIELDS_MARKER, devCsrfField(csrf)) : rendered;
@@ -288,14 +337,9 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
       .send(full(req) ? deps.pages.render('layout', { title: PAGE_TITLES[page] ?? 'Order Monitor', body, styles: woomStyles() }) : body);
   };
 
-  const suggestions = new ThresholdSuggestions(deps.reports);
   const renderSettings = async (req: Request, res: Response, status: number, settings: Settings, submitted: FormValues | null, errors: FieldError[], saved: boolean) => {
-    const part = settingsPart(req, submitted);
-    const view = settingsView(settings, submitted, errors, saved, part, siteTimezone(req));
-    send(req, res, status, 'settings', { ...view, suggestion: part === 'notifications' ? null : await suggestions.for(req.store!.id, settings),
-      cadence: cadenceSentence(await deps.registry.cadenceMinutes(req.store!.id, settings), settings.mode),
-      rulesSection: part === 'notifications' ? null : await rulesSection(deps.rulePreview, req.store!, settings, submitted, errors),
-    });
+    const html = await form.render(req.store!, settings, submitted, errors, saved, { part: settingsPart(req, submitted), siteTimezone: siteTimezone(req) });
+    send(req, res, status, 'settings', html);
   };
 
   router.get('/settings', async (req, res) => {
@@ -304,22 +348,9 @@ export function pageRoutes(deps: PageRouteDeps, full: (req: Request) => boolean)
   });
 
   router.post('/settings', async (req, res) => {
-    const form = readForm(req.rawBody ?? '');
-    const { change, errors } = formToSettingsChange(form);
     const actor = req.get('X-Woom-Actor')?.trim() || `page:${req.store!.id}`;
-    const current = (await deps.settings.get(req.store!.id))!;
-    // A refused "apply suggestion" keeps nothing the admin typed: it posted no form of theirs.
-    const typed = form.apply_suggestion === '1' ? null : form;
-    if (errors.length > 0) return renderSettings(req, res, 400, current, typed, errors, false);
-    // "Preview" shows how often the typed rules would have fired; nothing is saved.
-    if (form.preview_rules === '1') {
-      const preview = await deps.rulePreview.preview(req.store!, current, change.rules ?? current.rules);
-      if (!preview.ok) return renderSettings(req, res, 400, current, typed, preview.errors, false);
-      return renderSettings(req, res, 200, current, typed, [], false);
-    }
-    const result = await deps.registry.updateSettings(req.store!.id, change, actor);
-    if (!result?.ok) return renderSettings(req, res, 400, current, typed, result?.errors ?? [], false);
-    await renderSettings(req, res, 200, result.settings, null, [], true);
+    const answer = await form.post(req.store!, readForm(req.rawBody ?? ''), actor, { siteTimezone: siteTimezone(req) });
+    send(req, res, answer.status, 'settings', answer.html);
   });
 
   /** The status page; `outcome` is what a posted form did (a notice, or errors beside its fields). */

@@ -14,6 +14,11 @@ export interface LiveEvent {
 /** Orders arriving in a burst are one event per store this often at most. */
 export const ORDERS_DEBOUNCE_MS = 2_000;
 const STREAM_LENGTH = 10_000;
+/** Sets a store's fingerprint unless it is already that; answers whether it changed and the old one. */
+const SWAP_FINGERPRINT = `local old = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+if old == ARGV[2] then return {0, old} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return {1, old}`;
 
 /**
  * The console's live events. Each is appended to a Redis stream (its id is the SSE id, so a reconnect
@@ -90,15 +95,26 @@ export class LiveEvents {
    * open alerts with the last announced ones and says what changed, or that the store changed.
    */
   storeChanged(storeId: string): void {
-    this.announce(storeId).catch((error: Error) => this.deps.log.warn({ storeId, err: error.message }, 'could not publish a live event'));
+    // One announcement of a store at a time in this sidecar: two at once (a check and an API write) would
+    // both see the old fingerprint and both say "alert.opened", or a stale one undo the newer.
+    const previous = this.announcing.get(storeId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.announce(storeId))
+      .catch((error: Error) => this.deps.log.warn({ storeId, err: error.message }, 'could not publish a live event'))
+      .finally(() => {
+        if (this.announcing.get(storeId) === next) this.announcing.delete(storeId);
+      });
+    this.announcing.set(storeId, next);
   }
+
+  private readonly announcing = new Map<string, Promise<void>>();
 
   private async announce(storeId: string): Promise<void> {
     const open = await this.deps.alerts.openAlerts(storeId);
     const now = open.map((a) => `${a.id}:${a.severity}:${a.acknowledgedAt ? 1 : 0}:${a.escalatedAt ? 1 : 0}`).sort().join(',');
-    const before = (await this.deps.redis.hget(this.fingerprints, storeId)) ?? '';
-    if (before === now) return this.publish('store.changed', storeId);
-    await this.deps.redis.hset(this.fingerprints, storeId, now);
+    // Compare-and-set in Redis, so of two sidecars announcing one change only one says what changed.
+    const [changed, before] = (await this.deps.redis.eval(SWAP_FINGERPRINT, 1, this.fingerprints, storeId, now)) as [number, string];
+    if (!changed) return this.publish('store.changed', storeId);
     const ids = (s: string) => new Set(s ? s.split(',').map((x) => x.split(':')[0]) : []);
     const [was, is] = [ids(before), ids(now)];
     const type: LiveEventType = [...is].some((id) => !was.has(id)) ? 'alert.opened' : [...was].some((id) => !is.has(id)) ? 'alert.resolved' : 'alert.changed';

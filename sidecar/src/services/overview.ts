@@ -6,11 +6,12 @@ import { HOUR_MS, localDate, zonedToUtc } from '../domain/time';
 import type { AlertRecord, AlertRepository } from '../store/alerts';
 import type { MaintenanceRepository } from '../store/maintenance';
 import type { OrderRepository } from '../store/orders';
-import type { ReportRepository } from '../store/reports';
+import type { RollupRepository } from '../store/rollups';
 import type { SettingsRepository } from '../store/settings';
-import type { StoreRecord } from '../store/stores';
+import type { StoreSummary } from '../store/stores';
 import { storeStateFor } from './status-service';
 import type { MaintenanceWindow } from '../domain/maintenance';
+import type { LiveEvents } from './live-events';
 
 /** One store's row of the overview: its state, today's orders against the usual, and what is open. */
 export interface OverviewRow {
@@ -35,6 +36,22 @@ const RANK: Record<StoreStateKind, number> = { critical: 0, silent: 1, probe_fai
 export const rankOf = (kind: StoreStateKind): number => RANK[kind];
 
 const USUAL_DAYS = 7;
+/** How long a store's order figures are kept without an event about it. */
+export const FIGURES_TTL_MS = 60_000;
+
+interface OrderFigures {
+  hour: number;
+  readAt: number;
+  today: number;
+  /** Orders by this time of day, summed over the 7 days before. */
+  usual: number;
+  hours: number[];
+  lastOrderAt: Date | null;
+  /** The newest check's results: whether the store is still learning. */
+  lastCheckResults: DetectorResult[];
+}
+/** Stores per batch of queries: MariaDB's IN lists stay indexed below 1,000 values. */
+const SLICE = 500;
 const DAY_MS = 86_400_000;
 
 /**
@@ -49,48 +66,77 @@ export class OverviewService {
       alerts: AlertRepository;
       orders: OrderRepository;
       maintenance: MaintenanceRepository;
-      reports: ReportRepository;
+      rollups: RollupRepository;
+      /** When given, a store's order figures are kept until its next orders (or change) event. */
+      live?: LiveEvents;
+      figuresTtlMs?: number;
     },
   ) {}
 
-  async rows(stores: readonly StoreRecord[], now = new Date()): Promise<OverviewRow[]> {
+  /**
+   * Each store's order figures (today, the usual, the last 24 hours, the last order) and its newest
+   * check's results, kept until the live events say its orders, checks or alerts changed (on any sidecar: they travel through Redis), the hour
+   * turns, or FIGURES_TTL_MS passes (orders that reach MariaDB without an event: imports, tests).
+   */
+  private readonly figures = new Map<string, OrderFigures>();
+  private listening: Promise<unknown> | null = null;
+
+  private listen(): Promise<unknown> {
+    const live = this.deps.live;
+    if (!live) return Promise.resolve();
+    this.listening ??= live
+      .subscribe((event) => {
+        // Every event is about one store whose orders, checks or alerts changed.
+        this.figures.delete(event.storeId);
+      })
+      .catch(() => {
+        // Without the events nothing may be kept: figures are read afresh every time.
+        this.listening = null;
+      });
+    return this.listening;
+  }
+
+  /** Each store's same-time-of-day figures of the 7 days before, for the hour (and day start) they were read in. */
+  private readonly pastDays = new Map<string, { key: string; whole: number; edge: number }>();
+
+  async rows(stores: readonly StoreSummary[], now = new Date()): Promise<OverviewRow[]> {
+    // MariaDB turns an IN list of 1,000 values or more into a join that loses the index's group-by
+    // shortcut (a 1,000-store overview took seconds): the stores go in slices well under that.
+    const slices: Array<readonly StoreSummary[]> = [];
+    for (let i = 0; i < stores.length; i += SLICE) slices.push(stores.slice(i, i + SLICE));
+    return (await Promise.all(slices.map((slice) => this.slice(slice, now)))).flat();
+  }
+
+  private async slice(stores: readonly StoreSummary[], now: Date): Promise<OverviewRow[]> {
     const ids = stores.map((s) => s.id);
-    const [settings, openAlerts, windows, lastResults, lastOrders, hourly] = await Promise.all([
+    await this.listen();
+    const [settings, openAlerts, windows] = await Promise.all([
       this.deps.settings.getMany(ids),
       this.deps.alerts.openAlertsForStores(ids),
       this.deps.maintenance.currentAndUpcomingForStores(ids, now),
-      this.deps.alerts.lastCheckResultsForStores(ids),
-      this.deps.orders.latestByStore(ids),
-      this.deps.reports.hourlySales(ids, new Date((Math.floor(now.getTime() / HOUR_MS) - 23) * HOUR_MS), ['completed'], ['failed']),
     ]);
-    const { today, usual } = await this.ordersByNow(stores, settings, now);
+    const figures = await this.orderFigures(stores, settings, now);
     const alertsOf = groupBy(openAlerts, (a) => a.storeId);
     const windowsOf = groupBy(windows, (w) => w.storeId);
-    const hourlyOf = groupBy(hourly, (h) => h.storeId);
-    const firstHour = Math.floor(now.getTime() / HOUR_MS) - 23;
 
     return stores.flatMap((store) => {
       const s = settings.get(store.id);
       if (!s) return [];
       const open = alertsOf.get(store.id) ?? [];
-      const lastOrderAt = lastOrders.get(store.id) ?? null;
+      const f = figures.get(store.id) ?? { today: 0, usual: 0, hours: new Array<number>(24).fill(0), lastOrderAt: null, lastCheckResults: [] };
+      const lastOrderAt = f.lastOrderAt;
       const state = storeStateFor(
         {
           settings: s,
           openAlerts: open,
           windows: windowsOf.get(store.id) ?? ([] as MaintenanceWindow[]),
           lastContactAt: store.lastContactAt,
-          lastCheckResults: (lastResults.get(store.id) ?? []) as DetectorResult[],
-          ordersToday: today.get(store.id) ?? 0,
+          lastCheckResults: f.lastCheckResults,
+          ordersToday: f.today,
           lastOrderAt,
         },
         now,
       );
-      const hours = new Array<number>(24).fill(0);
-      for (const h of hourlyOf.get(store.id) ?? []) {
-        const i = Math.floor(h.hour.getTime() / HOUR_MS) - firstHour;
-        if (i >= 0 && i < 24) hours[i] = h.orders;
-      }
       const worst = [...open].sort((a, b) => severityRank(a) - severityRank(b) || a.openedAt.getTime() - b.openedAt.getTime())[0];
       return [
         {
@@ -99,11 +145,11 @@ export class OverviewService {
           url: store.url,
           timezone: s.timezone,
           state: { ...state, since: state.since?.toISOString() ?? null },
-          orders_today: today.get(store.id) ?? 0,
-          usual_by_now: Math.round(((usual.get(store.id) ?? 0) / USUAL_DAYS) * 10) / 10,
+          orders_today: f.today,
+          usual_by_now: Math.round((f.usual / USUAL_DAYS) * 10) / 10,
           last_order_at: lastOrderAt?.toISOString() ?? null,
           last_order_ago: lastOrderAt ? ago(lastOrderAt, now, s.timezone) : null,
-          hourly_orders: hours,
+          hourly_orders: f.hours,
           open_alert: worst
             ? {
                 id: worst.id,
@@ -119,11 +165,48 @@ export class OverviewService {
     });
   }
 
+  /** The kept figures of these stores, the others read (and kept) now. */
+  private async orderFigures(stores: readonly StoreSummary[], settings: Map<string, Settings>, now: Date): Promise<Map<string, OrderFigures>> {
+    const hour = Math.floor(now.getTime() / HOUR_MS);
+    const ttl = this.deps.figuresTtlMs ?? FIGURES_TTL_MS;
+    const kept = this.deps.live && this.listening ? this.figures : new Map<string, OrderFigures>();
+    const stale = stores.filter((s) => {
+      const f = kept.get(s.id);
+      return !f || f.hour !== hour || now.getTime() - f.readAt >= ttl || now.getTime() < f.readAt;
+    });
+    if (stale.length > 0) {
+      const ids = stale.map((s) => s.id);
+      const [counts, lastOrders, lastResults] = await Promise.all([
+        this.ordersByNow(stale, settings, now),
+        this.deps.orders.latestByStore(ids),
+        this.deps.alerts.lastCheckResultsForStores(ids),
+      ]);
+      // Removed stores leave entries behind; a bound keeps that from growing without end.
+      if (kept.size > 100_000) kept.clear();
+      for (const id of ids) {
+        kept.set(id, {
+          hour,
+          readAt: now.getTime(),
+          today: counts.today.get(id) ?? 0,
+          usual: counts.usual.get(id) ?? 0,
+          hours: counts.hourly.get(id) ?? new Array<number>(24).fill(0),
+          lastOrderAt: lastOrders.get(id) ?? null,
+          lastCheckResults: (lastResults.get(id) ?? []) as DetectorResult[],
+        });
+      }
+    }
+    return new Map(stores.map((s) => [s.id, kept.get(s.id)!]));
+  }
+
   /**
-   * Orders today (since local midnight) and over the same stretch of each of the last 7 days, one query
-   * per distinct local midnight: stores in one time zone share it.
+   * Orders today (since local midnight), the same stretch of each of the 7 days before, and each of the
+   * last 24 hours, from the hourly roll-ups (store/rollups) rather than the orders: a grouped read per
+   * distinct local midnight, so stores in one time zone share it. The 7 days before change only with
+   * the hour and are kept per store until it turns. This hour of each past day counts for the share of
+   * the hour gone by now; a midnight that is not on the hour (India, Newfoundland) has its half hour
+   * before midnight counted from the orders and taken off today.
    */
-  private async ordersByNow(stores: readonly StoreRecord[], settings: Map<string, Settings>, now: Date) {
+  private async ordersByNow(stores: readonly StoreSummary[], settings: Map<string, Settings>, now: Date) {
     const byMidnight = new Map<number, string[]>();
     for (const store of stores) {
       const s = settings.get(store.id);
@@ -131,20 +214,35 @@ export class OverviewService {
       const midnight = (zonedToUtc(`${localDate(now, s.timezone)} 00:00`, s.timezone) ?? now).getTime();
       byMidnight.set(midnight, [...(byMidnight.get(midnight) ?? []), store.id]);
     }
+    const nowHour = Math.floor(now.getTime() / HOUR_MS);
+    const hourShare = (now.getTime() % HOUR_MS) / HOUR_MS;
     const today = new Map<string, number>();
     const usual = new Map<string, number>();
+    const hourly = new Map<string, number[]>();
     await Promise.all(
       [...byMidnight].map(async ([midnight, ids]) => {
-        const past = Array.from({ length: USUAL_DAYS }, (_, i) => [new Date(midnight - (i + 1) * DAY_MS), new Date(now.getTime() - (i + 1) * DAY_MS)] as const);
-        const [t, u] = await Promise.all([
-          this.deps.orders.countCreatedInWindowsByStore(ids, [[new Date(midnight), now]]),
-          this.deps.orders.countCreatedInWindowsByStore(ids, past),
+        const startHour = Math.floor(midnight / HOUR_MS);
+        const key = `${nowHour}:${startHour}`;
+        const missing = ids.filter((id) => this.pastDays.get(id)?.key !== key);
+        const offHour = midnight % HOUR_MS !== 0;
+        const [recent, past, beforeMidnight] = await Promise.all([
+          this.deps.rollups.recentByStore(ids, startHour, nowHour),
+          this.deps.rollups.sameTimeOnPastDays(missing, startHour, nowHour, USUAL_DAYS),
+          offHour ? this.deps.orders.countCreatedInWindowsByStore(ids, [[new Date(startHour * HOUR_MS), new Date(midnight)]]) : Promise.resolve(new Map<string, number>()),
         ]);
-        for (const [id, n] of t) today.set(id, n);
-        for (const [id, n] of u) usual.set(id, n);
+        for (const id of missing) this.pastDays.set(id, { key, ...(past.get(id) ?? { whole: 0, edge: 0 }) });
+        for (const id of ids) {
+          const figures = recent.get(id);
+          today.set(id, Math.max(0, (figures?.today ?? 0) - (beforeMidnight.get(id) ?? 0)));
+          if (figures) hourly.set(id, figures.hours);
+          const before = this.pastDays.get(id)!;
+          usual.set(id, before.whole + before.edge * hourShare);
+        }
       }),
     );
-    return { today, usual };
+    // Removed stores leave entries behind; a bound keeps that from growing without end.
+    if (this.pastDays.size > 100_000) this.pastDays.clear();
+    return { today, usual, hourly };
   }
 }
 

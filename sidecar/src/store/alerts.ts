@@ -280,8 +280,14 @@ export class AlertRepository {
   /** The newest check's results of many stores (their learning state). */
   async lastCheckResultsForStores(storeIds: readonly string[]): Promise<Map<string, unknown>> {
     if (storeIds.length === 0) return new Map();
-    const latest = this.db('check_runs').whereIn('store_id', [...storeIds]).groupBy('store_id').max({ id: 'id' });
-    const rows: Array<{ store_id: string; results: string }> = await this.db('check_runs').whereIn('id', latest).select('store_id', 'results');
+    // MAX(ran_at) reads one entry per store from the (store_id, ran_at) index; MAX(id) per store read
+    // every check run a store ever had (a run a minute, kept for weeks).
+    const latest = this.db('check_runs').whereIn('store_id', [...storeIds]).groupBy('store_id').select('store_id').max({ at: 'ran_at' }).as('m');
+    const rows: Array<{ store_id: string; results: string }> = await this.db('check_runs as c')
+      .join(latest, (j) => j.on('c.store_id', '=', 'm.store_id').andOn('c.ran_at', '=', 'm.at'))
+      .select('c.store_id', 'c.results')
+      .orderBy('c.id');
+    // Two runs in one millisecond: the later row wins.
     return new Map(rows.map((r) => [r.store_id, JSON.parse(r.results)]));
   }
 

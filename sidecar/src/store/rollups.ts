@@ -106,6 +106,54 @@ export class RollupRepository {
   }
 
   /**
+   * The overview's recent figures for stores whose local day began in the hour `dayStartHour`: customer
+   * orders (every status) in each of the 24 hours up to and including `nowHour`, oldest first, and since
+   * the start of `dayStartHour`. One grouped scan of at most 25 hours of roll-ups per store.
+   */
+  async recentByStore(storeIds: readonly string[], dayStartHour: number, nowHour: number): Promise<Map<string, { hours: number[]; today: number }>> {
+    const result = new Map<string, { hours: number[]; today: number }>();
+    if (storeIds.length === 0) return result;
+    const first = nowHour - 23;
+    const columns = Array.from({ length: 24 }, (_, i) => `SUM(CASE WHEN hour = ${first + i} THEN orders ELSE 0 END) AS h${i}`).join(', ');
+    const rows: Array<Record<string, string | number>> = await this.db('order_hourly')
+      .select('store_id', this.db.raw(`${columns}, SUM(CASE WHEN hour >= ? THEN orders ELSE 0 END) AS today`, [dayStartHour]))
+      .whereIn('store_id', [...storeIds])
+      .andWhere('hour', '>=', Math.min(first, dayStartHour))
+      .andWhere('hour', '<=', nowHour)
+      .groupBy('store_id');
+    for (const row of rows) {
+      result.set(String(row.store_id), { hours: Array.from({ length: 24 }, (_, i) => Number(row[`h${i}`] ?? 0)), today: Number(row.today ?? 0) });
+    }
+    return result;
+  }
+
+  /**
+   * The same stretch of each of the `days` days before: customer orders in the whole hours from the day's
+   * start hour up to (not including) this hour of that day (`whole`), and in this hour of each of those
+   * days (`edge`, of which the caller counts the share already gone by today).
+   */
+  async sameTimeOnPastDays(storeIds: readonly string[], dayStartHour: number, nowHour: number, days: number): Promise<Map<string, { whole: number; edge: number }>> {
+    const result = new Map<string, { whole: number; edge: number }>();
+    if (storeIds.length === 0) return result;
+    // A day of 25 hours (clocks going back) is read as 24.
+    const span = Math.min(23, Math.max(0, nowHour - dayStartHour));
+    // k: hours before this hour; day i's stretch is k in [24i, 24i + span], its edge k = 24i.
+    const k = `(${Number(nowHour)} - hour)`;
+    const rows: Array<{ store_id: string; whole: string | number | null; edge: string | number | null }> = await this.db('order_hourly')
+      .select(
+        'store_id',
+        this.db.raw(`SUM(CASE WHEN MOD(${k}, 24) BETWEEN 1 AND ? THEN orders ELSE 0 END) AS whole`, [span]),
+        this.db.raw(`SUM(CASE WHEN MOD(${k}, 24) = 0 THEN orders ELSE 0 END) AS edge`),
+      )
+      .whereIn('store_id', [...storeIds])
+      .andWhere('hour', '>=', nowHour - 24 * days - span)
+      .andWhere('hour', '<=', nowHour - 24)
+      .groupBy('store_id');
+    for (const row of rows) result.set(row.store_id, { whole: Number(row.whole ?? 0), edge: Number(row.edge ?? 0) });
+    return result;
+  }
+
+  /**
    * Successful and failed customer orders and revenue per UTC hour of the LOOKBACK_HOURS before
    * `asOfHour`, summed over the statuses the store's settings count as each.
    */

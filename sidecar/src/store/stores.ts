@@ -15,6 +15,9 @@ export interface StoreRecord {
   healthAt: Date | null;
 }
 
+/** What the console's overview needs of a store. */
+export type StoreSummary = Pick<StoreRecord, 'id' | 'name' | 'url' | 'lastContactAt'>;
+
 interface StoreRow {
   id: string;
   name: string;
@@ -73,6 +76,17 @@ export class StoreRepository {
   async find(id: string): Promise<StoreRecord | null> {
     const row = await this.db<StoreRow>('stores').where({ id }).first();
     return row ? toRecord(row) : null;
+  }
+
+  /** Every store as the overview shows it: no secret, no health snapshot to parse. */
+  async summaries(): Promise<StoreSummary[]> {
+    const rows: Array<Pick<StoreRow, 'id' | 'name' | 'url' | 'last_contact_at'>> = await this.db('stores').select('id', 'name', 'url', 'last_contact_at').orderBy('created_at');
+    return rows.map((r) => ({ id: r.id, name: r.name, url: r.url, lastContactAt: r.last_contact_at }));
+  }
+
+  /** Every store's id and name, by name: the lists and filters of pages that show no more of a store. */
+  async names(): Promise<Array<{ id: string; name: string }>> {
+    return this.db('stores').select('id', 'name').orderBy('name');
   }
 
   async list(): Promise<StoreRecord[]> {

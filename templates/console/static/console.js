@@ -37,7 +37,7 @@
     });
   }
 
-  function call(spec, body) {
+  function call(spec, body, from) {
     var parts = spec.split(' ');
     return fetch(parts[1], {
       method: parts[0],
@@ -47,8 +47,14 @@
     }).then(function (res) {
       return res.text().then(function (text) {
         var data = text ? JSON.parse(text) : {};
-        var out = document.getElementById('result');
+        var own = from && from.querySelector ? from.querySelector('.result') : null;
+        var out = own || document.getElementById('result');
         if (out) out.textContent = res.ok ? (data.message || 'Done.') : (data.message || 'Failed.');
+        // A webhook's signing secret is shown once: the page stays until it is copied.
+        if (res.ok && data.secret) {
+          if (out) out.textContent = 'Added. Its signing secret, shown only now: ' + data.secret;
+          return;
+        }
         if (res.ok) setTimeout(function () { window.location.reload(); }, 600);
       });
     });
@@ -74,7 +80,7 @@
       if (value === '') return;
       body[key] = form.dataset.number === key ? Number(value) : value;
     });
-    call(form.dataset.api, body);
+    call(form.dataset.api, body, form);
   });
 
   document.addEventListener('DOMContentLoaded', live);

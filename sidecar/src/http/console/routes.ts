@@ -20,6 +20,9 @@ import type { StoreRepository } from '../../store/stores';
 import { TEMPLATES_DIR, type TemplateSet } from '../../templates';
 import { apiAlert } from '../api/routes';
 import { clearSessionCookie, sessionOf, setSessionCookie, tokensMatch } from '../console-session';
+import { FORM_FIELDS_MARKER } from '../dev-csrf';
+import type { SettingsForm } from '../page-routes';
+import { readForm } from '../settings-form';
 import { urlHint } from '../store-routes';
 
 export interface ConsoleDeps {
@@ -35,6 +38,8 @@ export interface ConsoleDeps {
   maintenanceService: MaintenanceWindows;
   registry: StoreRegistry;
   live: LiveEvents;
+  /** The settings form and its save, shared with the store's own pages (the WordPress tab). */
+  settingsForm: SettingsForm;
   publicUrl?: string;
 }
 
@@ -141,7 +146,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const q = typeof req.query.q === 'string' ? req.query.q.trim().toLowerCase() : '';
     const state = typeof req.query.state === 'string' ? req.query.state : '';
     const now = new Date();
-    const all = sortProblemsFirst(await deps.overview.rows(await deps.stores.list(), now));
+    const all = sortProblemsFirst(await deps.overview.rows(await deps.stores.summaries(), now));
     const rows = all.filter((r) => (!q || `${r.name} ${r.url} ${r.id}`.toLowerCase().includes(q)) && (!state || r.state.kind === state));
     const params = new URLSearchParams({ ...(q ? { q } : {}), ...(state ? { state } : {}) }).toString();
     return {
@@ -168,20 +173,40 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const [status, channels, windows] = await Promise.all([deps.status.status(store, settings), deps.channels.list(store.id), deps.maintenanceService.currentAndUpcoming(store.id, now)]);
     return {
       store,
+      settings,
       status,
       stateLabel: STATE_LABELS[status.state.kind],
       paused: !settings.enabled,
       canWrite: req.consoleSession!.session.operator.role === 'admin',
       openAlerts: status.open_alerts.map((a) => ({ ...a, opened: ago(new Date(a.opened_at), now, settings.timezone) })),
       windows: windows.map((w) => windowView(w, now)),
-      channels: channels.map((c) => ({ type: c.type, url_hint: urlHint(c.url), salesFeed: c.salesFeedSince !== null })),
-      settingsList: Object.entries(settings).map(([name, value]) => ({ name, value: Array.isArray(value) ? value.join(', ') : String(value) })),
+      channels: channels.map((c) => ({ id: c.id, type: c.type, url_hint: urlHint(c.url), salesFeed: c.salesFeedSince !== null })),
+      settingsList: Object.entries(settings).map(([name, value]) => ({ name, value: Array.isArray(value) ? value.join(', ') : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value) })),
     };
   };
-  router.get('/stores/:id', async (req, res) => {
-    const context = await storeContext(req, req.params.id);
+  /** The settings form of the WordPress tab, its hidden fields the session's CSRF token; posted back to the store page. */
+  const withCsrf = (req: Request, html: string) => html.replaceAll(FORM_FIELDS_MARKER, `<input type="hidden" name="_csrf" value="${req.consoleSession!.session.csrfToken}">`);
+  const storePage = async (req: Request, res: Response, status: number, settingsHtml?: string) => {
+    const context = await storeContext(req, String(req.params.id));
     if (!context) return res.status(404).type('text').send('No such store.');
-    page(res, req, 200, 'store', context.store.name, context);
+    const { store, settings, canWrite } = context;
+    // Admins edit; viewers read the same settings as a list.
+    const form = canWrite ? withCsrf(req, settingsHtml ?? (await deps.settingsForm.render(store, settings, null, [], false, { part: 'all', siteTimezone: null }))) : null;
+    page(res, req, status, 'store', store.name, { ...context, settingsForm: form });
+  };
+  router.get('/stores/:id', (req, res) => storePage(req, res, 200));
+  // The settings form posts here: the same reading, validation and save as the WordPress tab's form.
+  router.post('/stores/:id', express.text({ type: 'application/x-www-form-urlencoded', limit: '100kb' }), async (req, res) => {
+    const form = readForm(typeof req.body === 'string' ? req.body : '');
+    const token = typeof form._csrf === 'string' ? form._csrf : '';
+    if (!tokensMatch(req.consoleSession!.session.csrfToken, token)) return res.status(403).type('text').send('The form expired (CSRF token missing or wrong): go back, reload the page and try again.');
+    if (req.consoleSession!.session.operator.role !== 'admin') return res.status(403).type('text').send('Only an admin can do this.');
+    const store = await deps.stores.find(String(req.params.id));
+    if (!store) return res.status(404).type('text').send('No such store.');
+    delete form._csrf;
+    const answer = await deps.settingsForm.post(store, form, req.consoleSession!.session.operator.email, { siteTimezone: null });
+    if (answer.saved) deps.live.storeChanged(store.id);
+    await storePage(req, res, answer.status, answer.html);
   });
   router.get('/fragment/store/:id', async (req, res) => {
     const context = await storeContext(req, req.params.id);
@@ -197,7 +222,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   };
   router.get('/alerts', async (req, res) => {
     const q = await alertQuery(req);
-    const [alerts, stores] = await Promise.all([deps.alerts.listAcross({ storeIds: q.store ? [q.store] : undefined, state: q.state, beforeId: q.before }, 100), deps.stores.list()]);
+    const [alerts, stores] = await Promise.all([deps.alerts.listAcross({ storeIds: q.store ? [q.store] : undefined, state: q.state, beforeId: q.before }, 100), deps.stores.names()]);
     const names = new Map(stores.map((s) => [s.id, s.name]));
     const params = new URLSearchParams({ ...(q.store ? { store: q.store } : {}), ...(q.state ? { state: q.state } : {}) });
     const next = alerts.length === 100 ? `?${new URLSearchParams({ ...Object.fromEntries(params), cursor: String(alerts[99]!.id) })}` : null;
@@ -211,7 +236,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
   router.get('/alerts.csv', async (req, res) => {
     const q = await alertQuery(req);
-    const names = new Map((await deps.stores.list()).map((s) => [s.id, s.name]));
+    const names = new Map((await deps.stores.names()).map((s) => [s.id, s.name]));
     res.type('text/csv').attachment('woom-alerts.csv');
     const csv = stringify({ header: true, columns: ['alert_id', 'store_id', 'store', 'detector', 'severity', 'state', 'opened_at', 'resolved_at', 'acknowledged_by', 'resolved_by', 'resolution_note', 'summary'] });
     csv.pipe(res);
