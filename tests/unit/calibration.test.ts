@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedBetween, silenceLimit } from '../../sidecar/src/domain/baseline';
+import { BUDGET_SHARE } from '../../sidecar/src/domain/budget';
 import { CALIBRATION_DAYS, calibrateSilence, silenceChance } from '../../sidecar/src/domain/calibration';
 import { evaluateOrderFlow } from '../../sidecar/src/domain/order-flow';
 import { ReplayStream, type ReplayOrder } from '../../sidecar/src/domain/replay';
@@ -46,7 +47,7 @@ function calibratedAt(orders: ReplayOrder[], every: number, budget = 1) {
  */
 function exactLimit(gaps: number, every: number, budget = 1): number {
   const seen = (1 - Math.exp(-RATE_PER_MIN * every)) / (RATE_PER_MIN * every);
-  return Math.log((gaps * seen) / ((budget * 0.7 * CALIBRATION_DAYS) / 30));
+  return Math.log((gaps * seen) / ((budget * BUDGET_SHARE.silence * CALIBRATION_DAYS) / 30));
 }
 
 describe('silence calibration on the store\'s own eight weeks', () => {
