@@ -3,7 +3,8 @@ import { expectedBetween, silenceLimit } from '../../sidecar/src/domain/baseline
 import { BUDGET_SHARE } from '../../sidecar/src/domain/budget';
 import { CALIBRATION_DAYS, calibrateSilence, silenceChance } from '../../sidecar/src/domain/calibration';
 import { evaluateOrderFlow } from '../../sidecar/src/domain/order-flow';
-import { ReplayStream, type ReplayOrder } from '../../sidecar/src/domain/replay';
+import { replay, ReplayStream, type ReplayOrder } from '../../sidecar/src/domain/replay';
+import { formatBacktest } from '../../sidecar/src/cli/backtest';
 import { defaultSettings, type Settings } from '../../sidecar/src/domain/settings';
 
 const MIN = 60_000;
@@ -84,6 +85,13 @@ describe('silence calibration on the store\'s own eight weeks', () => {
       expect(Math.abs(withOutage.limit - without.limit)).toBeLessThan(tolerance);
       expect(Math.abs(withOutage.limit - without.limit)).toBeLessThan(0.35 * (withOutage.model - without.model));
     }
+  });
+
+  it('a backtest says which silence limit it ran with, replayed or the model\'s', () => {
+    const result = replay(clean, settings, { from: new Date(now.getTime() - 3 * 3_600_000), to: now, monitoringSince: new Date(start), watchingSince: new Date(start) });
+    expect(result.silenceCalibration).toMatchObject({ calibrated: true, checkEveryMinutes: 1 });
+    const text = formatBacktest({ settings, from: new Date(now.getTime() - 3 * 3_600_000), to: now, orders: clean.length, result }, false);
+    expect(text).toMatch(/silence limit on the last day, replayed on the \d+ gaps between orders before it \(checks every 1 min\): alert below 1 in [\d,.]+( million)? \(the model alone: 1 in [\d,.]+( million)?\)/);
   });
 
   it('keeps the model\'s limit with too little history', () => {

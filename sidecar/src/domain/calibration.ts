@@ -33,8 +33,10 @@ const CALIBRATION_COUNTS = [40, 20, 10] as const;
  * The calibrated limit stays within these multiples of the model's (in log odds): a history that is odd
  * in a way the tail fit cannot see (a partial outage of weeks) must not blind the test or unleash it.
  */
-const MIN_FACTOR = 0.5;
-const MAX_FACTOR = 2;
+const MIN_FACTOR = 0.6;
+const MAX_FACTOR = 1.5;
+/** The replayed tail must fall at least this slowly (log odds per e-fold of alarms; the model says 1). */
+const MIN_TAIL_SLOPE = 0.25;
 /** Only the longest gaps can reach the reference levels; the rest are not replayed. */
 const LONGEST_GAPS = 1000;
 
@@ -122,7 +124,13 @@ export function calibrateSilence(
   // Beyond the reference levels the tail falls as the model says (one e-fold of alarms per unit of log
   // odds): that is what the log odds mean. Each level, extended to the budget, says where the limit is;
   // their mean is steadier than any one.
-  const fitted = CALIBRATION_COUNTS.reduce((sum, count) => sum + level(count) + Math.log(count / target), 0) / CALIBRATION_COUNTS.length;
+  const levels = CALIBRATION_COUNTS.map(level);
+  // A store whose gaps come like clockwork (every night the same gap) has no tail to extend: the limits
+  // for 40 and 10 alarms nearly coincide, and the extension would call a silence a little longer than
+  // usual an outage. Its tail must fall at least a quarter as slowly as the model's.
+  const measuredSlope = ((levels[levels.length - 1] ?? 0) - (levels[0] ?? 0)) / Math.log(high / Math.min(...CALIBRATION_COUNTS));
+  if (measuredSlope < MIN_TAIL_SLOPE) return { ...base, note: 'the gaps between orders are too regular to extend their tail' };
+  const fitted = levels.reduce((sum, x, i) => sum + x + Math.log((CALIBRATION_COUNTS[i] ?? 1) / target), 0) / levels.length;
   const limitLogOdds = Math.min(MAX_FACTOR * modelLogOdds, Math.max(MIN_FACTOR * modelLogOdds, fitted));
   return { ...base, limitLogOdds, calibrated: true, note: 'calibrated on the store\'s own history' };
 }

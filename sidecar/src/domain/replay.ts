@@ -73,6 +73,8 @@ export interface ReplayResult {
   alerts: ReplayAlert[];
   problems: ReplayProblem[];
   checks: number;
+  /** Adaptive mode: the silence limit of the replay's last day, replayed on the 8 weeks before it. */
+  silenceCalibration?: SilenceCalibration;
 }
 
 export function replay(orders: readonly ReplayOrder[], settings: Settings, options: ReplayOptions): ReplayResult {
@@ -111,6 +113,8 @@ export function replay(orders: readonly ReplayOrder[], settings: Settings, optio
     const evaluations = stream.evaluate(at, engineDetectorsToRun(settings, trigger), state.isOpen);
     state.apply(at, settings, evaluations, result);
   }
+  const calibration = stream.latestSilenceCalibration;
+  if (calibration) result.silenceCalibration = calibration;
   return result;
 }
 
@@ -289,6 +293,11 @@ export class ReplayStream {
       this.baselineCache = buildBaseline(this.hourly, this.since, now, this.settings.timezone);
     }
     return this.baselineCache;
+  }
+
+  /** The last silence calibration computed (none if the order-flow test never ran). */
+  get latestSilenceCalibration(): SilenceCalibration | null {
+    return this.calibrationCache?.calibration ?? null;
   }
 
   /** The silence calibration of `now`'s day, from the eight weeks of whole hours before it. */
