@@ -61,7 +61,7 @@ interface SynthSpec {
 }
 
 /** The busy store: quiet nights, a lunch bump, the evening peak near 200 an hour. */
-const BUSY: SynthSpec = {
+export const BUSY: SynthSpec = {
   seed: 42,
   hourlyShape: [14, 8, 5, 4, 4, 6, 12, 25, 45, 70, 90, 110, 120, 110, 105, 110, 120, 140, 170, 195, 200, 170, 110, 50],
   adminShare: 0.03,
@@ -71,7 +71,7 @@ const BUSY: SynthSpec = {
  * The mid store (issue 17): about 110 orders a day, a sharp evening peak (15 an hour at 20:00), quiet
  * nights (under 1 an hour) and a nightly run of subscription renewals at 02:00.
  */
-const MID: SynthSpec = {
+export const MID: SynthSpec = {
   seed: 4242,
   hourlyShape: [0.6, 0.3, 0.15, 0.1, 0.1, 0.2, 0.5, 1.2, 2.5, 4, 5, 5.5, 6, 5.5, 5, 5, 5.5, 6.5, 9, 13, 15, 11, 5, 1.6],
   adminShare: 0.02,

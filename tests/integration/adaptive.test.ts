@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { minimumStopDetectionMinutes, volumeCadenceMinutes } from '../../sidecar/src/domain/cadence';
 import { ReplayStream, type ReplayOrder } from '../../sidecar/src/domain/replay';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 
@@ -164,5 +165,36 @@ describe('adaptive history, live and replayed', () => {
     const retried = Object.values(byHour(live)).reduce((sum, c) => sum + Number(c.split('/')[2]), 0);
     expect(retried).toBeGreaterThan(20);
     expect(byHour(live)).toEqual(byHour(replayed));
+  });
+  it('calibrates the silence limit on the same eight weeks from MariaDB as the backtest does from a file', async () => {
+    const store = await sidecar.addStore({ name: 'Calibrated shop', url: 'https://calibrated.example', timezone: 'UTC', settings: { mode: 'adaptive' } });
+    const settings = (await sidecar.container.settings.get(store.id))!;
+    const now = new Date('2026-10-20T12:30:00Z');
+    const start = now.getTime() - 21 * 86_400_000;
+    // Three weeks of a seeded Poisson store, 12 successful orders an hour, and a few admin orders and declines.
+    let seed = 11;
+    const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const orders: ReplayOrder[] = [];
+    for (let t = start, id = 1; t < now.getTime(); t += (-Math.log(1 - rand()) / 12) * 3_600_000, id += 1) {
+      const u = rand();
+      orders.push({ orderId: id, status: u < 0.03 ? 'failed' : 'processing', createdAt: new Date(Math.round(t)), createdVia: u > 0.97 ? 'admin' : 'checkout' });
+    }
+    for (let i = 0; i < orders.length; i += 2000) {
+      await sidecar.db('orders').insert(
+        orders.slice(i, i + 2000).map((o) => ({ store_id: store.id, order_id: o.orderId, status: o.status, created_via: o.createdVia, created_at: o.createdAt, status_changed_at: o.createdAt, updated_at: o.createdAt })),
+      );
+    }
+    // Watched all along: the store's history began when it was registered.
+    await sidecar.db('stores').where({ id: store.id }).update({ first_contact_at: new Date(start), created_at: new Date(start) });
+    await sidecar.container.rollups.rebuild(store.id);
+    const record = (await sidecar.container.stores.find(store.id))!;
+
+    const baseline = await sidecar.container.checks.baselines.get(record, settings, now);
+    const live = await sidecar.container.checks.calibrations.get(record, settings, baseline, now);
+    const every = volumeCadenceMinutes(settings, minimumStopDetectionMinutes(baseline));
+    const replayed = new ReplayStream(orders, settings, new Date(start), new Date(start), every).silenceCalibration(now);
+    expect(live.calibrated).toBe(true);
+    expect(live.gaps).toBeGreaterThan(5000);
+    expect(live).toEqual(replayed);
   });
 });

@@ -228,6 +228,10 @@ describe('backtest input', () => {
     const text = formatBacktest(adaptiveReport, false);
     expect(text).toMatch(/problems told per 30 days by detector: order_flow [\d.]+ \(together [\d.]+\); setting false_alarms_per_month 2 /);
     expect(JSON.parse(formatBacktest(adaptiveReport, true)).summary).toMatchObject({ false_alarms_per_month: 2, problems_per_30_days_by_detector: { order_flow: expect.any(Number) } });
+    // And the silence limit it ran with: this store's orders come like clockwork, nothing to replay a tail from.
+    expect(text).toMatch(/silence limit on the last day: the model's, alert below 1 in [\d,]+ \(not replayed: the gaps between orders are too regular to extend their tail\)/);
+    expect(JSON.parse(formatBacktest(adaptiveReport, true)).summary.silence_calibration).toMatchObject({ calibrated: false, gaps: expect.any(Number) });
+    expect(JSON.parse(formatBacktest(report, true)).summary.silence_calibration).toBeUndefined();
     writeFileSync(settingsFile, JSON.stringify({ mode: 'time_based', threshold_peak: 8 }));
     writeFileSync(settingsFile, JSON.stringify({ threshold_peak: -1 }));
     expect(() => runBacktest({ orders: csv, settings: settingsFile })).toThrow(/threshold_peak/);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { eventSchema, isOrderEvent } from '../domain/events';
+import { odds } from '../domain/budget';
+import type { SilenceCalibration } from '../domain/calibration';
 import { replay, type ReplayOrder, type ReplayResult } from '../domain/replay';
 import { defaultSettings, mergeSettings, MODES, type Settings } from '../domain/settings';
 import { formatLocal, impossibleDateTime, isKnownTimeZone, zonedToUtc } from '../domain/time';
@@ -317,6 +319,19 @@ function budgetLine(byDetector: Record<string, number>, settings: Settings): str
     : `problems told per 30 days by detector: ${per}`;
 }
 
+function silenceCalibrationSummary(c: SilenceCalibration) {
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return { calibrated: c.calibrated, limit_log_odds: round(c.limitLogOdds), model_log_odds: round(c.modelLogOdds), gaps: c.gaps, check_every_minutes: c.checkEveryMinutes, note: c.note };
+}
+
+/** Where the silence alerts, by the store's own history and by the model alone: the admin sees what the replay changed. */
+function silenceCalibrationLine(c: SilenceCalibration): string {
+  return c.calibrated
+    ? `silence limit on the last day, replayed on the ${c.gaps} gaps between orders before it (checks every ${c.checkEveryMinutes} min): ` +
+        `alert below ${odds(Math.exp(-c.limitLogOdds))} (the model alone: ${odds(Math.exp(-c.modelLogOdds))})`
+    : `silence limit on the last day: the model's, alert below ${odds(Math.exp(-c.modelLogOdds))} (not replayed: ${c.note})`;
+}
+
 export function formatBacktest(report: BacktestReport, json: boolean): string {
   const { settings, result, from, to } = report;
   const days = (to.getTime() - from.getTime()) / 86_400_000;
@@ -337,6 +352,8 @@ export function formatBacktest(report: BacktestReport, json: boolean): string {
     /** Problems told per 30 days by the detector that raised them, beside the budget they should spend. */
     problems_per_30_days_by_detector: problemsByDetector(result, days),
     false_alarms_per_month: settings.false_alarms_per_month,
+    /** The silence limit of the last day, replayed on the 8 weeks before it (domain/calibration). */
+    ...(result.silenceCalibration ? { silence_calibration: silenceCalibrationSummary(result.silenceCalibration) } : {}),
   };
   if (json) {
     return JSON.stringify({
@@ -360,5 +377,6 @@ export function formatBacktest(report: BacktestReport, json: boolean): string {
       `${summary.problems} problems opened, ${notifiedProblems} told to the admin (${summary.problems_per_30_days} per 30 days)`,
     budgetLine(summary.problems_per_30_days_by_detector, settings),
   );
+  if (result.silenceCalibration) lines.push(silenceCalibrationLine(result.silenceCalibration));
   return lines.join('\n');
 }

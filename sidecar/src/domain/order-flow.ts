@@ -1,5 +1,6 @@
 import { expectedBetween, probabilityOfNone, rateAt, silenceLimit, type Baseline } from './baseline';
 import { BUDGET_SHARE, learningNote, learningOf, odds, round1 } from './budget';
+import { silenceChance, type SilenceCalibration } from './calibration';
 import type { Severity } from './detectors';
 import type { Settings } from './settings';
 
@@ -18,6 +19,11 @@ export interface OrderFlowFacts {
    * whose last order was days ago does not report those days as an outage.
    */
   watchingSince?: Date | null;
+  /**
+   * The silence limit replayed on the store's own last eight weeks (domain/calibration), computed once a
+   * day; absent or not calibrated, the model's limit is used.
+   */
+  silenceCalibration?: SilenceCalibration | null;
 }
 
 /**
@@ -98,7 +104,8 @@ export function evaluateOrderFlow(now: Date, settings: Settings, baseline: Basel
   }
 
   const budget = settings.false_alarms_per_month;
-  const silenceP = Math.min(0.5, (budget * BUDGET_SHARE.silence) / Math.max(1, baseline.ordersPerMonth));
+  const calibration = facts.silenceCalibration;
+  const silenceP = calibration?.calibrated ? Math.min(0.5, Math.exp(-calibration.limitLogOdds)) : silenceChance(settings, baseline);
   const gapStart = latest(latest(facts.lastSuccessAt, facts.since), facts.watchingSince ?? null) ?? now;
   const expected = expectedBetween(baseline, gapStart, now);
   const probability = probabilityOfNone(expected, baseline.silenceDispersion);

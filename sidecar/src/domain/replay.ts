@@ -1,5 +1,6 @@
 import { decideAlert, type OpenAlertFacts } from './alert-policy';
 import { buildBaseline, type Baseline, type HourlyHistory } from './baseline';
+import { CALIBRATION_DAYS, calibrateSilence, type SilenceCalibration } from './calibration';
 import { detectorsToRun, engineDetectorsToRun, isCustomerOrder, type CheckTrigger, type EngineDetectorName } from './checks';
 import { evaluateRenewals, RENEWAL_LOOKBACK_DAYS, type RenewalOrder } from './renewals';
 import { evaluateRules, longestRuleWindow, type RuleOrder } from './rules';
@@ -72,11 +73,14 @@ export interface ReplayResult {
   alerts: ReplayAlert[];
   problems: ReplayProblem[];
   checks: number;
+  /** Adaptive mode: the silence limit of the replay's last day, replayed on the 8 weeks before it. */
+  silenceCalibration?: SilenceCalibration;
 }
 
 export function replay(orders: readonly ReplayOrder[], settings: Settings, options: ReplayOptions): ReplayResult {
-  const stream = new ReplayStream(orders, settings, options.monitoringSince ?? null, options.watchingSince ?? options.from);
-  const step = Math.max(1, options.stepMinutes ?? checkCadenceMinutes(settings)) * 60_000;
+  const stepMinutes = Math.max(1, options.stepMinutes ?? checkCadenceMinutes(settings));
+  const stream = new ReplayStream(orders, settings, options.monitoringSince ?? null, options.watchingSince ?? options.from, stepMinutes);
+  const step = stepMinutes * 60_000;
   const fromMs = options.from.getTime();
   const toMs = options.to.getTime();
   const eventDetectorsEnabled = detectorsToRun(settings.mode, 'event').some((d) => enabledDetectors(settings.mode).includes(d));
@@ -109,6 +113,8 @@ export function replay(orders: readonly ReplayOrder[], settings: Settings, optio
     const evaluations = stream.evaluate(at, engineDetectorsToRun(settings, trigger), state.isOpen);
     state.apply(at, settings, evaluations, result);
   }
+  const calibration = stream.latestSilenceCalibration;
+  if (calibration) result.silenceCalibration = calibration;
   return result;
 }
 
@@ -225,6 +231,8 @@ export class ReplayStream {
   private readonly renewalOrders: RenewalOrder[];
   private readonly currency: string | null;
   private baselineCache: Baseline | null = null;
+  /** The silence limit replayed on the last eight weeks, once a (UTC) day, as live (services/silence-calibration). */
+  private calibrationCache: { day: number; calibration: SilenceCalibration } | null = null;
   /** The failure test reads no clock: same orders, same baseline, same answer, so one per change is enough. */
   private failureCache: { key: string; result: DetectorResult } | null = null;
 
@@ -234,6 +242,8 @@ export class ReplayStream {
     monitoringSince: Date | null,
     /** When the monitor began checking: older orders are history, not news (see ReplayOptions). */
     private readonly watchingSince: Date | null = null,
+    /** How often the scheduled check runs: the silence calibration counts only the silences a check would see. */
+    private readonly checkEveryMinutes: number = checkCadenceMinutes(settings),
   ) {
     const inOrder = orders.every((o, i) => i === 0 || orders[i - 1]!.createdAt.getTime() <= o.createdAt.getTime());
     const sorted = inOrder ? orders : [...orders].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
@@ -285,6 +295,24 @@ export class ReplayStream {
     return this.baselineCache;
   }
 
+  /** The last silence calibration computed (none if the order-flow test never ran). */
+  get latestSilenceCalibration(): SilenceCalibration | null {
+    return this.calibrationCache?.calibration ?? null;
+  }
+
+  /** The silence calibration of `now`'s day, from the eight weeks of whole hours before it. */
+  silenceCalibration(now: Date): SilenceCalibration {
+    const day = Math.floor(now.getTime() / 86_400_000);
+    if (this.calibrationCache?.day !== day) {
+      const baseline = this.baseline(now);
+      const to = baseline.asOfHour * HOUR_MS;
+      const from = Math.max(to - CALIBRATION_DAYS * 86_400_000, this.since ? this.since.getTime() : -Infinity);
+      const times = this.successMs.slice(lowerBound(this.successMs, from), lowerBound(this.successMs, to));
+      this.calibrationCache = { day, calibration: calibrateSilence(times, baseline, this.settings, { from, to, checkEveryMinutes: this.checkEveryMinutes }) };
+    }
+    return this.calibrationCache.calibration;
+  }
+
   evaluate(now: Date, detectors: readonly (AnyDetectorName | EngineDetectorName)[], alertOpen = false): DetectorResult[] {
     const nowMs = now.getTime();
     const known = lowerBound(this.allMs, nowMs + 1);
@@ -313,6 +341,7 @@ export class ReplayStream {
           recentSuccessTimes: this.successTimes.slice(recentStart, knownSuccess),
           alertOpen,
           watchingSince: this.watchingSince,
+          silenceCalibration: this.silenceCalibration(now),
         }),
       );
     }

@@ -30,6 +30,7 @@ import type { OrderRepository } from '../store/orders';
 import type { SettingsRepository } from '../store/settings';
 import type { StoreRecord, StoreRepository } from '../store/stores';
 import { BaselineCache } from './baseline-cache';
+import { SilenceCalibrationCache } from './silence-calibration';
 
 export type { CheckTrigger } from '../domain/checks';
 
@@ -54,6 +55,8 @@ export interface CheckServiceDeps {
   onBaseline?: (store: StoreRecord, settings: Settings, baseline: Baseline) => Promise<void>;
   /** Each store's baseline, rebuilt at most once an hour; one of its own when not given. */
   baselines?: BaselineCache;
+  /** Each store's silence limit replayed on its own eight weeks, once a day; one of its own when not given. */
+  calibrations?: SilenceCalibrationCache;
   /** What the store probe sees while an order alert fires ("the checkout page has returned 500 since ..."). */
   probeExplanation?: (storeId: string, firedDetectors: string[], timezone: string) => Promise<string | null>;
   /**
@@ -73,10 +76,12 @@ export interface CheckServiceDeps {
  */
 export class CheckService {
   readonly baselines: BaselineCache;
+  readonly calibrations: SilenceCalibrationCache;
   private readonly toldBaselines = new WeakSet<Baseline>();
 
   constructor(private readonly deps: CheckServiceDeps) {
     this.baselines = deps.baselines ?? new BaselineCache(deps.orders);
+    this.calibrations = deps.calibrations ?? new SilenceCalibrationCache(deps.orders);
   }
 
   /**
@@ -119,6 +124,7 @@ export class CheckService {
             recentSuccessTimes: facts.recentSuccessTimes,
             alertOpen,
             watchingSince: store.createdAt,
+            silenceCalibration: await this.calibrations.get(store, settings, baseline, now),
           }),
         );
       }

@@ -73,6 +73,11 @@ export class OrderRepository {
     return new AdaptiveOrderQueries(this.db).successfulBetween(storeId, successStatuses, from, to);
   }
 
+  /** Creation times (ms) of successful customer orders in [from, to), oldest first (see AdaptiveOrderQueries.successTimesBetween). */
+  successTimesBetween(storeId: string, successStatuses: readonly string[], from: Date, to: Date): Promise<number[]> {
+    return new AdaptiveOrderQueries(this.db).successTimesBetween(storeId, successStatuses, from, to);
+  }
+
   /** How many customer orders were created in [start, end), whatever their status. */
   async countCreatedBetween(storeId: string, start: Date, end: Date): Promise<number> {
     const row = await customerOnly(this.db('orders').count({ n: '*' }).where('store_id', storeId).andWhere('created_at', '>=', start).andWhere('created_at', '<', end)).first();
@@ -280,6 +285,23 @@ export class AdaptiveOrderQueries {
       ],
     )) as [Array<{ h: number | string; n: number | string | null }>];
     return rows;
+  }
+
+  /**
+   * The silence calibration's input (domain/calibration): when each successful customer order of the last
+   * eight weeks was created. Read once a day per store (services/silence-calibration); the hourly roll-ups
+   * cannot show a busy store's minute-scale gaps.
+   */
+  async successTimesBetween(storeId: string, successStatuses: readonly string[], from: Date, to: Date): Promise<number[]> {
+    const rows: Array<{ created_at: Date }> = await customerOnly(
+      this.db('orders')
+        .select('created_at')
+        .where('store_id', storeId)
+        .whereIn('status', [...successStatuses])
+        .andWhere('created_at', '>=', from)
+        .andWhere('created_at', '<', to),
+    ).orderBy('created_at', 'asc');
+    return rows.map((r) => new Date(r.created_at).getTime());
   }
 
   async successfulBetween(storeId: string, successStatuses: readonly string[], from: Date, to: Date): Promise<number> {
