@@ -63,6 +63,32 @@ describe('renewal runs', () => {
     expect(fired).toEqual([]);
   });
 
+  it('raises no false alarm in 60 days of renewals spread over the day with the traffic (no nightly run)', () => {
+    // A busy store whose subscription plugin renews each subscription at its own sign-up time: about 40 a
+    // day, few at night, 5% failing. There is no run to miss, and a chain of renewals is not a run.
+    const rnd = random(3);
+    const orders: ReplayOrder[] = [];
+    const from = Date.parse('2026-09-01T00:00:00Z');
+    const to = Date.parse('2026-10-31T00:00:00Z');
+    let id = 1;
+    for (let t = from; t < to; t += 60_000) {
+      const hour = new Date(t).getUTCHours();
+      const perHour = hour >= 8 && hour < 22 ? 2.4 : 0.4;
+      if (rnd() < perHour / 60) {
+        orders.push({ orderId: id++, status: rnd() < 0.05 ? 'failed' : 'processing', createdAt: new Date(t), total: 19, paymentMethod: 'stripe', createdVia: 'subscription' });
+      }
+    }
+    const renewals = asRenewals(orders);
+    const fired = new Set<string>();
+    for (let t = from + 28 * 86_400_000; t < to; t += 15 * 60_000) {
+      const now = new Date(t);
+      const known = renewals.filter((o) => o.createdAt <= now && o.createdAt.getTime() > t - 28 * 86_400_000);
+      const result = evaluateRenewals(now, settings, known);
+      if (result.breached) fired.add(`${result.kind} ${(result.startedAt ?? now).toISOString().slice(0, 13)} ${result.summary}`);
+    }
+    expect([...fired]).toEqual([]);
+  });
+
   it('alerts on a run with 90% failed renewals before the run ends, naming the payment method', () => {
     const history = nights('2026-11-01', 21, () => 0.05);
     const bad = nights('2026-11-22', 1, () => 0.9, 11).map((o, i) => ({ ...o, orderId: 10_000 + i }));

@@ -173,10 +173,19 @@ export function evaluateRenewals(now: Date, settings: RenewalStatuses, chronolog
   return base;
 }
 
+/** A scheduled run works through its queue within this long; a longer chain is renewals spread over the day. */
+const SCHEDULED_RUN_MAX_HOURS = 2;
+/** A scheduled run starts within this many minutes of its usual time. */
+const SCHEDULED_START_SPREAD_MINUTES = 60;
+
 /**
  * When the day's usual run was due, if it is overdue now: the store runs renewals on most days (5 of the
  * last 7) at about one time of day (the median start), and that time was more than the grace ago but
- * less than MISSING_FOR_HOURS. Null otherwise.
+ * less than MISSING_FOR_HOURS. Null otherwise. Only scheduled runs count: at least MIN_RUN_ORDERS
+ * renewals within SCHEDULED_RUN_MAX_HOURS, starting within SCHEDULED_START_SPREAD_MINUTES of the usual
+ * time. A store whose renewals come one by one with the traffic (each at its subscription's own hour) has
+ * no run to miss, and its quiet nights are not one (seen on a busy store: a "missing run" a few times a
+ * month, at whatever hour its night's first renewals happened to cluster).
  */
 function expectedRunAt(now: Date, timeZone: string, past: readonly Run[]): Date | null {
   const today = localDate(now, timeZone);
@@ -185,14 +194,17 @@ function expectedRunAt(now: Date, timeZone: string, past: readonly Run[]): Date 
   for (const run of past) {
     const day = localDate(run.start, timeZone);
     if (day >= today || day < weekAgo || firstPerDay.has(day)) continue;
-    firstPerDay.set(day, localTime(run.start, timeZone).minuteOfDay);
+    const scheduled = run.orders.length >= MIN_RUN_ORDERS && run.end.getTime() - run.start.getTime() <= SCHEDULED_RUN_MAX_HOURS * 3_600_000;
+    if (scheduled) firstPerDay.set(day, localTime(run.start, timeZone).minuteOfDay);
   }
   if (firstPerDay.size < 5) return null;
   // Times near midnight are read around the first one, so 23:55 and 00:05 average to midnight, not noon.
   const starts = [...firstPerDay.values()];
   const pivot = starts[0]!;
   const around = starts.map((m) => ((m - pivot + 720 + 1440) % 1440) - 720).sort((a, b) => a - b);
-  const median = (pivot + around[Math.floor(around.length / 2)]! + 1440) % 1440;
+  const middle = around[Math.floor(around.length / 2)]!;
+  if (around.filter((m) => Math.abs(m - middle) <= SCHEDULED_START_SPREAD_MINUTES).length < 5) return null;
+  const median = (pivot + middle + 1440) % 1440;
   const clock = `${String(Math.floor(median / 60)).padStart(2, '0')}:${String(median % 60).padStart(2, '0')}`;
   for (const day of [today, localDate(new Date(now.getTime() - 86_400_000), timeZone)]) {
     const at = zonedToUtc(`${day}T${clock}:00`, timeZone);
