@@ -74,7 +74,10 @@ describe('console in Chromium', () => {
     await page.waitForSelector('#overview button');
     const alertId = (await sidecar.db('alerts').where({ store_id: shop.id, state: 'open' }).first('id')).id as number;
     await page.fill(`#note-${alertId}`, 'Payment provider fixed, checked by hand');
+    // The console reloads the page 600 ms after an action succeeds: wait for that, or the goto below races it.
+    const reloaded = page.waitForEvent('load', { timeout: 15_000 });
     await page.click(`form[data-api="POST /api/v1/alerts/${alertId}/resolve"] button[type=submit]`);
+    await reloaded;
     // Not the 5 s of the issue (that is for failed orders): a loaded machine gets longer for the resolve.
     await page.waitForSelector('text=No open alert.', { timeout: 15_000 });
     await page.waitForSelector('#store-state:not([data-state="critical"])', { timeout: 15_000 });
