@@ -38,6 +38,13 @@ final class OrderListener {
 	 */
 	private array $born = array();
 
+	/**
+	 * The values of the `order.updated` written in this request, per order.
+	 *
+	 * @var array<int, array{total:?string, currency:string, payment_method:string, created_via:string}>
+	 */
+	private array $updated = array();
+
 	public function __construct(
 		private readonly Outbox $outbox,
 		private readonly EventFactory $events,
@@ -134,11 +141,14 @@ final class OrderListener {
 		}
 		$event = $this->events->order_event( 'order.updated', (int) $order_id, null, $status, $order, microtime( true ), $this->created_via( $order ) );
 		$now   = Reported::values_of( $event );
-		if ( Reported::same( $known, $now ) ) {
+		if ( Reported::same( $known, $now ) || ( isset( $this->updated[ (int) $order_id ] ) && Reported::same( $this->updated[ (int) $order_id ], $now ) ) ) {
 			return;
 		}
+		// One write in the customer's (or admin's) request: the outbox row. What the sidecar was told is
+		// recorded by the sender once it is delivered (the row leaves with the order's values as they are
+		// then); within this request a second save with the same values is remembered here.
 		$this->record( $event );
-		$this->reported->put( array( (int) $order_id => $now ) );
+		$this->updated[ (int) $order_id ] = $now;
 	}
 
 	/**

@@ -85,5 +85,10 @@ describe.each([
     await delivered();
     const updates = sentFor(orderId!).filter((e) => e.type === 'order.updated');
     expect(updates).toEqual([expect.objectContaining({ from: null, to: 'pending', total: '59.90', payment_method: 'bacs' })]);
+
+    // Saved again in a later request with nothing changed: what was delivered is on record, nothing new goes.
+    await wp.php(`$o = wc_get_order(${orderId}); $o->save();`);
+    await delivered();
+    expect(sentFor(orderId!).filter((e) => e.type === 'order.updated')).toHaveLength(1);
   }, 120_000);
 });
