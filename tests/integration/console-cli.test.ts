@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { verify } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWoom } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { REDIS_URL, wipeQueuePrefix } from '../helpers/redis';
 
@@ -16,20 +16,8 @@ afterAll(async () => {
 });
 
 /** `npm run woom -- ...` as an operator runs it, with `stdin` piped in (or nothing). */
-function woom(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'sidecar/src/cli/woom.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: database.url, REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent', PUBLIC_URL: 'https://woom.example' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const woom = (args: string[], stdin = '') =>
+  runWoom(args, { DATABASE_URL: database.url, REDIS_URL, QUEUE_PREFIX: prefix, PUBLIC_URL: 'https://woom.example' }, stdin);
 
 describe('woom operator and token commands', () => {
   it('operator add hashes a piped password with argon2id and never prints it', async () => {

@@ -5,7 +5,6 @@
  * repeated and the skipped hour, a restart and two sidecars at once. The Berlin digest is saved in
  * test-artifacts/mails/ (HTML, text, PNG by Chromium) and read back from the rendered page.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedMail } from 'mailparser';
@@ -19,6 +18,7 @@ import { zonedToUtc } from '../../sidecar/src/domain/time';
 import { signedHeaders } from '../../sidecar/src/http/signature';
 import { storeDigestContent } from '../../sidecar/src/notify/digest-content';
 import { launchChromium } from '../helpers/browser';
+import { runWoom } from '../helpers/cli';
 import { eventually } from '../helpers/eventually';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 import { REDIS_URL } from '../helpers/redis';
@@ -67,20 +67,7 @@ async function registeredAt(storeId: string, at: Date): Promise<void> {
 const mailsAbout = (text: string) => smtp.messages.filter((m) => m.subject?.includes(text));
 const waitForMail = (text: string) => smtp.waitForMessage((m) => m.subject?.includes(text) ?? false, 20_000);
 
-function woom(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'sidecar/src/cli/woom.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: sidecar.container.config.DATABASE_URL, REDIS_URL, QUEUE_PREFIX: sidecar.prefix, LOG_LEVEL: 'silent' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end();
-  });
-}
+const woom = (args: string[]) => runWoom(args, { DATABASE_URL: sidecar.container.config.DATABASE_URL, REDIS_URL, QUEUE_PREFIX: sidecar.prefix });
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
