@@ -21,6 +21,7 @@ import * as storeCadence from './20261202_046_store_cadence';
 import * as digests from './20261203_050_digests';
 import * as salesFeed from './20261203_051_sales_feed';
 import * as ordersChannelIndex from './20261203_052_orders_channel_index';
+import * as orderHourlyRetried from './20261203_053_order_hourly_retried';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -54,6 +55,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261203_050_digests', digests],
   ['20261203_051_sales_feed', salesFeed],
   ['20261203_052_orders_channel_index', ordersChannelIndex],
+  ['20261203_053_order_hourly_retried', orderHourlyRetried],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

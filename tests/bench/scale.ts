@@ -7,6 +7,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { minimumStopDetectionMinutes } from '../../sidecar/src/domain/cadence';
+import type { OrderDetail } from '../../sidecar/src/domain/diagnosis';
+import { retriedFailures } from '../../sidecar/src/domain/failure-rate';
 import { defaultSettings } from '../../sidecar/src/domain/settings';
 import { signedHeaders } from '../../sidecar/src/http/signature';
 import { CHECK_QUEUE, CHECK_SCHEDULER_PREFIX } from '../../sidecar/src/queue/names';
@@ -123,7 +125,8 @@ async function seed(db: Knex, options: Options, now: number): Promise<BenchStore
   };
   const hourStart = Math.floor(now / HOUR) * HOUR;
   for (const store of stores) {
-    const hourly = new Map<string, { hour: number; status: string; orders: number; revenue: number }>();
+    const hourly = new Map<string, { hour: number; status: string; orders: number; revenue: number; retried: number }>();
+    const seeded: OrderDetail[] = [];
     for (let t = hourStart - options.days * 24 * HOUR; t < hourStart; t += HOUR) {
       const hour = t / HOUR;
       const n = rand.poisson((store.perDay / 24) * hourWeight(new Date(t).getUTCHours()));
@@ -144,7 +147,8 @@ async function seed(db: Knex, options: Options, now: number): Promise<BenchStore
           updated_at: created,
         });
         const key = `${hour}|${status}`;
-        const cell = hourly.get(key) ?? { hour, status, orders: 0, revenue: 0 };
+        seeded.push({ orderId: store.nextOrderId - 1, status, createdAt: created, total, paymentMethod: 'stripe' });
+        const cell = hourly.get(key) ?? { hour, status, orders: 0, revenue: 0, retried: 0 };
         cell.orders += 1;
         cell.revenue += total;
         hourly.set(key, cell);
@@ -152,7 +156,13 @@ async function seed(db: Knex, options: Options, now: number): Promise<BenchStore
       }
       await flush('orders', orderBatch, 5_000);
     }
-    for (const c of hourly.values()) rollupBatch.push({ store_id: store.id, hour: c.hour, status: c.status, orders: c.orders, revenue: c.revenue, revenue_orders: c.orders });
+    // Same total by chance within minutes is a retried cart to the roll-ups too (store/rollups).
+    seeded.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || Number(a.orderId) - Number(b.orderId));
+    const retried = retriedFailures(seeded, () => true);
+    seeded.forEach((o, i) => {
+      if (retried[i]) hourly.get(`${Math.floor(o.createdAt.getTime() / HOUR)}|${o.status}`)!.retried += 1;
+    });
+    for (const c of hourly.values()) rollupBatch.push({ store_id: store.id, hour: c.hour, status: c.status, orders: c.orders, revenue: c.revenue, revenue_orders: c.orders, retried: c.retried });
     await flush('order_hourly', rollupBatch, 5_000);
   }
   await flush('orders', orderBatch, 1);

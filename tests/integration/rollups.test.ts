@@ -44,7 +44,13 @@ async function playRandomHistory(storeId: string, seed: number): Promise<void> {
     if (sent.length > 0 && rand.next() < 0.1) return rand.pick(sent);
     const orderId = 1 + rand.int(120);
     let order = created.get(orderId);
-    if (!order) {
+    const earlier = [...created.values()];
+    if (!order && earlier.length > 0 && rand.next() < 0.3) {
+      // The same cart again a few minutes later (some just past the retry window): a retried cart.
+      const first = rand.pick(earlier);
+      order = { ...first, createdAt: first.createdAt + rand.int(12 * 60_000), via: rand.next() < 0.1 ? 'admin' : 'checkout' };
+      created.set(orderId, order);
+    } else if (!order) {
       order = {
         createdAt: now - rand.int(10 * 24 * HOUR),
         total: rand.next() < 0.15 ? null : (5 + rand.int(200)).toFixed(2),
@@ -89,6 +95,8 @@ describe('hourly roll-ups', () => {
     await playRandomHistory(store.id, seed);
     const recount = await rollups.recount(store.id);
     expect(recount.length).toBeGreaterThan(20);
+    // The history holds retried carts, so the comparison covers them too.
+    expect(recount.reduce((sum, row) => sum + row.retried, 0)).toBeGreaterThan(0);
     expect(await rollups.rows(store.id)).toEqual(recount);
   });
 
@@ -122,9 +130,40 @@ describe('hourly roll-ups', () => {
     // Older than the change above: order 1 stays completed.
     await send([event(1, 'failed', '2026-11-20T10:16:00.000Z')]);
     const hour = Math.floor(Date.parse(at) / HOUR);
+    // Orders 1 and 2 are one cart at one time: the lower id counts as the earlier attempt.
     expect(await rollups.rows(store.id)).toEqual([
-      { hour, status: 'completed', orders: 1, revenue: 20, revenueOrders: 1 },
-      { hour, status: 'failed', orders: 1, revenue: 20, revenueOrders: 1 },
+      { hour, status: 'completed', orders: 1, revenue: 20, revenueOrders: 1, retried: 1 },
+      { hour, status: 'failed', orders: 1, revenue: 20, revenueOrders: 1, retried: 0 },
     ]);
+  });
+
+  it('count a failed cart tried again within 10 minutes as retried, also across the hour and in a later batch', async () => {
+    const store = await stores.create({ name: 'Rollup retries', url: 'https://retries.example', settings: defaultSettings('UTC') });
+    const order = (orderId: number, to: string, createdAt: string, total = '30.00') => ({
+      id: randomUUID(),
+      type: 'order.created',
+      order_id: orderId,
+      to,
+      total,
+      currency: 'EUR',
+      payment_method: 'stripe',
+      created_via: 'checkout',
+      created_at: createdAt,
+      occurred_at: createdAt,
+    });
+    const send = (list: Array<Record<string, unknown>>) => events.ingest(store.id, ingestBodySchema.parse({ store: store.id, events: list }).events);
+    await send([order(1, 'failed', '2026-11-20T10:05:00.000Z'), order(2, 'failed', '2026-11-20T10:30:00.000Z'), order(3, 'failed', '2026-11-20T10:56:00.000Z')]);
+    // Tried again: 1 by a pending order 9 minutes later; 2 not (11 minutes, and another total); 3 in the next hour.
+    await send([order(4, 'pending', '2026-11-20T10:14:00.000Z')]);
+    await send([order(5, 'completed', '2026-11-20T10:41:00.000Z'), order(6, 'failed', '2026-11-20T10:31:00.000Z', '31.00')]);
+    await send([order(7, 'completed', '2026-11-20T11:04:00.000Z')]);
+    const hour = Math.floor(Date.parse('2026-11-20T10:00:00.000Z') / HOUR);
+    const rows = await rollups.rows(store.id);
+    expect(rows.filter((r) => r.hour === hour).map((r) => [r.status, r.orders, r.retried])).toEqual([
+      ['completed', 1, 0],
+      ['failed', 4, 2],
+      ['pending', 1, 0],
+    ]);
+    expect(rows).toEqual(await rollups.recount(store.id));
   });
 });

@@ -75,9 +75,10 @@ function mergeCarts(chronological: readonly OrderDetail[], isFailure: (o: OrderD
 }
 
 /**
- * For the baseline's usual failure share: which failures of a chronological run of classified customer
- * orders were tried again (a later order of the same cart, at most the retry window after it). The
- * store's SQL counts the same (store/orders `AdaptiveOrderQueries`), with ties in time broken by order id.
+ * For the baseline's usual failure share: which failures of a chronological run of customer orders
+ * (every status: a retry left pending is a retry all the same) were tried again: a later order of the
+ * same cart, at most the retry window after it. The sidecar's hourly roll-ups count them with this
+ * function (store/rollups), ordered by creation time and then order id.
  */
 export function retriedFailures(chronological: readonly OrderDetail[], isFailure: (o: OrderDetail) => boolean): boolean[] {
   return chronological.map((order, i) => {

@@ -262,7 +262,7 @@ export class ReplayStream {
     this.successMs = this.successTimes.map(Number);
     this.since = monitoringSince ?? (sorted[0]?.createdAt ?? null);
 
-    this.hourly = hourlyHistoryOf(sorted, this.customerClassified, settings);
+    this.hourly = hourlyHistoryOf(sorted, settings);
     this.ruleOrders = customerOrders.map((o) => ({ status: o.status, createdAt: o.createdAt, total: o.total ?? null, paymentMethod: o.paymentMethod ?? null }));
     this.renewalOrders = sorted
       .filter((o) => o.createdVia === 'subscription')
@@ -380,10 +380,10 @@ export class ReplayStream {
 }
 
 /**
- * Customer orders per UTC hour, as the live sidecar's SQL counts them (store/orders `AdaptiveOrderQueries`):
- * `sorted` in creation order, `customerClassified` its customer orders that are a success or a failure.
+ * Customer orders per UTC hour, as the live sidecar's roll-ups count them (store/rollups): `sorted` in
+ * creation order.
  */
-export function hourlyHistoryOf(sorted: readonly ReplayOrder[], customerClassified: readonly OrderDetail[], settings: Settings): HourlyHistory {
+export function hourlyHistoryOf(sorted: readonly ReplayOrder[], settings: Settings): HourlyHistory {
   const isSuccess = (o: { status: string }) => settings.success_statuses.includes(o.status);
   const isFailure = (o: { status: string }) => settings.failure_statuses.includes(o.status);
   const customer = sorted.filter(isCustomerOrder);
@@ -404,8 +404,10 @@ export function hourlyHistoryOf(sorted: readonly ReplayOrder[], customerClassifi
       }
     } else if (isFailure(o)) failure[i] = (failure[i] ?? 0) + 1;
   }
-  const retried = retriedFailures(customerClassified, isFailure);
-  customerClassified.forEach((o, k) => {
+  // A failure is a retried cart when any later customer order of the same cart follows it, whatever that
+  // order's status: the roll-ups (store/rollups) count it the same way, for every status, once.
+  const retried = retriedFailures(customer, isFailure);
+  customer.forEach((o, k) => {
     if (!retried[k]) return;
     const i = hourIndex(o.createdAt) - firstHour;
     retriedFailure[i] = (retriedFailure[i] ?? 0) + 1;

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import { LOOKBACK_HOURS, type HourlyHistory } from '../domain/baseline';
+import type { HourlyHistory } from '../domain/baseline';
 import { NON_CUSTOMER_CHANNELS } from '../domain/checks';
 import type { OrderFact } from '../domain/detectors';
 import type { OrderDetail } from '../domain/diagnosis';
-import { FAILURE_LOOKBACK_ORDERS, RETRY_WINDOW_MINUTES } from '../domain/failure-rate';
+import { FAILURE_LOOKBACK_ORDERS } from '../domain/failure-rate';
 import { DROP_SPAN_MINUTES } from '../domain/order-flow';
 import { HOUR_MS, hourIndex } from '../domain/time';
 import { RollupRepository } from './rollups';
@@ -138,20 +138,12 @@ export class AdaptiveOrderQueries {
   }
 
   /**
-   * What the baseline is built from: the hourly roll-ups (order_hourly, kept by the ingest) and the
-   * retried failures, which depend on the next attempt of the same cart and so are read from the orders.
-   * A check asks for this at most once an hour per store (services/baseline-cache).
+   * What the baseline is built from: the hourly roll-ups (order_hourly, kept by the ingest), retried
+   * carts included, so a build never reads the orders. A check asks for this at most once an hour per
+   * store (services/baseline-cache).
    */
   async hourlyHistory(storeId: string, successStatuses: readonly string[], failureStatuses: readonly string[], now: Date): Promise<HourlyHistory> {
-    const asOfHour = hourIndex(now);
-    const firstHour = asOfHour - LOOKBACK_HOURS;
-    const hourly = await new RollupRepository(this.db).hourly(storeId, successStatuses, failureStatuses, asOfHour);
-    const retriedFailure = new Float64Array(LOOKBACK_HOURS);
-    for (const row of await this.retriedFailuresPerHour(storeId, [...successStatuses], [...failureStatuses], firstHour, asOfHour, now)) {
-      const i = Number(row.h) - firstHour;
-      if (i >= 0 && i < LOOKBACK_HOURS) retriedFailure[i] = Number(row.n ?? 0);
-    }
-    return { ...hourly, retriedFailure };
+    return new RollupRepository(this.db).hourly(storeId, successStatuses, failureStatuses, hourIndex(now));
   }
 
   /**
@@ -237,54 +229,6 @@ export class AdaptiveOrderQueries {
       if (row?.created_at) return new Date(row.created_at);
     }
     return null;
-  }
-
-  /**
-   * Failures whose cart was tried again, per hour, as domain/failure-rate `retriedFailures` counts them: a
-   * later customer order of the same cart (same total and payment method) came within the retry window
-   * (ties in time broken by order id). A semi-join from the failures alone, each probing the few minutes
-   * after it on (store_id, created_at): the window function over every order of eight weeks this replaces
-   * sorted 100,000 rows of a busy store.
-   */
-  private async retriedFailuresPerHour(
-    storeId: string,
-    success: readonly string[],
-    failure: readonly string[],
-    firstHour: number,
-    asOfHour: number,
-    now: Date,
-  ): Promise<Array<{ h: number | string; n: number | string | null }>> {
-    const classified = [...success, ...failure];
-    const marks = (list: readonly string[]) => list.map(() => '?').join(',');
-    const channels = marks(NON_CUSTOMER_CHANNELS);
-    const [rows] = (await this.db.raw(
-      `SELECT TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', f.created_at) AS h, COUNT(*) AS n
-       FROM orders f
-       WHERE f.store_id = ? AND f.status IN (${marks(failure)}) AND f.total > 0
-         AND (f.created_via IS NULL OR f.created_via NOT IN (${channels}))
-         AND f.created_at >= ? AND f.created_at < ?
-         AND EXISTS (
-           SELECT 1 FROM orders o FORCE INDEX (orders_store_id_created_at_index)
-           WHERE o.store_id = f.store_id
-             AND o.created_at >= f.created_at AND o.created_at <= f.created_at + INTERVAL ${RETRY_WINDOW_MINUTES} MINUTE
-             AND o.created_at <= ?
-             AND (o.created_at > f.created_at OR o.order_id > f.order_id)
-             AND o.total = f.total AND COALESCE(o.payment_method, '') = COALESCE(f.payment_method, '')
-             AND o.status IN (${marks(classified)})
-             AND (o.created_via IS NULL OR o.created_via NOT IN (${channels})))
-       GROUP BY h`,
-      [
-        storeId,
-        ...failure,
-        ...NON_CUSTOMER_CHANNELS,
-        new Date(firstHour * HOUR_MS),
-        new Date(asOfHour * HOUR_MS),
-        now,
-        ...classified,
-        ...NON_CUSTOMER_CHANNELS,
-      ],
-    )) as [Array<{ h: number | string; n: number | string | null }>];
-    return rows;
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { LOOKBACK_HOURS, type HourlyHistory } from '../domain/baseline';
 import { NON_CUSTOMER_CHANNELS } from '../domain/checks';
+import { RETRY_WINDOW_MINUTES, retriedFailures } from '../domain/failure-rate';
 import { HOUR_MS } from '../domain/time';
 
 /** One row of order_hourly: customer orders of one UTC hour (by creation) that now have one status. */
@@ -10,12 +11,20 @@ export interface HourlyRollupRow {
   orders: number;
   revenue: number;
   revenueOrders: number;
+  /**
+   * Of these orders, those with a total whose cart was tried again: a later customer order of the same
+   * total and payment method within the retry window (domain/failure-rate `retriedFailures`). Summed over
+   * the failed statuses it is the baseline's count of retried carts, so a baseline build reads this table
+   * alone. Counted for every status, because which statuses are failures is a per-store setting.
+   */
+  retried: number;
 }
 
 const HOUR_EXPR = "TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', created_at)";
 const CUSTOMER_ONLY = `(created_via IS NULL OR created_via NOT IN (${NON_CUSTOMER_CHANNELS.map(() => '?').join(', ')}))`;
 /** Hours recounted per statement: a REST read-back of a year of status changes stays a bounded query. */
 const HOURS_PER_RECOUNT = 200;
+const RETRY_WINDOW_MS = RETRY_WINDOW_MINUTES * 60_000;
 
 /**
  * Recounts the hours the given orders were created in, from the orders table as it is now in this
@@ -26,11 +35,12 @@ const HOURS_PER_RECOUNT = 200;
  */
 export async function refreshOrderHours(trx: Knex.Transaction, storeId: string, orderIds: readonly number[]): Promise<void> {
   if (orderIds.length === 0) return;
-  const touched: Array<{ h: number | string }> = await trx('orders')
-    .distinct(trx.raw(`${HOUR_EXPR} AS h`))
+  // An order can make one of the retry window before it a retried cart, which may lie in the hour before.
+  const touched: Array<{ h: number | string; before: number | string }> = await trx('orders')
+    .select(trx.raw(`${HOUR_EXPR} AS h`), trx.raw(`TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', created_at - INTERVAL ${RETRY_WINDOW_MINUTES} MINUTE) AS \`before\``))
     .where('store_id', storeId)
     .whereIn('order_id', [...new Set(orderIds)]);
-  const hours = touched.map((row) => Number(row.h));
+  const hours = [...new Set(touched.flatMap((row) => [Number(row.h), Number(row.before)]))];
   for (let i = 0; i < hours.length; i += HOURS_PER_RECOUNT) await recountHours(trx, storeId, hours.slice(i, i + HOURS_PER_RECOUNT));
 }
 
@@ -39,10 +49,20 @@ async function recountHours(trx: Knex.Transaction, storeId: string, hours: reado
   await trx('order_hourly').where('store_id', storeId).whereIn('hour', [...hours]).delete();
   if (counts.length > 0) {
     await trx('order_hourly').insert(
-      counts.map((c) => ({ store_id: storeId, hour: c.hour, status: c.status, orders: c.orders, revenue: c.revenue, revenue_orders: c.revenueOrders })),
+      counts.map(toRow(storeId)),
     );
   }
 }
+
+const toRow = (storeId: string) => (c: HourlyRollupRow) => ({
+  store_id: storeId,
+  hour: c.hour,
+  status: c.status,
+  orders: c.orders,
+  revenue: c.revenue,
+  revenue_orders: c.revenueOrders,
+  retried: c.retried,
+});
 
 interface CountRow {
   h: number | string;
@@ -59,14 +79,68 @@ async function countHours(db: Knex, storeId: string, hours: readonly number[] | 
     .where('store_id', storeId)
     .whereRaw(CUSTOMER_ONLY, [...NON_CUSTOMER_CHANNELS])
     .groupBy('h', 'status');
-  if (hours) {
-    // One index range per hour on (store_id, created_at): the hours of a batch are rarely contiguous.
-    query.andWhere((q) => {
-      for (const h of hours) q.orWhere((r) => r.where('created_at', '>=', new Date(h * HOUR_MS)).andWhere('created_at', '<', new Date((h + 1) * HOUR_MS)));
-    });
-  }
+  // One index range per hour on (store_id, created_at): the hours of a batch are rarely contiguous.
+  if (hours) query.andWhere((q) => inHours(q, hours, 0));
   const rows: CountRow[] = await query;
-  return rows.map((r) => ({ hour: Number(r.h), status: r.status, orders: Number(r.n), revenue: Number(r.rev ?? 0), revenueOrders: Number(r.revn) }));
+  const counts = rows.map((r) => ({ hour: Number(r.h), status: r.status, orders: Number(r.n), revenue: Number(r.rev ?? 0), revenueOrders: Number(r.revn), retried: 0 }));
+  const retried = await retriedPerHour(db, storeId, hours);
+  for (const c of counts) c.retried = retried.get(`${c.hour}|${c.status}`) ?? 0;
+  return counts;
+}
+
+function inHours(q: Knex.QueryBuilder, hours: readonly number[], extraMs: number): void {
+  for (const h of hours) q.orWhere((r) => r.where('created_at', '>=', new Date(h * HOUR_MS)).andWhere('created_at', '<', new Date((h + 1) * HOUR_MS + extraMs)));
+}
+
+/**
+ * Retried carts per hour and status, by the domain's own rule (the backtest counts them with the same
+ * function): the customer orders with a total in those hours and the retry window after them, in
+ * creation order (ties by order id, as WooCommerce numbers them).
+ */
+async function retriedPerHour(db: Knex, storeId: string, hours: readonly number[] | null): Promise<Map<string, number>> {
+  const query = db('orders')
+    .select('order_id', 'status', 'created_at', 'total', 'payment_method')
+    .where('store_id', storeId)
+    .andWhere('total', '>', 0)
+    .whereRaw(CUSTOMER_ONLY, [...NON_CUSTOMER_CHANNELS])
+    .orderBy([{ column: 'created_at' }, { column: 'order_id' }]);
+  if (hours) query.andWhere((q) => inHours(q, hours, RETRY_WINDOW_MS));
+  const rows: Array<{ order_id: number | string; status: string; created_at: Date; total: string | number; payment_method: string | null }> = await query;
+  const orders = rows.map((r) => ({ orderId: Number(r.order_id), status: r.status, createdAt: new Date(r.created_at), total: Number(r.total), paymentMethod: r.payment_method }));
+  // Every status: which of them count as failures is the store's setting, applied when the baseline sums them.
+  const retried = retriedFailures(orders, () => true);
+  const wanted = hours ? new Set(hours) : null;
+  const perHour = new Map<string, number>();
+  orders.forEach((o, i) => {
+    const hour = Math.floor(o.createdAt.getTime() / HOUR_MS);
+    if (!retried[i] || (wanted && !wanted.has(hour))) return;
+    const key = `${hour}|${o.status}`;
+    perHour.set(key, (perHour.get(key) ?? 0) + 1);
+  });
+  return perHour;
+}
+
+/**
+ * The same retried carts counted by MariaDB alone (a semi-join from each order to the retry window after
+ * it): the reference recount() compares the roll-ups with, independent of the code that keeps them.
+ */
+async function retriedPerHourBySql(db: Knex, storeId: string): Promise<Map<string, number>> {
+  const channels = NON_CUSTOMER_CHANNELS.map(() => '?').join(',');
+  const [rows] = (await db.raw(
+    `SELECT ${HOUR_EXPR.replace('created_at', 'f.created_at')} AS h, f.status, COUNT(*) AS n
+     FROM orders f
+     WHERE f.store_id = ? AND f.total > 0 AND (f.created_via IS NULL OR f.created_via NOT IN (${channels}))
+       AND EXISTS (
+         SELECT 1 FROM orders o
+         WHERE o.store_id = f.store_id
+           AND o.created_at >= f.created_at AND o.created_at <= f.created_at + INTERVAL ${RETRY_WINDOW_MINUTES} MINUTE
+           AND (o.created_at > f.created_at OR o.order_id > f.order_id)
+           AND o.total = f.total AND COALESCE(o.payment_method, '') = COALESCE(f.payment_method, '')
+           AND (o.created_via IS NULL OR o.created_via NOT IN (${channels})))
+     GROUP BY h, f.status`,
+    [storeId, ...NON_CUSTOMER_CHANNELS, ...NON_CUSTOMER_CHANNELS],
+  )) as [Array<{ h: number | string; status: string; n: number | string }>];
+  return new Map(rows.map((r) => [`${Number(r.h)}|${r.status}`, Number(r.n)]));
 }
 
 const byKey = (a: HourlyRollupRow, b: HourlyRollupRow) => a.hour - b.hour || (a.status < b.status ? -1 : a.status > b.status ? 1 : 0);
@@ -77,18 +151,23 @@ export class RollupRepository {
 
   /** The store's roll-up rows, ordered by hour and status. */
   async rows(storeId: string, fromHour = 0, toHour = Number.MAX_SAFE_INTEGER): Promise<HourlyRollupRow[]> {
-    const rows: Array<{ hour: number; status: string; orders: number; revenue: string | number; revenue_orders: number }> = await this.db('order_hourly')
-      .select('hour', 'status', 'orders', 'revenue', 'revenue_orders')
+    const rows: Array<{ hour: number; status: string; orders: number; revenue: string | number; revenue_orders: number; retried: number }> = await this.db('order_hourly')
+      .select('hour', 'status', 'orders', 'revenue', 'revenue_orders', 'retried')
       .where('store_id', storeId)
       .andWhere('hour', '>=', fromHour)
       .andWhere('hour', '<', Math.min(toHour, 2 ** 32 - 1))
       .orderBy(['hour', 'status']);
-    return rows.map((r) => ({ hour: r.hour, status: r.status, orders: r.orders, revenue: Number(r.revenue), revenueOrders: r.revenue_orders }));
+    return rows.map((r) => ({ hour: r.hour, status: r.status, orders: r.orders, revenue: Number(r.revenue), revenueOrders: r.revenue_orders, retried: r.retried }));
   }
 
-  /** A full recount from the orders table, in the same shape and order as rows(): what rows() must equal. */
+  /**
+   * A full recount from the orders table, in the same shape and order as rows(): what rows() must equal.
+   * Its retried carts come from MariaDB's semi-join, not from the function the ingest uses.
+   */
   async recount(storeId: string): Promise<HourlyRollupRow[]> {
-    return (await countHours(this.db, storeId, null)).sort(byKey);
+    const counts = await countHours(this.db, storeId, null);
+    const retried = await retriedPerHourBySql(this.db, storeId);
+    return counts.map((c) => ({ ...c, retried: retried.get(`${c.hour}|${c.status}`) ?? 0 })).sort(byKey);
   }
 
   /** Replaces a store's roll-ups by a full recount: for orders written straight into MariaDB (benchmarks, imports). */
@@ -99,7 +178,7 @@ export class RollupRepository {
       await trx('order_hourly').where('store_id', storeId).delete();
       for (let i = 0; i < counts.length; i += 1000) {
         await trx('order_hourly').insert(
-          counts.slice(i, i + 1000).map((c) => ({ store_id: storeId, hour: c.hour, status: c.status, orders: c.orders, revenue: c.revenue, revenue_orders: c.revenueOrders })),
+          counts.slice(i, i + 1000).map(toRow(storeId)),
         );
       }
     });
@@ -154,19 +233,21 @@ export class RollupRepository {
   }
 
   /**
-   * Successful and failed customer orders and revenue per UTC hour of the LOOKBACK_HOURS before
-   * `asOfHour`, summed over the statuses the store's settings count as each.
+   * Successful and failed customer orders, retried failed carts and revenue per UTC hour of the
+   * LOOKBACK_HOURS before `asOfHour`, summed over the statuses the store's settings count as each: all a
+   * baseline is built from, in one read of at most a few thousand rows.
    */
   async hourly(storeId: string, successStatuses: readonly string[], failureStatuses: readonly string[], asOfHour: number): Promise<HourlyHistory> {
     const firstHour = asOfHour - LOOKBACK_HOURS;
     const success = new Float64Array(LOOKBACK_HOURS);
     const failure = new Float64Array(LOOKBACK_HOURS);
+    const retriedFailure = new Float64Array(LOOKBACK_HOURS);
     const revenue = new Float64Array(LOOKBACK_HOURS);
     const revenueOrders = new Float64Array(LOOKBACK_HOURS);
     const successSet = new Set(successStatuses);
     const failureSet = new Set(failureStatuses);
-    const rows: Array<{ hour: number; status: string; orders: number; revenue: string | number; revenue_orders: number }> = await this.db('order_hourly')
-      .select('hour', 'status', 'orders', 'revenue', 'revenue_orders')
+    const rows: Array<{ hour: number; status: string; orders: number; revenue: string | number; revenue_orders: number; retried: number }> = await this.db('order_hourly')
+      .select('hour', 'status', 'orders', 'revenue', 'revenue_orders', 'retried')
       .where('store_id', storeId)
       .andWhere('hour', '>=', Math.max(0, firstHour))
       .andWhere('hour', '<', asOfHour)
@@ -179,8 +260,9 @@ export class RollupRepository {
         revenueOrders[i] = (revenueOrders[i] ?? 0) + row.revenue_orders;
       } else if (failureSet.has(row.status)) {
         failure[i] = (failure[i] ?? 0) + row.orders;
+        retriedFailure[i] = (retriedFailure[i] ?? 0) + row.retried;
       }
     }
-    return { firstHour, success, failure, revenue, revenueOrders };
+    return { firstHour, success, failure, retriedFailure, revenue, revenueOrders };
   }
 }
