@@ -22,6 +22,7 @@ import * as digests from './20261203_050_digests';
 import * as salesFeed from './20261203_051_sales_feed';
 import * as ordersChannelIndex from './20261203_052_orders_channel_index';
 import * as orderHourlyRetried from './20261203_053_order_hourly_retried';
+import * as silenceCalibrations from './20261203_054_silence_calibrations';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -56,6 +57,7 @@ const migrations: ReadonlyArray<[string, Migration]> = [
   ['20261203_051_sales_feed', salesFeed],
   ['20261203_052_orders_channel_index', ordersChannelIndex],
   ['20261203_053_order_hourly_retried', orderHourlyRetried],
+  ['20261203_054_silence_calibrations', silenceCalibrations],
 ];
 
 export const migrationSource: Knex.MigrationSource<string> = {

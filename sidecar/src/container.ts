@@ -46,6 +46,7 @@ import { StoreRepository } from './store/stores';
 import { SignedRequestRepository } from './store/signed-requests';
 import { RollupRepository } from './store/rollups';
 import { CadenceRepository } from './store/cadence';
+import { CalibrationRepository } from './store/calibrations';
 import { RetentionRepository } from './store/retention';
 import { minimumStopDetectionMinutes } from './domain/cadence';
 import { rewriteSecrets, SecretBox } from './store/secret-box';
@@ -53,6 +54,7 @@ import { TEMPLATES_DIR, TemplateSet } from './templates';
 import { DailyFiguresRepository } from './store/daily-figures';
 import { DailyFiguresService } from './services/daily-figures-service';
 import { SalesFeed } from './services/sales-feed';
+import { SilenceCalibrationCache } from './services/silence-calibration';
 import { SalesFeedRepository } from './store/sales-feed';
 import { RulePreview } from './services/rule-preview';
 import { RuleOrderQueries } from './store/rule-orders';
@@ -215,6 +217,7 @@ export class Container {
       notifications: this.notifications,
       maintenance: this.maintenanceWindows,
       dispatch: (ids) => this.notificationQueue.dispatch(ids),
+      calibrations: new SilenceCalibrationCache(this.orders, new CalibrationRepository(this.db)),
       // Built below; only called when a check runs.
       probeExplanation: (storeId, fired, timezone) => this.probeMonitor.explainOrderDrop(storeId, fired, timezone),
       evidence: (store, settings, since, now, diagnosis, sinceKnown) => alertEvidence.read(store, settings, since, now, diagnosis, sinceKnown),

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minimumStopDetectionMinutes, volumeCadenceMinutes } from '../../sidecar/src/domain/cadence';
 import { ReplayStream, type ReplayOrder } from '../../sidecar/src/domain/replay';
+import { SilenceCalibrationCache } from '../../sidecar/src/services/silence-calibration';
+import { CalibrationRepository } from '../../sidecar/src/store/calibrations';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 
 let sidecar: SidecarHandle;
@@ -196,5 +198,13 @@ describe('adaptive history, live and replayed', () => {
     expect(live.calibrated).toBe(true);
     expect(live.gaps).toBeGreaterThan(5000);
     expect(live).toEqual(replayed);
+
+    // A restart or a second sidecar finds the day's calibration in MariaDB and reads no orders for it.
+    const restarted = new SilenceCalibrationCache(sidecar.container.orders, new CalibrationRepository(sidecar.db));
+    expect(await restarted.get(record, settings, baseline, now)).toEqual(live);
+    expect(restarted.computeCount).toBe(0);
+    // The store's next calibration day computes it afresh.
+    await restarted.get(record, settings, baseline, new Date(now.getTime() + 86_400_000));
+    expect(restarted.computeCount).toBe(1);
   });
 });

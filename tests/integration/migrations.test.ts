@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(async () => database?.drop());
 
 const TABLES = ['alerts', 'api_idempotency', 'api_tokens', 'check_runs', 'console_sessions', 'daily_figures', 'deliveries', 'delivery_claims', 'digest_claims', 'digest_recipients',
-  'maintenance_windows', 'notification_channels', 'notifications', 'operators', 'order_events', 'order_hourly', 'orders', 'sales_feed_posts', 'settings_history', 'signed_requests', 'store_cadence', 'store_probes', 'store_rest_credentials', 'store_rest_sync', 'store_settings', 'stores'];
+  'maintenance_windows', 'notification_channels', 'notifications', 'operators', 'order_events', 'order_hourly', 'orders', 'sales_feed_posts', 'settings_history', 'signed_requests', 'silence_calibrations', 'store_cadence', 'store_probes', 'store_rest_credentials', 'store_rest_sync', 'store_settings', 'stores'];
 
 async function tables(): Promise<string[]> {
   const [rows] = (await database.db.raw('SHOW TABLES')) as [Array<Record<string, string>>];

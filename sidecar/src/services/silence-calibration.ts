@@ -3,6 +3,7 @@ import { minimumStopDetectionMinutes, volumeCadenceMinutes } from '../domain/cad
 import { CALIBRATION_DAYS, calibrateSilence, type SilenceCalibration } from '../domain/calibration';
 import type { Settings } from '../domain/settings';
 import { HOUR_MS } from '../domain/time';
+import type { CalibrationRepository } from '../store/calibrations';
 import type { OrderRepository } from '../store/orders';
 import type { StoreRecord } from '../store/stores';
 
@@ -11,30 +12,62 @@ const DAY_MS = 86_400_000;
 const MAX_ENTRIES = 50_000;
 
 /**
- * Each store's silence limit replayed on its own last eight weeks (domain/calibration), once a UTC day, as
+ * When in the UTC day a store is recalibrated: spread by its id over the day, so that ten thousand stores
+ * do not all read their eight weeks in the first minutes after midnight.
+ */
+export function calibrationOffsetMs(storeId: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < storeId.length; i += 1) hash = Math.imul(hash ^ storeId.charCodeAt(i), 16777619) >>> 0;
+  return hash % DAY_MS;
+}
+
+/**
+ * Each store's silence limit replayed on its own last eight weeks (domain/calibration), once a day, as
  * the backtest's replay does. It reads the times of eight weeks of successful orders (a busy store's
- * hundred thousand), which an hourly rebuild could not afford; a day moves the limit by little.
+ * hundred thousand), which an hourly rebuild could not afford; a day moves the limit by little. Kept in
+ * MariaDB too, so a restart or a second sidecar reuses the day's result instead of every store reading
+ * its eight weeks again at once.
  */
 export class SilenceCalibrationCache {
   private readonly entries = new Map<string, { day: number; key: string; calibration: SilenceCalibration }>();
+  private computed = 0;
 
-  constructor(private readonly orders: OrderRepository) {}
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly stored?: CalibrationRepository,
+  ) {}
 
   async get(store: StoreRecord, settings: Settings, baseline: Baseline, now: Date): Promise<SilenceCalibration> {
-    const day = Math.floor(now.getTime() / DAY_MS);
+    const day = Math.floor((now.getTime() - calibrationOffsetMs(store.id)) / DAY_MS);
     const checkEveryMinutes = volumeCadenceMinutes(settings, minimumStopDetectionMinutes(baseline));
     // A change of the budget, the statuses, the time zone, the cadence or the history's length recalibrates at once.
     const key = JSON.stringify([settings.false_alarms_per_month, settings.success_statuses, settings.timezone, checkEveryMinutes, store.firstContactAt?.getTime() ?? null, Math.floor(baseline.historyDays)]);
     const cached = this.entries.get(store.id);
     if (cached && cached.day === day && cached.key === key) return cached.calibration;
+    const kept = await this.stored?.get(store.id);
+    if (kept && kept.day === day && kept.key === key) {
+      this.remember(store.id, kept);
+      return kept.calibration;
+    }
     const to = baseline.asOfHour * HOUR_MS;
     const from = Math.max(to - CALIBRATION_DAYS * DAY_MS, store.firstContactAt ? store.firstContactAt.getTime() : -Infinity);
     const times = from < to ? await this.orders.successTimesBetween(store.id, settings.success_statuses, new Date(from), new Date(to)) : [];
     const calibration = calibrateSilence(times, baseline, settings, { from, to, checkEveryMinutes });
-    this.entries.delete(store.id);
-    this.entries.set(store.id, { day, key, calibration });
-    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.computed += 1;
+    this.remember(store.id, { day, key, calibration });
+    await this.stored?.save(store.id, { day, key, calibration }, now);
     return calibration;
+  }
+
+  private remember(storeId: string, entry: { day: number; key: string; calibration: SilenceCalibration }): void {
+    this.entries.delete(storeId);
+    this.entries.set(storeId, entry);
+    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  /** How many calibrations this process computed from the orders (not from memory or MariaDB). */
+  get computeCount(): number {
+    return this.computed;
   }
 
   forget(storeId: string): void {
