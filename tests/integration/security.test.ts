@@ -47,7 +47,17 @@ describe('replayed signed requests (item 3)', () => {
     const body = JSON.stringify({ store: shop.id, events: [orderEvent({})] });
     const headers = signedHeaders(shop, 'POST', '/v1/events', body);
     expect((await send('POST', '/v1/events', headers, body)).status).toBe(202);
-    expect((await send('POST', '/v1/events', headers, body)).status).toBe(409);
+    const replayed = await send('POST', '/v1/events', headers, body);
+    expect(replayed.status).toBe(409);
+    expect(replayed.body.error).toBe('replayed');
+
+    // The ingest records the signature in its own transaction: two copies at once, one applied.
+    const twinBody = JSON.stringify({ store: shop.id, events: [orderEvent({}), orderEvent({})] });
+    const twinHeaders = signedHeaders(shop, 'POST', '/v1/events', twinBody);
+    const before = Number((await sidecar.db('order_events').where({ store_id: shop.id }).count({ n: '*' }))[0]!.n);
+    const twins = await Promise.all([send('POST', '/v1/events', twinHeaders, twinBody), send('POST', '/v1/events', twinHeaders, twinBody)]);
+    expect(twins.map((r) => r.status).sort()).toEqual([202, 409]);
+    expect(Number((await sidecar.db('order_events').where({ store_id: shop.id }).count({ n: '*' }))[0]!.n)).toBe(before + 2);
 
     const deletePath = `/v1/stores/${shop.id}/channels/999999`;
     const deleteHeaders = signedHeaders(shop, 'DELETE', deletePath, '');

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { SignedRequestRepository } from '../store/signed-requests';
+import type { SignatureClaim, SignedRequestRepository } from '../store/signed-requests';
 import type { StoreRecord, StoreRepository } from '../store/stores';
 import { readBody, sendTooLarge } from './body';
 import { sendError } from './errors';
@@ -9,6 +9,8 @@ declare module 'express-serve-static-core' {
   interface Request {
     store?: StoreRecord;
     rawBody?: string;
+    /** The signature a route claims itself, inside its own transaction (see requireSignature's claimInRoute). */
+    signatureClaim?: SignatureClaim;
   }
 }
 
@@ -21,8 +23,15 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * unknown one. What can be judged from the headers (a missing header, a stale timestamp, an unknown
  * store) is answered before the body is read, so a stranger cannot make the sidecar buffer a megabyte.
  * A state-changing request is accepted once: the same signature again (a replay) gets 409.
+ * `claimInRoute`: the route records the signature in the transaction that applies the request (the
+ * ingest), which then commits once instead of twice, and a failure releases it by its rollback.
  */
-export function requireSignature(stores: StoreRepository, signedRequests: SignedRequestRepository, now: () => Date = () => new Date()): RequestHandler {
+export function requireSignature(
+  stores: StoreRepository,
+  signedRequests: SignedRequestRepository,
+  options: { now?: () => Date; claimInRoute?: boolean } = {},
+): RequestHandler {
+  const now = options.now ?? (() => new Date());
   return async (req: Request, res: Response, next: NextFunction) => {
     const storeId = req.get('X-Woom-Store');
     const timestamp = req.get('X-Woom-Timestamp');
@@ -44,10 +53,12 @@ export function requireSignature(stores: StoreRepository, signedRequests: Signed
       if (STATE_CHANGING.has(req.method)) {
         // Remembered until the timestamp leaves the window; after that the timestamp check refuses it.
         const expiresAt = new Date((seconds + MAX_CLOCK_SKEW_SECONDS + 1) * 1000);
-        if (!(await signedRequests.claim(store.id, signature, expiresAt))) {
-          return sendError(res, 409, 'replayed', 'This signed request was already accepted; sign each request anew (a fresh X-Woom-Timestamp)');
+        if (options.claimInRoute) {
+          req.signatureClaim = { signature, expiresAt };
+        } else {
+          if (!(await signedRequests.claim(store.id, signature, expiresAt))) return sendReplayed(res);
+          forgetUnlessApplied(res, signedRequests, store.id, signature);
         }
-        forgetUnlessApplied(res, signedRequests, store.id, signature);
       }
       req.store = store;
       req.rawBody = body.text;
@@ -56,6 +67,11 @@ export function requireSignature(stores: StoreRepository, signedRequests: Signed
       next(error);
     }
   };
+}
+
+/** The answer to a signed request already accepted. */
+export function sendReplayed(res: Response): void {
+  sendError(res, 409, 'replayed', 'This signed request was already accepted; sign each request anew (a fresh X-Woom-Timestamp)');
 }
 
 function refuse(res: Response, message: string): void {

@@ -7,6 +7,8 @@ import type { CheckScheduler } from '../queue/check-scheduler';
 import type { HealthMonitor } from '../services/health-monitor';
 import type { SalesFeed } from '../services/sales-feed';
 import type { EventRepository } from '../store/events';
+import { ReplayedRequestError } from '../store/signed-requests';
+import { sendReplayed } from './auth';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
 
@@ -30,7 +32,13 @@ export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckSc
     const valid = ingestBodySchema.safeParse(body);
     if (!valid.success) return sendInvalid(res, toFieldErrors(valid.error));
     try {
-      const result = await deps.events.ingest(store.id, valid.data.events);
+      let result;
+      try {
+        result = await deps.events.ingest(store.id, valid.data.events, new Date(), 'bridge', req.signatureClaim);
+      } catch (error) {
+        if (error instanceof ReplayedRequestError) return sendReplayed(res);
+        throw error;
+      }
       res.status(202).json({ accepted: result.accepted, duplicates: result.duplicates });
       deps.metrics.eventsIngested.inc({ store: deps.metrics.store(store.id), result: 'accepted' }, result.accepted);
       deps.metrics.eventsIngested.inc({ store: deps.metrics.store(store.id), result: 'duplicate' }, result.duplicates);

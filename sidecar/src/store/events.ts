@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { refreshOrderHours } from './rollups';
+import { claimSignature, type SignatureClaim } from './signed-requests';
 import { recordContact } from './stores';
 import { isOrderEvent, type HeartbeatEvent, type OrderEvent, type StoreEvent } from '../domain/events';
 
@@ -50,7 +51,14 @@ export class EventRepository {
    * duplicate and changes nothing), and the latest status of each order. Only newly inserted events
    * touch the orders table, so a replayed event can never flip a status back.
    */
-  async ingest(storeId: string, events: readonly StoreEvent[], receivedAt = new Date(), origin: EventOrigin = 'bridge'): Promise<IngestResult> {
+  async ingest(
+    storeId: string,
+    events: readonly StoreEvent[],
+    receivedAt = new Date(),
+    origin: EventOrigin = 'bridge',
+    /** The signed request's signature, recorded in this transaction (one commit; a rollback releases it). */
+    claim?: SignatureClaim,
+  ): Promise<IngestResult> {
     const unique = [...new Map(events.map((event) => [event.id, event])).values()];
     // READ COMMITTED: under REPEATABLE READ the roll-up's recount (delete the batch's hours, insert their
     // counts) took gap locks in order_hourly that reach into the neighbouring store's keys, so batches of
@@ -64,6 +72,8 @@ export class EventRepository {
       const times = events.map((e) => Math.min(e.occurred_at.getTime(), receivedAt.getTime()));
       // Orders read back over REST say what WOOM has seen, not that WordPress is talking to it.
       await recordContact(trx, storeId, new Date(Math.min(...times)), origin === 'bridge' ? new Date(Math.max(...times)) : null);
+      // After the store's lock (its foreign key takes a shared lock on the store row). A replay throws.
+      if (claim) await claimSignature(trx, storeId, claim);
       // MariaDB's INSERT IGNORE ... RETURNING names exactly the rows it inserted: the duplicates are the rest.
       const insert = trx('order_events')
         .insert(unique.map((event) => ({ ...eventRow(storeId, event, receivedAt), origin })))

@@ -72,52 +72,72 @@ interface CountRow {
   revn: number | string;
 }
 
-/** The slow query the roll-up stands for: customer orders per hour and status, counted from the orders. */
+/** Revenue is summed in ten-thousandths (the column's scale), so the sum is exact as MariaDB's is. */
+const REVENUE_SCALE = 10_000;
+
+/**
+ * The roll-up rows of these hours (all hours when null), from one read of their customer orders and the
+ * retry window after them: counts and revenue per hour and status, and the retried carts by the domain's
+ * own rule (the backtest counts them with the same function), in creation order, ties by order id as
+ * WooCommerce numbers them. One statement, as the ingest runs it for every batch.
+ */
 async function countHours(db: Knex, storeId: string, hours: readonly number[] | null): Promise<HourlyRollupRow[]> {
   const query = db('orders')
-    .select(db.raw(`${HOUR_EXPR} AS h`), 'status', db.raw('COUNT(*) AS n'), db.raw('COALESCE(SUM(total), 0) AS rev'), db.raw('COUNT(total) AS revn'))
+    .select('order_id', 'status', 'created_at', 'total', 'payment_method')
     .where('store_id', storeId)
     .whereRaw(CUSTOMER_ONLY, [...NON_CUSTOMER_CHANNELS])
-    .groupBy('h', 'status');
+    .orderBy([{ column: 'created_at' }, { column: 'order_id' }]);
   // One index range per hour on (store_id, created_at): the hours of a batch are rarely contiguous.
-  if (hours) query.andWhere((q) => inHours(q, hours, 0));
-  const rows: CountRow[] = await query;
-  const counts = rows.map((r) => ({ hour: Number(r.h), status: r.status, orders: Number(r.n), revenue: Number(r.rev ?? 0), revenueOrders: Number(r.revn), retried: 0 }));
-  const retried = await retriedPerHour(db, storeId, hours);
-  for (const c of counts) c.retried = retried.get(`${c.hour}|${c.status}`) ?? 0;
-  return counts;
+  if (hours) query.andWhere((q) => inHours(q, hours, RETRY_WINDOW_MS));
+  const rows: Array<{ order_id: number | string; status: string; created_at: Date; total: string | number | null; payment_method: string | null }> = await query;
+  const orders = rows.map((r) => ({
+    orderId: Number(r.order_id),
+    status: r.status,
+    createdAt: new Date(r.created_at),
+    total: r.total === null ? null : Number(r.total),
+    paymentMethod: r.payment_method,
+  }));
+  // Every status: which of them count as failures is the store's setting, applied when the baseline sums them.
+  const retried = retriedFailures(orders, () => true);
+  const wanted = hours ? new Set(hours) : null;
+  const cells = new Map<string, HourlyRollupRow & { scaledRevenue: number }>();
+  orders.forEach((o, i) => {
+    const hour = Math.floor(o.createdAt.getTime() / HOUR_MS);
+    // The rows past the last hour are read only as the window in which its carts may be tried again.
+    if (wanted && !wanted.has(hour)) return;
+    const key = `${hour}|${o.status}`;
+    let cell = cells.get(key);
+    if (!cell) cells.set(key, (cell = { hour, status: o.status, orders: 0, revenue: 0, revenueOrders: 0, retried: 0, scaledRevenue: 0 }));
+    cell.orders += 1;
+    if (o.total !== null) {
+      cell.scaledRevenue += Math.round(o.total * REVENUE_SCALE);
+      cell.revenueOrders += 1;
+    }
+    if (retried[i]) cell.retried += 1;
+  });
+  return [...cells.values()].map(({ scaledRevenue, ...cell }) => ({ ...cell, revenue: scaledRevenue / REVENUE_SCALE }));
 }
 
 function inHours(q: Knex.QueryBuilder, hours: readonly number[], extraMs: number): void {
   for (const h of hours) q.orWhere((r) => r.where('created_at', '>=', new Date(h * HOUR_MS)).andWhere('created_at', '<', new Date((h + 1) * HOUR_MS + extraMs)));
 }
 
-/**
- * Retried carts per hour and status, by the domain's own rule (the backtest counts them with the same
- * function): the customer orders with a total in those hours and the retry window after them, in
- * creation order (ties by order id, as WooCommerce numbers them).
- */
-async function retriedPerHour(db: Knex, storeId: string, hours: readonly number[] | null): Promise<Map<string, number>> {
-  const query = db('orders')
-    .select('order_id', 'status', 'created_at', 'total', 'payment_method')
+/** The slow query the roll-up stands for: customer orders per hour and status, counted by MariaDB. */
+async function countHoursBySql(db: Knex, storeId: string): Promise<HourlyRollupRow[]> {
+  const rows: CountRow[] = await db('orders')
+    .select(db.raw(`${HOUR_EXPR} AS h`), 'status', db.raw('COUNT(*) AS n'), db.raw('COALESCE(SUM(total), 0) AS rev'), db.raw('COUNT(total) AS revn'))
     .where('store_id', storeId)
-    .andWhere('total', '>', 0)
     .whereRaw(CUSTOMER_ONLY, [...NON_CUSTOMER_CHANNELS])
-    .orderBy([{ column: 'created_at' }, { column: 'order_id' }]);
-  if (hours) query.andWhere((q) => inHours(q, hours, RETRY_WINDOW_MS));
-  const rows: Array<{ order_id: number | string; status: string; created_at: Date; total: string | number; payment_method: string | null }> = await query;
-  const orders = rows.map((r) => ({ orderId: Number(r.order_id), status: r.status, createdAt: new Date(r.created_at), total: Number(r.total), paymentMethod: r.payment_method }));
-  // Every status: which of them count as failures is the store's setting, applied when the baseline sums them.
-  const retried = retriedFailures(orders, () => true);
-  const wanted = hours ? new Set(hours) : null;
-  const perHour = new Map<string, number>();
-  orders.forEach((o, i) => {
-    const hour = Math.floor(o.createdAt.getTime() / HOUR_MS);
-    if (!retried[i] || (wanted && !wanted.has(hour))) return;
-    const key = `${hour}|${o.status}`;
-    perHour.set(key, (perHour.get(key) ?? 0) + 1);
-  });
-  return perHour;
+    .groupBy('h', 'status');
+  const retried = await retriedPerHourBySql(db, storeId);
+  return rows.map((r) => ({
+    hour: Number(r.h),
+    status: r.status,
+    orders: Number(r.n),
+    revenue: Number(r.rev ?? 0),
+    revenueOrders: Number(r.revn),
+    retried: retried.get(`${Number(r.h)}|${r.status}`) ?? 0,
+  }));
 }
 
 /**
@@ -162,12 +182,10 @@ export class RollupRepository {
 
   /**
    * A full recount from the orders table, in the same shape and order as rows(): what rows() must equal.
-   * Its retried carts come from MariaDB's semi-join, not from the function the ingest uses.
+   * Counted by MariaDB (an aggregate and a semi-join), not by the code the ingest keeps them with.
    */
   async recount(storeId: string): Promise<HourlyRollupRow[]> {
-    const counts = await countHours(this.db, storeId, null);
-    const retried = await retriedPerHourBySql(this.db, storeId);
-    return counts.map((c) => ({ ...c, retried: retried.get(`${c.hour}|${c.status}`) ?? 0 })).sort(byKey);
+    return (await countHoursBySql(this.db, storeId)).sort(byKey);
   }
 
   /** Replaces a store's roll-ups by a full recount: for orders written straight into MariaDB (benchmarks, imports). */

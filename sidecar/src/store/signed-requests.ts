@@ -4,6 +4,31 @@ import type { Knex } from 'knex';
 /** MariaDB's "duplicate key" error: the signature is already on record. */
 const DUPLICATE_KEY = 'ER_DUP_ENTRY';
 
+/** A signature to record, and until when (its timestamp's end of the signature window). */
+export interface SignatureClaim {
+  signature: string;
+  expiresAt: Date;
+}
+
+/** The signed request was accepted before: the transaction that claimed it again must change nothing. */
+export class ReplayedRequestError extends Error {
+  constructor() {
+    super('This signed request was already accepted');
+  }
+}
+
+const signatureHash = (storeId: string, signature: string): Buffer => createHash('sha256').update(`${storeId}\n${signature}`).digest();
+
+/** Records the signature in the caller's transaction; throws ReplayedRequestError when it is on record. */
+export async function claimSignature(trx: Knex.Transaction, storeId: string, claim: SignatureClaim): Promise<void> {
+  try {
+    await trx('signed_requests').insert({ signature_hash: signatureHash(storeId, claim.signature), store_id: storeId, expires_at: claim.expiresAt });
+  } catch (error) {
+    if ((error as { code?: string }).code === DUPLICATE_KEY) throw new ReplayedRequestError();
+    throw error;
+  }
+}
+
 /**
  * Remembers the signatures of accepted state changes until their timestamp leaves the signature
  * window. MariaDB rather than Redis: a state change needs MariaDB anyway, and ingest must keep working
@@ -12,14 +37,10 @@ const DUPLICATE_KEY = 'ER_DUP_ENTRY';
 export class SignedRequestRepository {
   constructor(private readonly db: Knex) {}
 
-  private static hash(storeId: string, signature: string): Buffer {
-    return createHash('sha256').update(`${storeId}\n${signature}`).digest();
-  }
-
   /** False when this signature was used before (a replay). */
   async claim(storeId: string, signature: string, expiresAt: Date): Promise<boolean> {
     try {
-      await this.db('signed_requests').insert({ signature_hash: SignedRequestRepository.hash(storeId, signature), store_id: storeId, expires_at: expiresAt });
+      await this.db('signed_requests').insert({ signature_hash: signatureHash(storeId, signature), store_id: storeId, expires_at: expiresAt });
       return true;
     } catch (error) {
       if ((error as { code?: string }).code === DUPLICATE_KEY) return false;
@@ -29,7 +50,7 @@ export class SignedRequestRepository {
 
   /** A request that changed nothing (refused, or failed) may be sent again as it was. */
   async release(storeId: string, signature: string): Promise<void> {
-    await this.db('signed_requests').where({ signature_hash: SignedRequestRepository.hash(storeId, signature) }).delete();
+    await this.db('signed_requests').where({ signature_hash: signatureHash(storeId, signature) }).delete();
   }
 
   async prune(now: Date): Promise<number> {
