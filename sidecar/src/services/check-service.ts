@@ -22,7 +22,7 @@ import { inMaintenance } from '../domain/maintenance';
 import { alertContent, escalationContent, findingOf, headlineOf, resolvedContent, type AlertEvidence, type ImpactFacts, type NotificationContent } from '../notify/content';
 import { countFailed } from './alert-evidence';
 import type { Diagnosis } from '../domain/diagnosis';
-import { AlertRepository, type AlertRecord } from '../store/alerts';
+import { AlertRepository, STORE_DETECTORS, type AlertRecord } from '../store/alerts';
 import type { MaintenanceRepository } from '../store/maintenance';
 import type { NotificationRepository } from '../store/notifications';
 import { withProbeExplanation } from '../notify/probe-content';
@@ -97,6 +97,11 @@ export class CheckService {
   ): Promise<DetectorResult[]> {
     const storeId = store.id;
     const results: DetectorResult[] = [];
+    const extra = new RuleOrderQueries(this.deps.db);
+    // The renewals are read beside the other reads (another pooled connection): a check waits for one
+    // round trip fewer. Observed now so that a failure elsewhere first leaves no unhandled rejection.
+    const renewalsRead = detectors.includes('renewals') ? extra.renewals(storeId, new Date(now.getTime() - RENEWAL_LOOKBACK_DAYS * 86_400_000), now) : null;
+    renewalsRead?.catch(() => undefined);
     if (detectors.includes('time_based')) {
       const window = timeBasedWindow(now, settings);
       const orders = await this.deps.orders.createdBetween(storeId, window.start, window.end);
@@ -130,7 +135,6 @@ export class CheckService {
       }
       if (detectors.includes('failure_rate')) results.push(evaluateFailureRate(settings, baseline, facts.recentClassified, alertOpen, store.createdAt));
     }
-    const extra = new RuleOrderQueries(this.deps.db);
     if (detectors.includes('rule')) {
       const from = new Date(now.getTime() - longestRuleWindow(settings.rules) * 60_000);
       const orders = await extra.customerOrders(storeId, from, now);
@@ -138,10 +142,7 @@ export class CheckService {
         ...evaluateRules(settings.rules, orders, { now, timeZone: settings.timezone, statuses: settings, monitoringSince: store.firstContactAt, currency: await this.currencyOf(storeId) }),
       );
     }
-    if (detectors.includes('renewals')) {
-      const renewals = await extra.renewals(storeId, new Date(now.getTime() - RENEWAL_LOOKBACK_DAYS * 86_400_000), now);
-      results.push(evaluateRenewals(now, settings, renewals));
-    }
+    if (renewalsRead) results.push(evaluateRenewals(now, settings, await renewalsRead));
     return results;
   }
 
@@ -177,9 +178,11 @@ export class CheckService {
 
   async run(storeId: string, trigger: CheckTrigger, now = new Date()): Promise<CheckOutcome | null> {
     const { stores, settings: settingsRepo, db, alerts, notifications, maintenance, log } = this.deps;
-    const store = await stores.find(storeId);
-    const settings = store ? await settingsRepo.get(storeId) : null;
-    if (!store || !settings) return null;
+    // One round trip for the store, its settings and whether an order alert is open: most checks need no more.
+    const found = await stores.findForCheck(storeId, STORE_DETECTORS);
+    if (!found || found.settings === null) return null;
+    const { store } = found;
+    const settings = settingsRepo.fromStored(found.settings);
 
     // An event can only move the failure tests; the time-based window and the order flow are the
     // schedule's business. Where no failure test can alert, an event-triggered run would only contend for
@@ -188,8 +191,7 @@ export class CheckService {
     if (trigger === 'event' && !(settings.enabled && eventRunUseful(settings.mode))) {
       return { storeId, ranAt: now, trigger, evaluations: [], decision: { action: 'none', reason: 'disabled' }, alertId: null };
     }
-    const openBefore = await alerts.openAlert(storeId);
-    const alertOpen = settings.mode === 'adaptive' && openBefore !== null;
+    const alertOpen = settings.mode === 'adaptive' && found.openOrderAlert;
     const evaluations = await this.evaluate(store, settings, now, detectors, alertOpen);
     const breached = evaluations.filter((r) => r.breached).map((r) => r.detector);
 
@@ -197,7 +199,7 @@ export class CheckService {
     // lock nor the alerting statistics are needed, only the check-run row (a third of the check's round
     // trips). An alert another check opens meanwhile is judged by the next check, as it would be had
     // this one run a moment earlier.
-    if (openBefore === null) {
+    if (!found.openOrderAlert) {
       const quiet = decideAlert({ now, settings, evaluations, openAlert: null, lastNotifiedAt: null, notificationsLast24h: 0, inMaintenance: false });
       if (quiet.action === 'none') return this.recordQuiet(store, settings, trigger, now, evaluations, quiet);
     }

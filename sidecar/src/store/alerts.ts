@@ -8,7 +8,8 @@ export const PROBE_DETECTOR = 'probe';
 /** Problems of the store itself, each an alert of its own beside the (one) order alert. */
 /** An alert an operator opened by hand (API or console): recorded and shown, never judged by a check. */
 export const MANUAL_DETECTOR = 'manual';
-const STORE_DETECTORS = [REPORTING_DETECTOR, HEALTH_DETECTOR, PROBE_DETECTOR, MANUAL_DETECTOR];
+/** The store's own alerts (WordPress silent, its health, the probe, a manual one): not the order check's. */
+export const STORE_DETECTORS = [REPORTING_DETECTOR, HEALTH_DETECTOR, PROBE_DETECTOR, MANUAL_DETECTOR];
 
 export interface AlertRecord {
   id: number;

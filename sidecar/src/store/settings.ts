@@ -55,6 +55,11 @@ export class SettingsRepository {
    * result is kept by the stored text (the same text always gives the same settings); each caller gets a
    * copy of its own.
    */
+  /** Settings from their stored text, read by another query (a check's first read, stores.findForCheck). */
+  fromStored(json: string): Settings {
+    return this.parse(json);
+  }
+
   private parse(json: string): Settings {
     return structuredClone(this.kept(json)) as Settings;
   }

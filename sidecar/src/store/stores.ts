@@ -78,6 +78,28 @@ export class StoreRepository {
     return row ? toRecord(row) : null;
   }
 
+  /**
+   * What every check reads first, in one round trip: the store, its stored settings (as text, for the
+   * settings repository to parse) and whether an order alert is open (`orderAlertDetectorsExcluded`
+   * names the store's own alerts, which the order check leaves alone).
+   */
+  async findForCheck(id: string, orderAlertDetectorsExcluded: readonly string[]): Promise<{ store: StoreRecord; settings: string | null; openOrderAlert: boolean } | null> {
+    const row: (StoreRow & { woom_settings: string | null; woom_open: number | string }) | undefined = await this.db('stores as s')
+      .leftJoin('store_settings as ss', 'ss.store_id', 's.id')
+      .select(
+        's.*',
+        'ss.settings as woom_settings',
+        this.db.raw(
+          `EXISTS (SELECT 1 FROM alerts a WHERE a.store_id = s.id AND a.state = 'open' AND a.detector NOT IN (${orderAlertDetectorsExcluded.map(() => '?').join(', ')})) AS woom_open`,
+          [...orderAlertDetectorsExcluded],
+        ),
+      )
+      .where('s.id', id)
+      .first();
+    if (!row) return null;
+    return { store: toRecord(row), settings: row.woom_settings, openOrderAlert: Number(row.woom_open) === 1 };
+  }
+
   /** Every store as the overview shows it: no secret, no health snapshot to parse. */
   async summaries(): Promise<StoreSummary[]> {
     const rows: Array<Pick<StoreRow, 'id' | 'name' | 'url' | 'last_contact_at'>> = await this.db('stores').select('id', 'name', 'url', 'last_contact_at').orderBy('created_at');
