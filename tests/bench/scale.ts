@@ -32,6 +32,8 @@ interface Options {
   days: number;
   tsx: boolean;
   keep: boolean;
+  /** Sets MariaDB's innodb_buffer_pool_size (GiB) for the run, as docs/scaling.md advises; absent: as it is. */
+  bufferPoolGiB: number | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -42,7 +44,14 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number of at least 1, got "${argv[i + 1]}"`);
     return n;
   };
-  return { stores: value('stores', 10_000), minutes: value('minutes', 10), days: value('days', 56), tsx: argv.includes('--tsx'), keep: argv.includes('--keep') };
+  return {
+    stores: value('stores', 10_000),
+    minutes: value('minutes', 10),
+    days: value('days', 56),
+    tsx: argv.includes('--tsx'),
+    keep: argv.includes('--keep'),
+    bufferPoolGiB: argv.includes('--buffer-pool') ? value('buffer-pool', 1) : null,
+  };
 }
 
 const MINUTE = 60_000;
@@ -480,6 +489,10 @@ async function main(): Promise<void> {
     await new Promise((resolve, reject) => build.on('exit', (code) => (code === 0 ? resolve(null) : reject(new Error(`npm run build failed (${code})`)))));
   }
   const database = await createTestDatabase();
+  if (options.bufferPoolGiB !== null) {
+    // MariaDB resizes the buffer pool while running; it stays so until the server restarts.
+    await database.db.raw(`SET GLOBAL innodb_buffer_pool_size = ${options.bufferPoolGiB * 1024 ** 3}`);
+  }
   const prefix = `woomscale${randomBytes(4).toString('hex')}`;
   const redis = new Redis(REDIS_URL);
   let smtp: TestSmtp | null = null;
