@@ -385,13 +385,16 @@ async function runFor(traffic: Traffic, ms: number, at: (elapsedMs: number) => P
 }
 
 /** Each store's check interval as its job scheduler holds it now. */
-async function schedules(prefix: string): Promise<Map<string, number>> {
+/** Each store's check interval (ms), from its job scheduler in Redis; `next` (when known) is its next run. */
+async function schedules(prefix: string, next?: Map<string, number>): Promise<Map<string, number>> {
   const queue = new Queue(CHECK_QUEUE, { connection: { url: REDIS_URL }, prefix });
   try {
     const result = new Map<string, number>();
     for (const s of await queue.getJobSchedulers(0, -1)) {
       const id = String(s.id ?? s.key);
-      if (id.startsWith(CHECK_SCHEDULER_PREFIX) && s.every) result.set(id.slice(CHECK_SCHEDULER_PREFIX.length), Number(s.every));
+      if (!id.startsWith(CHECK_SCHEDULER_PREFIX) || !s.every) continue;
+      result.set(id.slice(CHECK_SCHEDULER_PREFIX.length), Number(s.every));
+      if (next && s.next) next.set(id.slice(CHECK_SCHEDULER_PREFIX.length), Number(s.next));
     }
     return result;
   } finally {
@@ -438,8 +441,13 @@ async function printStorage(db: Knex, redis: Redis, prefix: string, options: Opt
     // History tables were seeded for the whole period; the others grew during the run only.
     const seeded = row.name === 'orders' || row.name === 'order_hourly';
     const perStoreMonth = seeded ? Number(row.bytes) / storeMonths : n > 0 ? (Number(row.bytes) / runStoreMonths) : 0;
-    console.log(`  ${row.name.padEnd(14)} | ${String(n).padStart(10)} | ${fmtBytes(Number(row.bytes)).padStart(10)} | ${perRow.toFixed(0).padStart(9)} | ${fmtBytes(perStoreMonth)} (${seeded ? 'seeded history' : `${runMinutes} min of run`})`);
+    console.log(`  ${row.name.padEnd(14)} | ${String(n).padStart(10)} | ${fmtBytes(Number(row.bytes)).padStart(10)} | ${perRow.toFixed(0).padStart(9)} | ${fmtBytes(perStoreMonth)} (${seeded ? 'seeded history' : `${runMinutes.toFixed(1)} min of run`})`);
   }
+  // What the notifications were: order alerts, the store's own alerts (silent WordPress, probe), digests.
+  const kinds: Array<{ kind: string; n: number }> = await db('notifications').select('kind').count({ n: '*' }).groupBy('kind');
+  console.log(`  notifications by kind: ${kinds.map((k) => `${k.kind} ${Number(k.n)}`).join(', ') || 'none'}`);
+  const detectors: Array<{ detector: string; n: number }> = await db('alerts').select('detector').count({ n: '*' }).groupBy('detector');
+  console.log(`  alerts by detector: ${detectors.map((d) => `${d.detector} ${Number(d.n)}`).join(', ') || 'none'}`);
   const [[pool]] = (await db.raw('SELECT @@innodb_buffer_pool_size AS size')) as [Array<{ size: number }>];
   let rss = '?';
   try {
@@ -562,7 +570,8 @@ async function main(): Promise<void> {
     });
     const end2 = Date.now();
     traffic2.close();
-    const every2 = await schedules(prefix);
+    const next2 = new Map<string, number>();
+    const every2 = await schedules(prefix, next2);
     const dues = [...a.dues, ...b.dues];
     printMinutes(dues, [...a.checks, ...b.checks], a.skipped + b.skipped, every2, start2, end2);
     const inPhase = (c: { at: number }) => c.at >= start2 && c.at < killedAt;
@@ -586,10 +595,15 @@ async function main(): Promise<void> {
     // After the kill: every store whose check fell due is checked by the survivor; how late at most.
     const afterKill = a.dues.filter((d) => d.dueAt >= killedAt && d.dueAt < end2 - MINUTE);
     const dueStores = new Set<string>();
+    const limit = end2 - MINUTE;
     for (const [storeId, ms] of every2) {
-      // Due at least once in [kill, end - 1 min): a store on a 15-minute step may not be due at all.
-      const firstDue = Math.ceil(killedAt / ms) * ms;
-      if (firstDue < end2 - MINUTE) dueStores.add(storeId);
+      // Due at least once in [kill, end - 1 min): a store on a 15-minute step may not be due at all. The
+      // scheduler's next run, stepped back by its interval, gives its due times (BullMQ counts them from
+      // when the schedule was written, not from the epoch).
+      const next = next2.get(storeId);
+      if (next === undefined) continue;
+      const lastBeforeLimit = next >= limit ? next - (Math.floor((next - limit) / ms) + 1) * ms : next;
+      if (lastBeforeLimit >= killedAt) dueStores.add(storeId);
     }
     const carried = new Set(afterKill.map((d) => d.storeId));
     const missing = [...dueStores].filter((id) => !carried.has(id)).length;
