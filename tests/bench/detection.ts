@@ -4,7 +4,7 @@ import { buildBaseline, expectedBetween } from '../../sidecar/src/domain/baselin
 import { isCustomerOrder } from '../../sidecar/src/domain/checks';
 import { replay, ReplayStream, type ReplayOrder } from '../../sidecar/src/domain/replay';
 import { defaultSettings, type Mode, type Settings } from '../../sidecar/src/domain/settings';
-import { localTime } from '../../sidecar/src/domain/time';
+import { localDate, localTime } from '../../sidecar/src/domain/time';
 import { assessProbes, classifyProbe, PROBE_TARGETS, probeProblemPresent, type ProbeObservation, type ProbeResult } from '../../sidecar/src/domain/probe';
 
 /**
@@ -88,6 +88,8 @@ export function synthesize(spec: SynthSpec = BUSY): ReplayOrder[] {
   const rand = rng(spec.seed);
   const orders: ReplayOrder[] = [];
   let id = 1;
+  /** The local day the renewal run last ran: a scheduler runs it once a day, whatever the clock does. */
+  let lastRunDay = '';
   for (let day = 0; day < SYNTH_DAYS; day++) {
     // Day-to-day noise (weather, campaigns) and hour-to-hour noise on top of the rhythm.
     const dayLevel = Math.exp(0.15 * gauss(rand) - 0.011);
@@ -95,7 +97,14 @@ export function synthesize(spec: SynthSpec = BUSY): ReplayOrder[] {
       const hourLevel = Math.exp(0.1 * gauss(rand) - 0.005);
       const hourStart = SYNTH_START + day * DAY + hour * 3_600_000;
       const run = spec.renewalRun;
-      if (run && localTime(new Date(hourStart), SYNTH_TZ).minuteOfDay === run.hour * 60) {
+      // At the first whole hour at or after the run's local time, once a local day, as cron and Action
+      // Scheduler do: on the night summer time begins 02:00 does not exist and the run comes at 03:00
+      // (matching the hour exactly skipped it, and the renewals detector rightly told a missing run); on
+      // the night it ends 02:00 comes twice and the run once.
+      const local = new Date(hourStart);
+      const today = localDate(local, SYNTH_TZ);
+      if (run && today !== lastRunDay && localTime(local, SYNTH_TZ).minuteOfDay >= run.hour * 60) {
+        lastRunDay = today;
         for (let i = 0; i < run.orders; i++) {
           const total = Math.round(Math.exp(3.2 + 0.2 * gauss(rand)) * 100) / 100;
           const createdAt = new Date(hourStart + Math.floor(rand() * 15 * MIN));
