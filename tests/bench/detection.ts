@@ -130,14 +130,12 @@ export function synthesize(spec: SynthSpec = BUSY): ReplayOrder[] {
           orders.push({ orderId: id++, status: failed ? 'failed' : 'processing', createdAt, total, paymentMethod, createdVia });
           for (let retry = 0; failed && retry < 2 && rand() < 0.5; retry++) {
             failed = rand() < 0.4;
-            orders.push({
-              orderId: id++,
-              status: failed ? 'failed' : 'processing',
-              createdAt: new Date(createdAt.getTime() + (retry + 1) * (30_000 + Math.floor(rand() * 120_000))),
-              total,
-              paymentMethod,
-              createdVia,
-            });
+            const retried = { orderId: id++, createdAt: new Date(createdAt.getTime() + (retry + 1) * (30_000 + Math.floor(rand() * 120_000))) };
+            // A declined renewal is charged again on the same order, hours later by the subscription's retry
+            // rules: only a customer comes back within minutes with a new order. (The retry is drawn all the
+            // same, so the rest of the stream stays the one measured before.)
+            if (createdVia === 'subscription') continue;
+            orders.push({ ...retried, status: failed ? 'failed' : 'processing', total, paymentMethod, createdVia });
           }
         }
       }
