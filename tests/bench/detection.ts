@@ -4,7 +4,7 @@ import { buildBaseline, expectedBetween } from '../../sidecar/src/domain/baselin
 import { isCustomerOrder } from '../../sidecar/src/domain/checks';
 import { replay, ReplayStream, type ReplayOrder } from '../../sidecar/src/domain/replay';
 import { defaultSettings, type Mode, type Settings } from '../../sidecar/src/domain/settings';
-import { localTime } from '../../sidecar/src/domain/time';
+import { localDate, localTime } from '../../sidecar/src/domain/time';
 import { assessProbes, classifyProbe, PROBE_TARGETS, probeProblemPresent, type ProbeObservation, type ProbeResult } from '../../sidecar/src/domain/probe';
 
 /**
@@ -45,7 +45,11 @@ function gauss(rand: () => number): number {
 // ---- the synthetic stores ----
 const SYNTH_TZ = 'Europe/Berlin';
 const SYNTH_START = Date.UTC(2025, 0, 6); // a Monday
-const SYNTH_DAYS = 56 + 90;
+/**
+ * 8 weeks of history, then 180 days judged. A store at the budget raises about one false alarm a month, so
+ * with 90 days its figure moved in steps of 0.33 and three or four alarms were a matter of luck.
+ */
+const SYNTH_DAYS = 56 + 180;
 const WEEKDAY_LEVEL = [1.0, 0.97, 0.97, 1.0, 0.92, 0.85, 1.08]; // Monday..Sunday
 const METHODS: Array<[string, number]> = [['stripe', 0.6], ['paypal', 0.3], ['cod', 0.1]];
 
@@ -88,6 +92,8 @@ export function synthesize(spec: SynthSpec = BUSY): ReplayOrder[] {
   const rand = rng(spec.seed);
   const orders: ReplayOrder[] = [];
   let id = 1;
+  /** The local day the renewal run last ran: a scheduler runs it once a day, whatever the clock does. */
+  let lastRunDay = '';
   for (let day = 0; day < SYNTH_DAYS; day++) {
     // Day-to-day noise (weather, campaigns) and hour-to-hour noise on top of the rhythm.
     const dayLevel = Math.exp(0.15 * gauss(rand) - 0.011);
@@ -95,7 +101,14 @@ export function synthesize(spec: SynthSpec = BUSY): ReplayOrder[] {
       const hourLevel = Math.exp(0.1 * gauss(rand) - 0.005);
       const hourStart = SYNTH_START + day * DAY + hour * 3_600_000;
       const run = spec.renewalRun;
-      if (run && localTime(new Date(hourStart), SYNTH_TZ).minuteOfDay === run.hour * 60) {
+      // At the first whole hour at or after the run's local time, once a local day, as cron and Action
+      // Scheduler do: on the night summer time begins 02:00 does not exist and the run comes at 03:00
+      // (matching the hour exactly skipped it, and the renewals detector rightly told a missing run); on
+      // the night it ends 02:00 comes twice and the run once.
+      const local = new Date(hourStart);
+      const today = localDate(local, SYNTH_TZ);
+      if (run && today !== lastRunDay && localTime(local, SYNTH_TZ).minuteOfDay >= run.hour * 60) {
+        lastRunDay = today;
         for (let i = 0; i < run.orders; i++) {
           const total = Math.round(Math.exp(3.2 + 0.2 * gauss(rand)) * 100) / 100;
           const createdAt = new Date(hourStart + Math.floor(rand() * 15 * MIN));
@@ -117,14 +130,12 @@ export function synthesize(spec: SynthSpec = BUSY): ReplayOrder[] {
           orders.push({ orderId: id++, status: failed ? 'failed' : 'processing', createdAt, total, paymentMethod, createdVia });
           for (let retry = 0; failed && retry < 2 && rand() < 0.5; retry++) {
             failed = rand() < 0.4;
-            orders.push({
-              orderId: id++,
-              status: failed ? 'failed' : 'processing',
-              createdAt: new Date(createdAt.getTime() + (retry + 1) * (30_000 + Math.floor(rand() * 120_000))),
-              total,
-              paymentMethod,
-              createdVia,
-            });
+            const retried = { orderId: id++, createdAt: new Date(createdAt.getTime() + (retry + 1) * (30_000 + Math.floor(rand() * 120_000))) };
+            // A declined renewal is charged again on the same order, hours later by the subscription's retry
+            // rules: only a customer comes back within minutes with a new order. (The retry is drawn all the
+            // same, so the rest of the stream stays the one measured before.)
+            if (createdVia === 'subscription') continue;
+            orders.push({ ...retried, status: failed ? 'failed' : 'processing', total, paymentMethod, createdVia });
           }
         }
       }

@@ -8,11 +8,13 @@ import { LEARNING_DAYS, type Baseline } from './baseline';
  * failures keeps 0.45, counted exactly, so a store with 2% declines hears of a dead checkout at the third
  * failed order. The drop and failure CUSUMs have 0.1 each by Wald's bound, which is loose on the safe side:
  * measured, they spend almost none of it (docs/calibration.md, per detector). The silence, the test that
- * finds stops and spends what it is given, has 0.9: its limit is replayed on the store's own eight weeks
- * to spend exactly that (domain/calibration), a little less where the store is steadier than its model
- * says, so with what the others spend the month lands between half the setting and the setting.
+ * finds stops and spends what it is given, has 0.75: its limit is replayed on the store's own eight weeks
+ * (domain/calibration), which spends 65-95% of the share on a steady store, so the silence lands at
+ * 0.5-0.7 of the setting: the middle of the band the setting promises (0.5-1), with room for what the run
+ * test and the renewals spend. At 0.9 the silence aimed at the band's top edge, and a store whose replay
+ * spends more than its share went over it (the busy benchmark store: 1.33 a month over 180 clean days).
  */
-export const BUDGET_SHARE = { silence: 0.9, drop: 0.1, failures: 0.1, failureRun: 0.45 } as const;
+export const BUDGET_SHARE = { silence: 0.75, drop: 0.1, failures: 0.1, failureRun: 0.45 } as const;
 
 export interface Learning {
   learning: boolean;

@@ -13,8 +13,8 @@ import { HOUR_MS, hourIndex, hourOfWeek } from './time';
  * store's own last eight weeks: the one at which the silence test, checking as often as it does, would
  * have raised its share of the budget.
  *
- * Eight weeks at a setting of 1 hold about 1.3 such false alarms: far too few to read a limit off, and
- * one real outage would be half of them. So the replay counts the alarms at two lower limits where there
+ * Eight weeks at a setting of 1 hold about 1.4 such false alarms (0.75 a month): far too few to read a
+ * limit off, and one real outage would be half of them. So the replay counts the alarms at two lower limits where there
  * are many (CALIBRATION_COUNTS), fits the tail between them (alarms fall exponentially with the limit in
  * log odds) and extends it to the budget. That is the outage guard: an outage is one gap, one alarm at
  * most among ten or more, and moves the limit by a tenth of the tail's slope at most.
