@@ -1,4 +1,5 @@
 import type { Baseline } from '../domain/baseline';
+import { BUDGET_SHARE } from '../domain/budget';
 import { minimumStopDetectionMinutes, volumeCadenceMinutes } from '../domain/cadence';
 import { CALIBRATION_DAYS, calibrateSilence, type SilenceCalibration } from '../domain/calibration';
 import type { Settings } from '../domain/settings';
@@ -40,8 +41,9 @@ export class SilenceCalibrationCache {
   async get(store: StoreRecord, settings: Settings, baseline: Baseline, now: Date): Promise<SilenceCalibration> {
     const day = Math.floor((now.getTime() - calibrationOffsetMs(store.id)) / DAY_MS);
     const checkEveryMinutes = volumeCadenceMinutes(settings, minimumStopDetectionMinutes(baseline));
-    // A change of the budget, the statuses, the time zone, the cadence or the history's length recalibrates at once.
-    const key = JSON.stringify([settings.false_alarms_per_month, settings.success_statuses, settings.timezone, checkEveryMinutes, store.firstContactAt?.getTime() ?? null, Math.floor(baseline.historyDays)]);
+    // A change of the budget (or of the silence's share of it in a new version), the statuses, the time
+    // zone, the cadence or the history's length recalibrates at once: a kept row from before is not reused.
+    const key = JSON.stringify([BUDGET_SHARE.silence, settings.false_alarms_per_month, settings.success_statuses, settings.timezone, checkEveryMinutes, store.firstContactAt?.getTime() ?? null, Math.floor(baseline.historyDays)]);
     const cached = this.entries.get(store.id);
     if (cached && cached.day === day && cached.key === key) return cached.calibration;
     const kept = await this.stored?.get(store.id);
