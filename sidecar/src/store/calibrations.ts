@@ -7,6 +7,10 @@ export interface StoredCalibration {
   calibration: SilenceCalibration;
 }
 
+// JSON has no Infinity: a limit that can never be reached is kept as the string, and read back.
+const revive = (_key: string, value: unknown) => (value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value);
+const replace = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) && !Number.isNaN(value) ? String(value) : value);
+
 /** silence_calibrations: each store's last silence calibration, shared by restarts and sidecars. */
 export class CalibrationRepository {
   constructor(private readonly db: Knex) {}
@@ -17,20 +21,19 @@ export class CalibrationRepository {
       .first('day', 'cache_key', 'calibration');
     if (!row) return undefined;
     try {
-      return { day: row.day, key: row.cache_key, calibration: JSON.parse(row.calibration, (_k, v: unknown) => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v)) as SilenceCalibration };
+      return { day: row.day, key: row.cache_key, calibration: JSON.parse(row.calibration, revive) as SilenceCalibration };
     } catch {
       // A row this version cannot read is recomputed, as if absent.
       return undefined;
     }
   }
 
-  // JSON has no Infinity: a limit that can never be reached is kept as the string.
   async save(storeId: string, stored: StoredCalibration, now = new Date()): Promise<void> {
     // A store removed in the meantime has no row to refer to: nothing to keep then.
     await this.db.raw(
       `INSERT INTO silence_calibrations (store_id, day, cache_key, calibration, updated_at) SELECT id, ?, ?, ?, ? FROM stores WHERE id = ?
        ON DUPLICATE KEY UPDATE day = VALUES(day), cache_key = VALUES(cache_key), calibration = VALUES(calibration), updated_at = VALUES(updated_at)`,
-      [stored.day, stored.key, JSON.stringify(stored.calibration, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) && !Number.isNaN(v) ? String(v) : v)), now, storeId],
+      [stored.day, stored.key, JSON.stringify(stored.calibration, replace), now, storeId],
     );
   }
 }

@@ -19,10 +19,13 @@ export class ReplayedRequestError extends Error {
 
 const signatureHash = (storeId: string, signature: string): Buffer => createHash('sha256').update(`${storeId}\n${signature}`).digest();
 
-/** Records the signature in the caller's transaction; throws ReplayedRequestError when it is on record. */
-export async function claimSignature(trx: Knex.Transaction, storeId: string, claim: SignatureClaim): Promise<void> {
+/**
+ * Records the signature, in the caller's transaction when given one; throws ReplayedRequestError when it
+ * is on record.
+ */
+export async function claimSignature(db: Knex, storeId: string, claim: SignatureClaim): Promise<void> {
   try {
-    await trx('signed_requests').insert({ signature_hash: signatureHash(storeId, claim.signature), store_id: storeId, expires_at: claim.expiresAt });
+    await db('signed_requests').insert({ signature_hash: signatureHash(storeId, claim.signature), store_id: storeId, expires_at: claim.expiresAt });
   } catch (error) {
     if ((error as { code?: string }).code === DUPLICATE_KEY) throw new ReplayedRequestError();
     throw error;
@@ -40,10 +43,10 @@ export class SignedRequestRepository {
   /** False when this signature was used before (a replay). */
   async claim(storeId: string, signature: string, expiresAt: Date): Promise<boolean> {
     try {
-      await this.db('signed_requests').insert({ signature_hash: signatureHash(storeId, signature), store_id: storeId, expires_at: expiresAt });
+      await claimSignature(this.db, storeId, { signature, expiresAt });
       return true;
     } catch (error) {
-      if ((error as { code?: string }).code === DUPLICATE_KEY) return false;
+      if (error instanceof ReplayedRequestError) return false;
       throw error;
     }
   }
