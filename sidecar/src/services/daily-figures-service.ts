@@ -7,6 +7,7 @@ import {
   localDayBounds,
   shiftDay,
   type DailyFigures,
+  type DayOrder,
 } from '../domain/daily-figures';
 import type { Settings } from '../domain/settings';
 import { localDate } from '../domain/time';
@@ -115,7 +116,9 @@ export class DailyFiguresService {
     for (const chunk of chunkByDays(segments)) {
       const orders = await figures.ordersInRanges(chunk);
       chunk.forEach((segment, i) => {
-        for (const day of segment.run) computed.push({ storeId: segment.storeId, figures: dailyFiguresOf(day, segment.plan.settings.timezone, orders[i]!, segment.plan.settings) });
+        const tz = segment.plan.settings.timezone;
+        const byDay = ordersByDay(segment.run, tz, orders[i]!);
+        for (const day of segment.run) computed.push({ storeId: segment.storeId, figures: dailyFiguresOf(day, tz, byDay.get(day) ?? [], segment.plan.settings) });
       });
     }
     await figures.saveMany(computed, now);
@@ -142,6 +145,31 @@ function planStore(storeId: string, settings: Settings, progress: Progress, firs
   const days = [...new Set([...due, ...changed])].sort();
   if (days.length === 0) return null;
   return { storeId, settings, days, runs: consecutiveRuns(days), anyDue: due.length > 0, oldestKept };
+}
+
+/**
+ * A run's orders sorted into its days, in one pass: handing each day the whole run made a first roll-up
+ * of a busy store's eight weeks 56 x 112,000 comparisons (a sixth of a 1,000-store sidecar's CPU at start).
+ */
+function ordersByDay(run: readonly string[], timeZone: string, orders: readonly DayOrder[]): Map<string, DayOrder[]> {
+  const bounds = run.map((day) => ({ day, ...localDayBounds(day, timeZone) }));
+  const out = new Map<string, DayOrder[]>();
+  for (const order of orders) {
+    // Days are consecutive and ascending: a binary search finds the order's day.
+    let lo = 0;
+    let hi = bounds.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (bounds[mid]!.start <= order.createdAt) lo = mid;
+      else hi = mid - 1;
+    }
+    const b = bounds[lo]!;
+    if (order.createdAt < b.start || order.createdAt >= b.end) continue;
+    const list = out.get(b.day);
+    if (list) list.push(order);
+    else out.set(b.day, [order]);
+  }
+  return out;
 }
 
 function consecutiveRuns(days: readonly string[]): string[][] {
