@@ -1,4 +1,7 @@
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckScheduler } from '../../sidecar/src/queue/check-scheduler';
+import type { CheckJobData } from '../../sidecar/src/queue/names';
 import { wipeQueuePrefix } from '../helpers/redis';
 import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
@@ -72,6 +75,38 @@ describe('check schedules (BullMQ job schedulers)', () => {
     expect(await sidecar.container.registry.remove(hourly.id)).toBe(true);
     expect(await checkSchedulers()).toEqual([`check-${busy.id}@1500`]);
     expect(await sidecar.db('stores').where({ id: hourly.id }).first()).toBeUndefined();
+  });
+
+  it('spreads many stores over the interval instead of running them all in the same instant', async () => {
+    // Scheduled a "minute" apart (6 s here) on a queue of their own, as 60 stores written in one start.
+    const queue = new Queue<CheckJobData>(`spread-${Date.now()}`, { connection: sidecar.container.redis, prefix: sidecar.prefix });
+    try {
+      const schedules = new CheckScheduler(queue, 6_000);
+      const ids = Array.from({ length: 60 }, (_, i) => `spreadstore${String(i).padStart(3, '0')}`);
+      const written = Date.now();
+      for (const id of ids) await schedules.apply({ id, enabled: true, intervalMinutes: 1 });
+      const next = (await schedules.list()).map((s) => Number(s.next));
+      expect(next).toHaveLength(60);
+      // All within one interval of being written (BullMQ's default ran each at once, all in one instant).
+      expect(Math.min(...next)).toBeGreaterThanOrEqual(written);
+      expect(Math.max(...next)).toBeLessThanOrEqual(Date.now() + 6_000);
+      // Spread over it: each tenth of the interval holds some, none holds half of them.
+      const tenths = new Map<number, number>();
+      for (const n of next) tenths.set(Math.floor((n % 6_000) / 600), (tenths.get(Math.floor((n % 6_000) / 600)) ?? 0) + 1);
+      expect(tenths.size).toBe(10);
+      expect(Math.max(...tenths.values())).toBeLessThan(30);
+      // The same store gets the same phase on every sidecar and after every restart.
+      const phaseOf = async (id: string) => (await schedules.list()).find((s) => s.id === schedules.idFor(id))!.next! % 6_000;
+      const phase = await phaseOf(ids[7]!);
+      await schedules.apply({ id: ids[7]!, enabled: true, intervalMinutes: 1 });
+      expect(await phaseOf(ids[7]!)).toBe(phase);
+      await schedules.remove(ids[7]!);
+      await schedules.apply({ id: ids[7]!, enabled: true, intervalMinutes: 1 });
+      expect(await phaseOf(ids[7]!)).toBe(phase);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 
   it('repairs a schedule removed behind its back at the next upkeep run', async () => {

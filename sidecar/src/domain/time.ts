@@ -201,3 +201,14 @@ export function zonedToUtc(wallClock: string, timeZone: string): Date | null {
   guess = naive - offsetMinutes(new Date(guess), timeZone) * 60_000;
   return new Date(guess);
 }
+
+/**
+ * Where in a period of `spanMs` a key's recurring work falls: spread evenly by a hash of the key (FNV-1a),
+ * the same on every process and restart, so ten thousand stores' checks, probes or calibrations do not all
+ * fall due in the same second.
+ */
+export function spreadOver(key: string, spanMs: number): number {
+  let hash = 2166136261;
+  for (let i = 0; i < key.length; i += 1) hash = Math.imul(hash ^ key.charCodeAt(i), 16777619) >>> 0;
+  return hash % Math.max(1, Math.floor(spanMs));
+}

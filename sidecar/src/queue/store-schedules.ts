@@ -1,4 +1,5 @@
 import type { JobsOptions, Queue } from 'bullmq';
+import { spreadOver } from '../domain/time';
 
 /** Whether, and how often, one store's recurring job runs (from its settings in MariaDB). */
 export interface StoreSchedule {
@@ -39,9 +40,14 @@ export class StoreJobSchedules<Data> {
     }
     // BullMQ types the job template by the queue's data and name types; ours are plain.
     const queue = this.queue as unknown as Queue;
+    const every = schedule.intervalMinutes * this.minuteMs;
     await queue.upsertJobScheduler(
       this.idFor(schedule.id),
-      { every: schedule.intervalMinutes * this.minuteMs },
+      // Without an offset BullMQ runs a new scheduler's first job at once and keeps the phase of the
+      // instant it was written: 10,000 schedulers written in the seconds after a start all fell due in the
+      // same second of every minute. Each store gets its own second of the interval (never 0: BullMQ reads
+      // 0 as "none"), the same on every sidecar and restart.
+      { every, offset: 1 + spreadOver(this.idFor(schedule.id), every - 1) },
       { name: this.job.name, data: this.job.data(schedule.id), opts: this.job.opts },
     );
   }

@@ -3,7 +3,7 @@ import { BUDGET_SHARE } from '../domain/budget';
 import { minimumStopDetectionMinutes, volumeCadenceMinutes } from '../domain/cadence';
 import { CALIBRATION_DAYS, calibrateSilence, type SilenceCalibration } from '../domain/calibration';
 import type { Settings } from '../domain/settings';
-import { HOUR_MS } from '../domain/time';
+import { HOUR_MS, spreadOver } from '../domain/time';
 import type { CalibrationRepository } from '../store/calibrations';
 import type { OrderRepository } from '../store/orders';
 import type { StoreRecord } from '../store/stores';
@@ -17,9 +17,7 @@ const MAX_ENTRIES = 50_000;
  * do not all read their eight weeks in the first minutes after midnight.
  */
 export function calibrationOffsetMs(storeId: string): number {
-  let hash = 2166136261;
-  for (let i = 0; i < storeId.length; i += 1) hash = Math.imul(hash ^ storeId.charCodeAt(i), 16777619) >>> 0;
-  return hash % DAY_MS;
+  return spreadOver(storeId, DAY_MS);
 }
 
 /**
