@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectedBetween } from '../../sidecar/src/domain/baseline';
 import { minimumStopDetectionMinutes, volumeCadenceMinutes } from '../../sidecar/src/domain/cadence';
 import { ReplayStream, type ReplayOrder } from '../../sidecar/src/domain/replay';
 import { SilenceCalibrationCache } from '../../sidecar/src/services/silence-calibration';
@@ -206,5 +207,16 @@ describe('adaptive history, live and replayed', () => {
     // The store's next calibration day computes it afresh.
     await restarted.get(record, settings, baseline, new Date(now.getTime() + 86_400_000));
     expect(restarted.computeCount).toBe(1);
+
+    // Five hours later with no order since: live and replay judge the silence alike, by the baseline from
+    // before it (the hourly one of then has learnt four silent hours, 48 orders fewer in them).
+    const later = new Date(now.getTime() + 5 * 3_600_000);
+    const [liveFlow] = await sidecar.container.checks.evaluate(record, settings, later, ['order_flow']);
+    const [replayedFlow] = new ReplayStream(orders, settings, new Date(start), new Date(start), every).evaluate(later, ['order_flow']);
+    expect(liveFlow).toMatchObject({ detector: 'order_flow', breached: true, kind: 'stop' });
+    expect(liveFlow).toMatchObject({ expected: (replayedFlow as { expected: number }).expected, probability: (replayedFlow as { probability: number }).probability });
+    const learnt = await sidecar.container.checks.baselines.get(record, settings, later);
+    const lastOrder = orders.filter((o) => o.createdVia === 'checkout' && o.status === 'processing').at(-1)!.createdAt;
+    expect((liveFlow as { expected: number }).expected).toBeGreaterThan(expectedBetween(learnt, lastOrder, later) + 1);
   });
 });

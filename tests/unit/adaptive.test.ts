@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildBaseline, expectedBetween, probabilityOfNone, rateAt, type HourlyHistory } from '../../sidecar/src/domain/baseline';
+import { buildBaseline, expectedBetween, probabilityOfNone, rateAt, silenceNeedsOwnBaseline, withoutOwnHoursFactor, type HourlyHistory } from '../../sidecar/src/domain/baseline';
 import { detectorsToRun, isCustomerOrder } from '../../sidecar/src/domain/checks';
 import { severityOf } from '../../sidecar/src/domain/detectors';
 import { diagnose, type OrderDetail } from '../../sidecar/src/domain/diagnosis';
@@ -135,6 +135,38 @@ describe('order-flow test', () => {
     // 6 silent minutes at 120 an hour (12 expected orders): enough for 100 false alarms a month, not for 0.1.
     expect(loose.breached).toBe(true);
     expect(strict.breached).toBe(false);
+  });
+
+  it('judges a long silence by the baseline from before it, not by one that has learnt the silence itself', () => {
+    // A small store (2 an hour all day) whose orders stopped 8 whole hours ago: the hourly baseline of
+    // now counts those 8 hours as hours of no orders (the latest week weighs most), the one of the
+    // silence's start does not.
+    const silentFor = 8 * 60;
+    const start = new Date(now.getTime() - silentFor * MIN);
+    const asOf = hourIndex(now);
+    const steady = history(56, () => 2);
+    const withOutage: HourlyHistory = { ...steady, success: Float64Array.from(steady.success, (n, i) => (steady.firstHour + i >= hourIndex(start) && steady.firstHour + i < asOf ? 0 : n)) };
+    const current = buildBaseline(withOutage, since(56), now, settings.timezone);
+    const before = buildBaseline(withOutage, since(56), start, settings.timezone);
+    expect(silenceNeedsOwnBaseline(start, now)).toBe(true);
+    expect(silenceNeedsOwnBaseline(new Date(now.getTime() - 50 * MIN), now)).toBe(false);
+    const facts = { since: since(56), lastSuccessAt: start, recentSuccessTimes: [] };
+    const learnt = evaluateOrderFlow(now, settings, current, facts);
+    const judged = evaluateOrderFlow(now, settings, current, { ...facts, silenceBaseline: before });
+    expect(judged.expected).toBeCloseTo(16, 0);
+    // The silence's own hours took a sixth or more off what was expected in them.
+    expect(learnt.expected).toBeLessThan(judged.expected * 0.85);
+    expect(judged.probability).toBeLessThan(learnt.probability);
+    // Today's baseline, told to take those hours out again (as the silence calibration replays past
+    // silences), expects about what the one from before does: within 5% (the day profile it shrinks
+    // towards learnt the hours too).
+    const corrected = expectedBetween(current, start, now) * withoutOwnHoursFactor(current, start.getTime(), now.getTime());
+    expect(corrected / judged.expected).toBeGreaterThan(0.985);
+    expect(corrected / judged.expected).toBeLessThan(1.015);
+    // A baseline from before the store had a week of history cannot judge: the current one does.
+    const young = buildBaseline(withOutage, since(7), start, settings.timezone);
+    expect(young.historyDays).toBeLessThan(7);
+    expect(evaluateOrderFlow(now, settings, current, { ...facts, since: since(7), silenceBaseline: young }).expected).toBeCloseTo(expectedBetween(current, start, now), 1);
   });
 
   it('catches a partial drop with the CUSUM', () => {

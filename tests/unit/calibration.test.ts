@@ -77,8 +77,9 @@ describe('silence calibration on the store\'s own eight weeks', () => {
     // The replayed limit misses the share by the noise of the 10-40 alarms it is fitted on: on three
     // samples of one Poisson store it spends 66-126% of it. The silence's share must keep all of them in
     // the band the setting promises (0.5-1), leaving room for the run test and the renewals; at a share of
-    // 0.9 two of these samples spent more than the setting. (0.45: a sample at the low end, to which the
-    // other tests add their part.)
+    // 0.9 two of these samples spent more than the setting. (0.4: a sample at the low end, to which the
+    // other tests add their part; the share is 0.65 so that a real store's slow weeks, which no model
+    // foresees, keep it under the setting: olist spent 1.01 a month at 0.75.)
     for (const seed of [17, 18, 19]) {
       const orders = poissonStore(CALIBRATION_DAYS + 1, () => false, seed);
       for (const every of [1, 5, 15]) {
@@ -86,7 +87,7 @@ describe('silence calibration on the store\'s own eight weeks', () => {
           const { calibration, limit } = calibratedAt(orders, every, budget);
           const seen = (1 - Math.exp(-RATE_PER_MIN * every)) / (RATE_PER_MIN * every);
           const perMonth = (calibration.gaps / CALIBRATION_DAYS) * 30 * Math.exp(-limit) * seen;
-          expect(perMonth / budget, `seed ${seed}, every ${every} min, setting ${budget}`).toBeGreaterThan(0.45);
+          expect(perMonth / budget, `seed ${seed}, every ${every} min, setting ${budget}`).toBeGreaterThan(0.4);
           expect(perMonth / budget, `seed ${seed}, every ${every} min, setting ${budget}`).toBeLessThan(1);
         }
       }
@@ -98,7 +99,7 @@ describe('silence calibration on the store\'s own eight weeks', () => {
     // replayed limit counts the outage as one gap among the tens it is fitted on, and hardly moves.
     const without = calibratedAt(clean, 1);
     const outage = start + 20 * DAY + 9 * 3_600_000;
-    for (const [hours, tolerance] of [[24, 0.3], [48, 0.5]] as const) {
+    for (const [hours, tolerance] of [[24, 0.3], [48, 0.55]] as const) {
       const withOutage = calibratedAt(poissonStore(CALIBRATION_DAYS + 1, (t) => t >= outage && t < outage + hours * 3_600_000), 1);
       expect(withOutage.calibration.calibrated).toBe(true);
       expect(withOutage.model - without.model).toBeGreaterThan(0.5);

@@ -39,7 +39,9 @@ describe('replay: the live sidecar on a simulated clock', () => {
       ['alert', 'critical', 1],
     ]);
     const critical = result.alerts[1]!;
-    expect(critical.at.getTime() - outageAt).toBeGreaterThanOrEqual(100 * MIN);
+    // About 100 minutes at 30 an hour; the silence is judged by the baseline from before it (which has not
+    // learnt the outage's own hours), so a minute or so either side.
+    expect(critical.at.getTime() - outageAt).toBeGreaterThanOrEqual(95 * MIN);
     expect(critical.at.getTime() - outageAt).toBeLessThan(150 * MIN);
     const alert = result.alerts[0]!;
     expect(alert.detectors).toEqual(['order_flow']);

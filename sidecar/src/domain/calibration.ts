@@ -1,4 +1,4 @@
-import { silenceLimit, type Baseline } from './baseline';
+import { silenceLimit, silenceNeedsOwnBaseline, withoutOwnHoursFactor, type Baseline } from './baseline';
 import { BUDGET_SHARE } from './budget';
 import type { Settings } from './settings';
 import { HOUR_MS, hourIndex, hourOfWeek } from './time';
@@ -92,6 +92,9 @@ export function calibrateSilence(
   const cutoff = n > LONGEST_GAPS ? (expected.slice().sort()[n - LONGEST_GAPS] ?? 0) : -Infinity;
   const longest: number[] = [];
   for (let i = 0; i < n; i++) if ((expected[i] ?? 0) >= cutoff) longest.push(i);
+  // Each gap scored as the live test scores a silence: by rates that did not learn from it (baseline.ts).
+  const own = new Float64Array(n).fill(1);
+  for (const i of longest) own[i] = withoutOwnHoursFactor(baseline, Number(successMs[i]), Number(successMs[i + 1]));
   const k = baseline.silenceDispersion;
 
   /** The alarms the test would have raised at limit x (log odds): a gap alarms if a check falls after the limit. */
@@ -99,10 +102,14 @@ export function calibrateSilence(
     const limit = silenceLimit(Math.exp(-x), k);
     let total = 0;
     for (const i of longest) {
-      if ((expected[i] ?? 0) <= limit) continue;
       const start = Number(successMs[i]);
       const end = Number(successMs[i + 1]);
-      const crossed = clock.timeOf(clock.at(start) + limit);
+      // Live, only a silence that reaches the limit after its start's next hour is judged by the baseline
+      // from before it (silenceNeedsOwnBaseline); a shorter one by the current baseline, as replayed here.
+      const plainCrossing = clock.timeOf(clock.at(start) + limit);
+      const factor = silenceNeedsOwnBaseline(new Date(start), new Date(Math.min(plainCrossing, end))) ? (own[i] ?? 1) : 1;
+      if ((expected[i] ?? 0) * factor <= limit) continue;
+      const crossed = factor === 1 ? plainCrossing : clock.timeOf(clock.at(start) + limit / factor);
       total += Math.min(1, Math.max(0, end - crossed) / cadenceMs);
     }
     return total;

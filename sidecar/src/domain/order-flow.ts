@@ -24,6 +24,22 @@ export interface OrderFlowFacts {
    * day; absent or not calibrated, the model's limit is used.
    */
   silenceCalibration?: SilenceCalibration | null;
+  /**
+   * The baseline as it stood when the silence began (built from the hours before `silenceStartOf`'s hour).
+   * A baseline rebuilt every hour learns from the silence it is judging: hours of an outage count as
+   * hours of no orders, the most recent week weighs most, and a 10-hour stop on a small store was scored
+   * against rates a fifth lower than before it (issue 17: olist stops found at 1.21 times the bound).
+   * Absent, or with too little history of its own, the current baseline judges the silence.
+   */
+  silenceBaseline?: Baseline | null;
+}
+
+/**
+ * When the silence under test began: the last successful order, but never before WordPress first reported
+ * or before the monitor began watching. The callers read the baseline of that hour (`silenceBaseline`).
+ */
+export function silenceStartOf(facts: Pick<OrderFlowFacts, 'lastSuccessAt' | 'since' | 'watchingSince'>, now: Date): Date {
+  return latest(latest(facts.lastSuccessAt, facts.since), facts.watchingSince ?? null) ?? now;
 }
 
 /**
@@ -106,9 +122,11 @@ export function evaluateOrderFlow(now: Date, settings: Settings, baseline: Basel
   const budget = settings.false_alarms_per_month;
   const calibration = facts.silenceCalibration;
   const silenceP = calibration?.calibrated ? Math.min(0.5, Math.exp(-calibration.limitLogOdds)) : silenceChance(settings, baseline);
-  const gapStart = latest(latest(facts.lastSuccessAt, facts.since), facts.watchingSince ?? null) ?? now;
-  const expected = expectedBetween(baseline, gapStart, now);
-  const probability = probabilityOfNone(expected, baseline.silenceDispersion);
+  const gapStart = silenceStartOf(facts, now);
+  const before = facts.silenceBaseline;
+  const judge = before && before.historyDays >= MIN_HISTORY_DAYS && before.observedSuccesses >= MIN_HISTORY_ORDERS ? before : baseline;
+  const expected = expectedBetween(judge, gapStart, now);
+  const probability = probabilityOfNone(expected, judge.silenceDispersion);
   // While learning, a silence no longer than one the history already lived through is normal for this store.
   const normalQuiet = learning.learning && expected <= baseline.longestQuietExpected;
   const minutes = Math.round((now.getTime() - gapStart.getTime()) / 60_000);

@@ -1,5 +1,5 @@
 import { decideAlert, type OpenAlertFacts } from './alert-policy';
-import { buildBaseline, type Baseline, type HourlyHistory } from './baseline';
+import { buildBaseline, silenceNeedsOwnBaseline, type Baseline, type HourlyHistory } from './baseline';
 import { CALIBRATION_DAYS, calibrateSilence, type SilenceCalibration } from './calibration';
 import { detectorsToRun, engineDetectorsToRun, isCustomerOrder, type CheckTrigger, type EngineDetectorName } from './checks';
 import { evaluateRenewals, RENEWAL_LOOKBACK_DAYS, type RenewalOrder } from './renewals';
@@ -7,7 +7,7 @@ import { evaluateRules, longestRuleWindow, type RuleOrder } from './rules';
 import { evaluateRollingAverage, evaluateTimeBased, severityOf, type DetectorResult, type OrderFact, type Severity } from './detectors';
 import type { OrderDetail } from './diagnosis';
 import { evaluateFailureRate, FAILURE_LOOKBACK_ORDERS, retriedFailures } from './failure-rate';
-import { DROP_SPAN_MINUTES, evaluateOrderFlow } from './order-flow';
+import { DROP_SPAN_MINUTES, evaluateOrderFlow, silenceStartOf } from './order-flow';
 import { checkCadenceMinutes, enabledDetectors, type AnyDetectorName, type Settings } from './settings';
 import { HOUR_MS, hourIndex } from './time';
 
@@ -231,6 +231,7 @@ export class ReplayStream {
   private readonly renewalOrders: RenewalOrder[];
   private readonly currency: string | null;
   private baselineCache: Baseline | null = null;
+  private silenceBaselineCache: Baseline | null = null;
   /** The silence limit replayed on the last eight weeks, once a (UTC) day, as live (services/silence-calibration). */
   private calibrationCache: { day: number; calibration: SilenceCalibration } | null = null;
   /** The failure test reads no clock: same orders, same baseline, same answer, so one per change is enough. */
@@ -295,6 +296,14 @@ export class ReplayStream {
     return this.baselineCache;
   }
 
+  /** The baseline as it stood at `at` (a silence's start), kept while the silence lasts, as live (services/baseline-cache). */
+  private baselineAsOf(at: Date): Baseline {
+    if (this.silenceBaselineCache?.asOfHour !== hourIndex(at)) {
+      this.silenceBaselineCache = buildBaseline(this.hourly, this.since, at, this.settings.timezone);
+    }
+    return this.silenceBaselineCache;
+  }
+
   /** The last silence calibration computed (none if the order-flow test never ran). */
   get latestSilenceCalibration(): SilenceCalibration | null {
     return this.calibrationCache?.calibration ?? null;
@@ -334,14 +343,15 @@ export class ReplayStream {
     if (detectors.includes('order_flow')) {
       const knownSuccess = lowerBound(this.successMs, nowMs + 1);
       const recentStart = lowerBound(this.successMs, nowMs - DROP_SPAN_MINUTES * 60_000);
+      const flow = { since: this.since, lastSuccessAt: knownSuccess > 0 ? (this.successTimes[knownSuccess - 1] ?? null) : null, watchingSince: this.watchingSince };
+      const silenceStart = silenceStartOf(flow, now);
       results.push(
         evaluateOrderFlow(now, settings, this.baseline(now), {
-          since: this.since,
-          lastSuccessAt: knownSuccess > 0 ? (this.successTimes[knownSuccess - 1] ?? null) : null,
+          ...flow,
           recentSuccessTimes: this.successTimes.slice(recentStart, knownSuccess),
           alertOpen,
-          watchingSince: this.watchingSince,
           silenceCalibration: this.silenceCalibration(now),
+          silenceBaseline: silenceNeedsOwnBaseline(silenceStart, now) ? this.baselineAsOf(silenceStart) : null,
         }),
       );
     }

@@ -22,22 +22,35 @@ const MAX_ENTRIES = 50_000;
  */
 export class BaselineCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly silences = new Map<string, Entry>();
   private built = 0;
 
   constructor(private readonly orders: OrderRepository) {}
 
   async get(store: StoreRecord, settings: Settings, now: Date): Promise<Baseline> {
+    return this.cached(this.entries, store, settings, now, (cached, asOfHour) => cached.asOfHour <= asOfHour);
+  }
+
+  /**
+   * The baseline as it stood at `at` (a silence's start, domain/order-flow `silenceBaseline`): one per
+   * store beside the current one, kept while the silence lasts, so a long silence costs one more build.
+   */
+  async asOf(store: StoreRecord, settings: Settings, at: Date): Promise<Baseline> {
+    return this.cached(this.silences, store, settings, at, () => true);
+  }
+
+  private async cached(entries: Map<string, Entry>, store: StoreRecord, settings: Settings, now: Date, replaces: (cached: Entry, asOfHour: number) => boolean): Promise<Baseline> {
     const asOfHour = hourIndex(now);
     const key = JSON.stringify([settings.success_statuses, settings.failure_statuses, settings.timezone, store.firstContactAt?.getTime() ?? null]);
-    const cached = this.entries.get(store.id);
+    const cached = entries.get(store.id);
     if (cached && cached.asOfHour === asOfHour && cached.key === key) return cached.baseline;
     const hourly = await this.orders.hourlyHistory(store.id, settings.success_statuses, settings.failure_statuses, now);
     const baseline = buildBaseline(hourly, store.firstContactAt, now, settings.timezone);
     // A check replayed for an earlier hour (a retried job) must not replace the current hour's baseline.
-    if (!cached || cached.asOfHour <= asOfHour) {
-      this.entries.delete(store.id);
-      this.entries.set(store.id, { asOfHour, key, baseline });
-      if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    if (!cached || replaces(cached, asOfHour)) {
+      entries.delete(store.id);
+      entries.set(store.id, { asOfHour, key, baseline });
+      if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
     }
     this.built += 1;
     return baseline;
@@ -46,6 +59,7 @@ export class BaselineCache {
   /** Forgets a store's baseline, e.g. after its orders were rewritten behind the ingest's back. */
   forget(storeId: string): void {
     this.entries.delete(storeId);
+    this.silences.delete(storeId);
   }
 
   /** How many baselines were built from MariaDB (not served from the cache): the benchmarks print it. */

@@ -9,14 +9,14 @@ import {
   type DetectorResult,
 } from '../domain/detectors';
 import type { Baseline } from '../domain/baseline';
-import { buildBaseline } from '../domain/baseline';
+import { buildBaseline, silenceNeedsOwnBaseline } from '../domain/baseline';
 import { engineDetectorsToRun, eventRunUseful, type CheckTrigger, type EngineDetectorName } from '../domain/checks';
 import { evaluateRenewals, RENEWAL_LOOKBACK_DAYS } from '../domain/renewals';
 import { evaluateRules, longestRuleWindow } from '../domain/rules';
 import { RuleOrderQueries } from '../store/rule-orders';
 import { evaluateFailureRate } from '../domain/failure-rate';
 import { impactOf } from '../domain/impact';
-import { evaluateOrderFlow } from '../domain/order-flow';
+import { evaluateOrderFlow, silenceStartOf } from '../domain/order-flow';
 import type { AnyDetectorName, Settings } from '../domain/settings';
 import { inMaintenance } from '../domain/maintenance';
 import { alertContent, escalationContent, findingOf, headlineOf, resolvedContent, type AlertEvidence, type ImpactFacts, type NotificationContent } from '../notify/content';
@@ -122,14 +122,15 @@ export class CheckService {
       }
       const facts = await this.deps.orders.recentFacts(storeId, settings.success_statuses, settings.failure_statuses, now);
       if (detectors.includes('order_flow')) {
+        const flow = { since: store.firstContactAt, lastSuccessAt: facts.lastSuccessAt, watchingSince: store.createdAt };
+        const silenceStart = silenceStartOf(flow, now);
         results.push(
           evaluateOrderFlow(now, settings, baseline, {
-            since: store.firstContactAt,
-            lastSuccessAt: facts.lastSuccessAt,
+            ...flow,
             recentSuccessTimes: facts.recentSuccessTimes,
             alertOpen,
-            watchingSince: store.createdAt,
             silenceCalibration: await this.calibrations.get(store, settings, baseline, now),
+            silenceBaseline: silenceNeedsOwnBaseline(silenceStart, now) ? await this.baselines.asOf(store, settings, silenceStart) : null,
           }),
         );
       }
