@@ -1,4 +1,4 @@
-import { silenceLimit, silenceNeedsOwnBaseline, withoutOwnHoursFactor, type Baseline } from './baseline';
+import { silenceLimit, withoutOwnHoursFactor, type Baseline } from './baseline';
 import { BUDGET_SHARE } from './budget';
 import type { Settings } from './settings';
 import { HOUR_MS, hourIndex, hourOfWeek } from './time';
@@ -93,24 +93,35 @@ export function calibrateSilence(
   const longest: number[] = [];
   for (let i = 0; i < n; i++) if ((expected[i] ?? 0) >= cutoff) longest.push(i);
   // Each gap scored as the live test scores a silence: by rates that did not learn from it (baseline.ts).
-  const own = new Float64Array(n).fill(1);
-  for (const i of longest) own[i] = withoutOwnHoursFactor(baseline, Number(successMs[i]), Number(successMs[i + 1]));
+  // What the replay needs of each gap, computed once: it is asked for about 90 limits (the bisections).
+  const gaps = longest.map((i) => {
+    const start = Number(successMs[i]);
+    const end = Number(successMs[i + 1]);
+    return {
+      start,
+      end,
+      atStart: clock.at(start),
+      expected: expected[i] ?? 0,
+      own: withoutOwnHoursFactor(baseline, start, end),
+      // Live, a silence is judged by the baseline from before it once it reaches into its start's hour + 2
+      // (silenceNeedsOwnBaseline); before that, by the current baseline, as replayed here.
+      ownFrom: (hourIndex(start) + 2) * HOUR_MS,
+    };
+  });
   const k = baseline.silenceDispersion;
 
   /** The alarms the test would have raised at limit x (log odds): a gap alarms if a check falls after the limit. */
   const alarms = (x: number): number => {
     const limit = silenceLimit(Math.exp(-x), k);
     let total = 0;
-    for (const i of longest) {
-      const start = Number(successMs[i]);
-      const end = Number(successMs[i + 1]);
-      // Live, only a silence that reaches the limit after its start's next hour is judged by the baseline
-      // from before it (silenceNeedsOwnBaseline); a shorter one by the current baseline, as replayed here.
-      const plainCrossing = clock.timeOf(clock.at(start) + limit);
-      const factor = silenceNeedsOwnBaseline(new Date(start), new Date(Math.min(plainCrossing, end))) ? (own[i] ?? 1) : 1;
-      if ((expected[i] ?? 0) * factor <= limit) continue;
-      const crossed = factor === 1 ? plainCrossing : clock.timeOf(clock.at(start) + limit / factor);
-      total += Math.min(1, Math.max(0, end - crossed) / cadenceMs);
+    for (const gap of gaps) {
+      // Never reaches the limit, even judged by the baseline from before it (own >= 1).
+      if (gap.expected * gap.own <= limit) continue;
+      const plainCrossing = clock.timeOf(gap.atStart + limit);
+      const factor = Math.min(plainCrossing, gap.end) >= gap.ownFrom ? gap.own : 1;
+      if (gap.expected * factor <= limit) continue;
+      const crossed = factor === 1 ? plainCrossing : clock.timeOf(gap.atStart + limit / factor);
+      total += Math.min(1, Math.max(0, gap.end - crossed) / cadenceMs);
     }
     return total;
   };
