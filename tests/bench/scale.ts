@@ -196,6 +196,9 @@ async function seed(db: Knex, options: Options, now: number): Promise<BenchStore
     await generate(seededTo, to);
     seededTo = to;
   }
+  // WordPress was talking until now, not only until the seeding began: a quarter of an hour of seeding
+  // otherwise reads as WordPress silent (329 "blind" alerts at 10,000 stores).
+  await db('stores').whereIn('id', stores.map((s) => s.id)).update({ last_contact_at: new Date(seededTo) });
   const seconds = (Date.now() - started) / 1000;
   console.log(`seeded ${stores.length} stores, ${orders} orders over ${options.days} days and their roll-ups in ${seconds.toFixed(0)} s (${(orders / seconds).toFixed(0)} rows/s)`);
   return stores;
