@@ -42,13 +42,14 @@ async function store(name: string, settings: Record<string, unknown>): Promise<S
     timezone: 'UTC',
     settings: { mode: 'rolling_average', check_interval_minutes: 1440, cooldown_minutes: 0, alert_emails: ['owner@shop.example'], ...settings },
   });
-  // A new schedule (and each settings change) runs a check at once; let those pass while the store has
-  // no orders, so the test's own checks are the only ones that see them (the next is 1440 minutes away).
+  // A new store (and each settings change) is checked at once; let that pass while the store has no
+  // orders, so the test's own checks are the only ones that see them. The schedule's next run is at the
+  // store's own point of the day (1440 minutes); one that falls in the next half minute is let pass too.
   await eventually(async () => {
     const schedule = (await sidecar.container.scheduler.list()).find((s) => s.id === schedulerIdFor(shop.id));
     const queued = await sidecar.container.checkQueue.getJobs(['waiting', 'active', 'prioritized']);
-    return (schedule?.next ?? 0) > Date.now() + 3_600_000 && !queued.some((job) => job.data.storeId === shop.id);
-  }, 15_000);
+    return (schedule?.next ?? 0) > Date.now() + 30_000 && !queued.some((job) => job.data.storeId === shop.id);
+  }, 45_000);
   return shop;
 }
 

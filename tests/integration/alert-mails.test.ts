@@ -44,7 +44,7 @@ const orders = (n: number, to: string, method: string, total = '25.00') => Array
 
 async function store(name: string, settings: Record<string, unknown>, url = `https://${name.toLowerCase()}.example`): Promise<StoreCredentials> {
   const shop = await sidecar.addStore({ name, url, timezone: 'Europe/Berlin', settings: { alert_emails: ['owner@shop.example'], ...settings } });
-  // A new schedule runs once at once; the events' check must be the one that opens the alert.
+  // A new store is checked once at once (services/store-registry); the events' check must be the one that opens the alert.
   await eventually(async () => (await sidecar.db('check_runs').where({ store_id: shop.id, trigger: 'schedule' })).length > 0);
   return shop;
 }

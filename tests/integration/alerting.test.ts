@@ -59,7 +59,7 @@ describe('alerts end to end: signed events in, check, e-mail out', () => {
 
   it('RAD answers a burst of failed orders within seconds, without waiting for the schedule', async () => {
     const shop = await store('Burstshop', { mode: 'rolling_average', check_interval_minutes: 1440 });
-    // A new schedule runs once at once (BullMQ's first job of a scheduler); after it the next is a day away,
+    // A new store is checked once at once (services/store-registry); after it the next is at its point of the day,
     // so only the events can trigger the check that opens the alert.
     await eventually(async () => (await sidecar.db('check_runs').where({ store_id: shop.id, trigger: 'schedule' })).length > 0);
     const started = Date.now();

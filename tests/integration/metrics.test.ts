@@ -73,11 +73,12 @@ describe('JSON logs', () => {
   it('write one line per check and one per delivery attempt, each with what it was about', async () => {
     const lines: string[] = [];
     // The sidecar's own logger, writing its JSON lines here instead of stdout.
-    const log = pino({ level: 'info', base: { service: 'woom-sidecar' } }, { write: (line: string) => void lines.push(line) });
+    // At debug: a check that decides nothing is logged at debug (it is a check_runs row already), a decision at info.
+    const log = pino({ level: 'debug', base: { service: 'woom-sidecar' } }, { write: (line: string) => void lines.push(line) });
     const logged = await startSidecar({ smtpPort: smtp.port, log });
     try {
       const shop = await logged.addStore({ name: 'Logshop', url: 'https://logshop.example', timezone: 'UTC', settings: { mode: 'rolling_average', check_interval_minutes: 1440, alert_emails: ['a@logshop.example', 'b@logshop.example'] } });
-      // A new schedule runs once at once; after it the next is a day away, so the events' check (RAD alone) opens the alert.
+      // A new store is checked once at once; its next scheduled check is at its point of the day, so the events' check (RAD alone) opens the alert.
       await eventually(async () => (await logged.db('check_runs').where({ store_id: shop.id, trigger: 'schedule' })).length > 0);
       await signed(logged.app, shop, 'POST', '/v1/events', { store: shop.id, events: Array.from({ length: 3 }, () => orderEvent({ to: 'failed' })) }).expect(202);
       await eventually(async () => (await logged.db('notifications').where({ store_id: shop.id, kind: 'alert', status: 'sent' })).length === 1);
@@ -88,6 +89,7 @@ describe('JSON logs', () => {
       const checks = entries.filter((e) => e.event === 'check');
       expect(checks.map((e) => `${e.trigger}:${e.decision}`)).toEqual(runs.map((r: { trigger: string; decision: string }) => `${r.trigger}:${r.decision}`));
       expect(checks.find((e) => e.decision === 'open')).toMatchObject({ service: 'woom-sidecar', mode: 'rolling_average', level: 30, results: expect.arrayContaining([expect.objectContaining({ detector: 'rolling_average', breached: true })]) });
+      expect(checks.find((e) => e.decision === 'none')).toMatchObject({ trigger: 'schedule', level: 20 });
 
       const deliveries = await logged.db('deliveries').orderBy('id');
       const sent = entries.filter((e) => e.event === 'delivery');

@@ -33,7 +33,12 @@ export class StoreJobSchedules<Data> {
     return `${this.job.prefix}${storeId}`;
   }
 
-  async apply(schedule: StoreSchedule): Promise<void> {
+  /**
+   * `runNow`: one run at once besides the schedule, for a store just added or changed (its settings, its
+   * learnt cadence), so it is checked now rather than at its point of the interval. Not at a start's
+   * reconcile: thousands at once is what the offset below spreads.
+   */
+  async apply(schedule: StoreSchedule, { runNow = false }: { runNow?: boolean } = {}): Promise<void> {
     if (!schedule.enabled) {
       await this.remove(schedule.id);
       return;
@@ -50,6 +55,10 @@ export class StoreJobSchedules<Data> {
       { every, offset: 1 + spreadOver(this.idFor(schedule.id), every - 1) },
       { name: this.job.name, data: this.job.data(schedule.id), opts: this.job.opts },
     );
+    if (runNow) {
+      // One waiting at most: several changes in a row run it once.
+      await queue.add(this.job.name, this.job.data(schedule.id), { ...this.job.opts, deduplication: { id: `${this.idFor(schedule.id)}-now` } });
+    }
   }
 
   async remove(storeId: string): Promise<void> {

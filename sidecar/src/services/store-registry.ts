@@ -113,9 +113,10 @@ export class StoreRegistry {
   async syncSchedule(storeId: string): Promise<void> {
     await this.withScheduleLock(async (trx) => {
       const settings = await this.settings.get(storeId, trx);
-      if (settings) await this.scheduler.apply(scheduledStore(storeId, settings, await this.cadence?.get(storeId, trx)));
+      // A store added or changed is checked (and probed) at once, then at its own point of the interval.
+      if (settings) await this.scheduler.apply(scheduledStore(storeId, settings, await this.cadence?.get(storeId, trx)), { runNow: true });
       else await this.scheduler.remove(storeId);
-      await this.probeScheduler?.apply(settings ? probeSchedule(storeId, settings) : { id: storeId, enabled: false, intervalMinutes: 1 });
+      await this.probeScheduler?.apply(settings ? probeSchedule(storeId, settings) : { id: storeId, enabled: false, intervalMinutes: 1 }, { runNow: true });
     });
   }
 
