@@ -74,7 +74,7 @@ export class DailyFiguresService {
 
   /**
    * One run over every store. At most `maxStoreDays` store-days are computed (whole stores: a store left
-   * out keeps its progress and is first in line next run), so the first run after thousands of stores
+   * out keeps its progress and a later run does it), so the first run after thousands of stores
    * arrived with weeks of history spreads over runs instead of taking the sidecar's one thread for
    * minutes (10,000 stores x 56 days: a sixth of its CPU at start, checks minutes late).
    */
