@@ -98,6 +98,8 @@ interface BenchStore {
   nextOrderId: number;
 }
 
+const refusalsOf = (traffic: { refusals: ReadonlyMap<number, number> }) =>
+  traffic.refusals.size ? ` (${[...traffic.refusals].map(([status, n]) => `${status || 'no answer'}: ${n}`).join(', ')})` : '';
 const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 const fmtMs = (n: number) => (Number.isNaN(n) ? '-' : n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${n.toFixed(0)} ms`);
 const fmtBytes = (n: number) => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
@@ -303,6 +305,8 @@ class SidecarProcess {
 class Traffic {
   readonly latencies: number[] = [];
   failures = 0;
+  /** Requests not accepted, by HTTP status (0: no answer). */
+  readonly refusals = new Map<number, number>();
   private queue: Array<() => Promise<void>> = [];
   private running = 0;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
@@ -365,7 +369,10 @@ class Traffic {
         req.end(body);
       });
       this.latencies.push(Date.now() - started);
-      if (status !== 202) this.failures += 1;
+      if (status !== 202) {
+        this.failures += 1;
+        this.refusals.set(status, (this.refusals.get(status) ?? 0) + 1);
+      }
     });
     this.pump();
   }
@@ -567,7 +574,7 @@ async function main(): Promise<void> {
     printMinutes(one.dues, one.checks, one.skipped, every, start1, end1);
     const checks1 = one.checks.filter((c) => c.at >= start1 && c.at < end1).length;
     const lat1 = [...traffic1.latencies].sort((a, b) => a - b);
-    console.log(`  ingest: ${traffic1.latencies.length} requests, p50 ${fmtMs(percentile(lat1, 50))}, p95 ${fmtMs(percentile(lat1, 95))}, not accepted ${traffic1.failures}`);
+    console.log(`  ingest: ${traffic1.latencies.length} requests, p50 ${fmtMs(percentile(lat1, 50))}, p95 ${fmtMs(percentile(lat1, 95))}, not accepted ${traffic1.failures}${refusalsOf(traffic1)}`);
     console.log(`  CPU: ${cpuUsed1.toFixed(1)} s over ${((end1 - start1) / 1000).toFixed(0)} s (${((cpuUsed1 / ((end1 - start1) / 1000)) * 100).toFixed(0)}% of one core), ${checks1} checks: ${((cpuUsed1 * 1000) / Math.max(1, checks1)).toFixed(1)} ms CPU per check, ingest included`);
     await printStorage(database.db, redis, prefix, options, (end1 - start1) / MINUTE);
     await one.kill('SIGTERM');
