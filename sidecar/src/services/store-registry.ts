@@ -66,9 +66,7 @@ export class StoreRegistry {
     const before = volumeCadenceMinutes(settings, stored ?? null);
     if (stored !== undefined && before === volumeCadenceMinutes(settings, stopDetection)) return;
     await this.cadence.save(storeId, stopDetection);
-    // Not run at once: the check that learnt the volume has just run (and two sidecars learning it in
-    // the same minute would each add one).
-    if (before !== volumeCadenceMinutes(settings, stopDetection)) await this.syncSchedule(storeId, { runNow: false });
+    if (before !== volumeCadenceMinutes(settings, stopDetection)) await this.syncSchedule(storeId);
   }
 
   async add(input: { name: string; url: string; timezone: string }): Promise<StoreRecord> {
@@ -111,16 +109,14 @@ export class StoreRegistry {
     return result;
   }
 
-  /**
-   * Makes one store's schedule match its settings as committed (none for a removed store). `runNow`: a
-   * store added or changed is checked (and probed) at once, then at its own point of the interval.
-   */
-  async syncSchedule(storeId: string, { runNow = true }: { runNow?: boolean } = {}): Promise<void> {
+  /** Makes one store's schedule match its settings as committed (none for a removed store). */
+  async syncSchedule(storeId: string): Promise<void> {
     await this.withScheduleLock(async (trx) => {
       const settings = await this.settings.get(storeId, trx);
-      if (settings) await this.scheduler.apply(scheduledStore(storeId, settings, await this.cadence?.get(storeId, trx)), { runNow });
+      // A store added or changed is checked (and probed) at once, then at its own point of the interval.
+      if (settings) await this.scheduler.apply(scheduledStore(storeId, settings, await this.cadence?.get(storeId, trx)), { runNow: true });
       else await this.scheduler.remove(storeId);
-      await this.probeScheduler?.apply(settings ? probeSchedule(storeId, settings) : { id: storeId, enabled: false, intervalMinutes: 1 }, { runNow });
+      await this.probeScheduler?.apply(settings ? probeSchedule(storeId, settings) : { id: storeId, enabled: false, intervalMinutes: 1 }, { runNow: true });
     });
   }
 
