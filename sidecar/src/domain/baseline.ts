@@ -283,7 +283,12 @@ export function silenceLimit(p: number, dispersion: number): number {
  * it): from then on the silence is judged by the baseline from before it (domain/order-flow).
  */
 export function silenceNeedsOwnBaseline(start: Date, now: Date): boolean {
-  return hourIndex(start) < hourIndex(now) - 1;
+  return now.getTime() >= ownBaselineFromMs(start.getTime());
+}
+
+/** From when a silence begun at `startMs` is judged by the baseline from before it: its start's hour + 2. */
+export function ownBaselineFromMs(startMs: number): number {
+  return (hourIndex(startMs) + 2) * HOUR_MS;
 }
 
 /**

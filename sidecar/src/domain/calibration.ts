@@ -1,4 +1,4 @@
-import { silenceLimit, withoutOwnHoursFactor, type Baseline } from './baseline';
+import { ownBaselineFromMs, silenceLimit, withoutOwnHoursFactor, type Baseline } from './baseline';
 import { BUDGET_SHARE } from './budget';
 import type { Settings } from './settings';
 import { HOUR_MS, hourIndex, hourOfWeek } from './time';
@@ -103,9 +103,9 @@ export function calibrateSilence(
       atStart: clock.at(start),
       expected: expected[i] ?? 0,
       own: withoutOwnHoursFactor(baseline, start, end),
-      // Live, a silence is judged by the baseline from before it once it reaches into its start's hour + 2
-      // (silenceNeedsOwnBaseline); before that, by the current baseline, as replayed here.
-      ownFrom: (hourIndex(start) + 2) * HOUR_MS,
+      // Live, a silence is judged by the baseline from before it from then on (silenceNeedsOwnBaseline);
+      // before that, by the current baseline, as replayed here.
+      ownFrom: ownBaselineFromMs(start),
     };
   });
   const k = baseline.silenceDispersion;
