@@ -341,7 +341,7 @@ export class Container {
     this.redis.on('ready', () => {
       if (!lostConnection || this.closed) return;
       lostConnection = false;
-      this.rebuildSchedules().catch((error: Error) => this.log.warn({ err: error.message }, 'could not rebuild schedules after reconnect'));
+      this.rebuildSchedules({ afterRedisLoss: true }).catch((error: Error) => this.log.warn({ err: error.message }, 'could not rebuild schedules after reconnect'));
     });
     this.workers = startWorkers({
       connection: this.workerConnection(),
@@ -374,8 +374,8 @@ export class Container {
     return wrapped;
   }
 
-  private async rebuildSchedules(): Promise<void> {
-    const schedules = await this.registry.reconcileSchedules();
+  private async rebuildSchedules(options: { afterRedisLoss?: boolean } = {}): Promise<void> {
+    const schedules = await this.registry.reconcileSchedules(options);
     await this.checkQueue.upsertJobScheduler(
       MAINTENANCE_JOB,
       { every: this.options.maintenanceEveryMs ?? 60_000 },

@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     check(
       'every due check ran',
       runs.length >= due - 1 && longest <= 90,
-      `${runs.length} scheduled checks for ${due} due over ${((until - scheduledFrom) / 1000).toFixed(0)} s up to the end, longest gap ${longest.toFixed(0)} s (interval 60 s, last check ${gaps.at(-1)!.toFixed(0)} s before the end)`,
+      `${runs.length} scheduled checks for ${due} due over ${((until - scheduledFrom) / 1000).toFixed(0)} s up to the end, longest gap ${longest.toFixed(0)} s (interval 60 s, last check ${gaps.at(-1)!.toFixed(0)} s before the end; gaps ${gaps.map((g) => g.toFixed(0)).join(' ')} s)`,
     );
 
     // 3. Every alert delivered once.

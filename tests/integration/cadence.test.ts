@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CadenceRepository } from '../../sidecar/src/store/cadence';
+import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 import { signed } from '../helpers/signing';
 
@@ -51,5 +53,24 @@ describe('check cadence from volume', () => {
     await sidecar.container.checks.run(shop.id, 'schedule');
     expect(await everyMinutes(shop.id)).toBe(1);
     expect(await sidecar.db('store_cadence').where({ store_id: shop.id }).first()).toBeTruthy();
+  });
+
+  it('of two sidecars that learn the same change, only the one whose write lands reschedules the store', async () => {
+    // Not checked after its first check (that would write its own figure): the two writers are this test's.
+    const shop = await sidecar.addStore({ name: 'Twice', url: 'https://twice.example', timezone: 'UTC', settings: { mode: 'adaptive', enabled: false } });
+    // Its first check, run when it was added, wrote a figure: this test starts from none.
+    await eventually(async () => (await sidecar.db('store_cadence').where({ store_id: shop.id }).del()) === 1);
+    const cadence = new CadenceRepository(sidecar.db);
+    const [first, second] = [await cadence.get(shop.id), await cadence.get(shop.id)];
+    expect(first).toBeUndefined();
+    // Both read "no row", both write: one inserts, the other finds the row there.
+    expect([await cadence.replace(shop.id, first, 240), await cadence.replace(shop.id, second, 240)]).toEqual([true, false]);
+    // Both read 240, both learn 3 minutes: one update lands, the other's expected value is gone.
+    expect([await cadence.replace(shop.id, 240, 3), await cadence.replace(shop.id, 240, 3)]).toEqual([true, false]);
+    expect(await cadence.get(shop.id)).toBe(3);
+    // A store that expects no order at all is stored as NULL and compared as such.
+    expect(await cadence.replace(shop.id, 3, Number.POSITIVE_INFINITY)).toBe(true);
+    expect(await cadence.replace(shop.id, Number.POSITIVE_INFINITY, 7.25)).toBe(true);
+    expect(await cadence.get(shop.id)).toBe(7.25);
   });
 });

@@ -17,6 +17,7 @@ import { defaultSettings } from '../../sidecar/src/domain/settings';
 import { zonedToUtc } from '../../sidecar/src/domain/time';
 import { signedHeaders } from '../../sidecar/src/http/signature';
 import { storeDigestContent } from '../../sidecar/src/notify/digest-content';
+import { ALL_STORES_SCOPE } from '../../sidecar/src/store/digests';
 import { launchChromium } from '../helpers/browser';
 import { runWoom } from '../helpers/cli';
 import { eventually } from '../helpers/eventually';
@@ -414,3 +415,26 @@ function keep(name: string, mail: ParsedMail): void {
     expect(String(mail.html).replace(/<[^>]+>/g, ' '), `${name}.html says ${word}`).not.toMatch(word);
   }
 }
+
+// Last: the stores it adds would be lines of the all-stores digests told above.
+describe('digest runs on a time budget', () => {
+  it('leaves the digests past its time budget to the next run, which sends them', async () => {
+    // Three stores with one digest hour (as thousands after an import): a run with no time to spare
+    // sends one digest and stops; the runs after it send the others, each once.
+    const at = new Date('2026-05-20T03:00:00Z');
+    const crowd: StoreCredentials[] = [];
+    for (const name of ['Crowd A', 'Crowd B', 'Crowd C']) {
+      const shop = await sidecar.addStore({ name, url: 'https://crowd.example', timezone: 'UTC', settings: { alert_emails: ['owner@crowd.test'], digest_hour: '03:00' } });
+      await registeredAt(shop.id, new Date('2026-05-01T00:00:00Z'));
+      crowd.push(shop);
+    }
+    const told: string[] = [];
+    for (let run = 0; run < 10 && told.length < 3; run++) {
+      const sent = (await sidecar.container.digests.runDue(at, { budgetMs: 0 })).filter((d) => d.scope !== ALL_STORES_SCOPE);
+      expect(sent.length).toBeLessThanOrEqual(1);
+      told.push(...sent.filter((d) => crowd.some((c) => c.id === d.scope)).map((d) => d.scope));
+    }
+    expect(told.sort()).toEqual(crowd.map((c) => c.id).sort());
+    for (const shop of crowd) expect((await sidecar.container.digestClaims.claims(shop.id)).filter((c) => c.localDate === '2026-05-20')).toHaveLength(1);
+  });
+});

@@ -109,6 +109,29 @@ describe('check schedules (BullMQ job schedulers)', () => {
     }
   });
 
+  it('after Redis lost a schedule, runs that store at once instead of a whole interval later', async () => {
+    // A minute of a minute here: the next slot is far enough away that a job waiting now is the run at once.
+    const queue = new Queue<CheckJobData>(`lost-${Date.now()}`, { connection: sidecar.container.redis, prefix: sidecar.prefix });
+    try {
+      const schedules = new CheckScheduler(queue, 60_000);
+      const kept = { id: 'keptstore', enabled: true, intervalMinutes: 1 };
+      const lost = { id: 'loststore', enabled: true, intervalMinutes: 1 };
+      await schedules.apply(kept);
+      const waitingFor = async () => (await queue.getWaiting()).map((job) => job.data.storeId).sort();
+      // A start's reconcile spreads stores never scheduled over the interval: nothing runs at once.
+      expect(await schedules.reconcile([kept, lost])).toMatchObject({ scheduled: 2, ranNow: 0 });
+      expect(await waitingFor()).toEqual([]);
+      await schedules.remove(lost.id);
+      // After Redis lost its keys, only the store whose scheduler is gone runs at once, once.
+      expect(await schedules.reconcile([kept, lost], { runMissingNow: true })).toMatchObject({ scheduled: 2, ranNow: 1 });
+      expect(await schedules.reconcile([kept, lost], { runMissingNow: true })).toMatchObject({ ranNow: 0 });
+      expect(await waitingFor()).toEqual(['loststore']);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
   it('repairs a schedule removed behind its back at the next upkeep run', async () => {
     await sidecar.container.scheduler.remove(busy.id);
     expect(await checkSchedulers()).toEqual([]);

@@ -65,19 +65,34 @@ export class StoreJobSchedules<Data> {
     await this.queue.removeJobScheduler(this.idFor(storeId));
   }
 
-  /** Every enabled store scheduled once, no scheduler of this kind for any other store. */
-  async reconcile(schedules: readonly StoreSchedule[]): Promise<{ scheduled: number; removed: number }> {
+  /**
+   * Every enabled store scheduled once, no scheduler of this kind for any other store.
+   *
+   * `runMissingNow`: after Redis lost its keys, a store whose scheduler is gone also runs once at once.
+   * Its slot may have fallen while Redis was down, and a scheduler written again waits for the next one:
+   * a whole interval without a check. Not at a start, where a missing scheduler is a store never
+   * scheduled (thousands after an import), which the offset spreads over the interval instead.
+   */
+  async reconcile(schedules: readonly StoreSchedule[], { runMissingNow = false }: { runMissingNow?: boolean } = {}): Promise<{ scheduled: number; removed: number; ranNow: number }> {
     const wanted = new Set(schedules.filter((s) => s.enabled).map((s) => this.idFor(s.id)));
+    const present = new Set<string>();
     let removed = 0;
     for (const scheduler of await this.queue.getJobSchedulers(0, -1)) {
       const id = scheduler.id ?? scheduler.key;
-      if (id && id.startsWith(this.job.prefix) && !wanted.has(id)) {
+      if (!id || !id.startsWith(this.job.prefix)) continue;
+      present.add(id);
+      if (!wanted.has(id)) {
         await this.queue.removeJobScheduler(id);
         removed += 1;
       }
     }
-    for (const schedule of schedules) await this.apply(schedule);
-    return { scheduled: wanted.size, removed };
+    let ranNow = 0;
+    for (const schedule of schedules) {
+      const runNow = runMissingNow && schedule.enabled && !present.has(this.idFor(schedule.id));
+      if (runNow) ranNow += 1;
+      await this.apply(schedule, { runNow });
+    }
+    return { scheduled: wanted.size, removed, ranNow };
   }
 
   async list(): Promise<Array<{ id: string; every: number | null; next: number | null }>> {

@@ -65,8 +65,8 @@ export class StoreRegistry {
     const stored = await this.cadence.get(storeId);
     const before = volumeCadenceMinutes(settings, stored ?? null);
     if (stored !== undefined && before === volumeCadenceMinutes(settings, stopDetection)) return;
-    await this.cadence.save(storeId, stopDetection);
-    if (before !== volumeCadenceMinutes(settings, stopDetection)) await this.syncSchedule(storeId);
+    const won = await this.cadence.replace(storeId, stored, stopDetection);
+    if (won && before !== volumeCadenceMinutes(settings, stopDetection)) await this.syncSchedule(storeId);
   }
 
   async add(input: { name: string; url: string; timezone: string }): Promise<StoreRecord> {
@@ -120,13 +120,15 @@ export class StoreRegistry {
     });
   }
 
-  async reconcileSchedules(): Promise<{ scheduled: number; removed: number }> {
+  /** `afterRedisLoss`: the schedules Redis lost run once at once (StoreJobSchedules.reconcile). */
+  async reconcileSchedules({ afterRedisLoss = false }: { afterRedisLoss?: boolean } = {}): Promise<{ scheduled: number; removed: number; ranNow: number }> {
     return this.withScheduleLock(async (trx) => {
       const rows = await trx('store_settings').select('store_id', 'settings');
       const stored = rows.map((row) => ({ id: row.store_id as string, settings: withDefaults(JSON.parse(row.settings as string) as Settings) }));
       const volumes = (await this.cadence?.all(trx)) ?? new Map<string, number>();
-      const checks = await this.scheduler.reconcile(stored.map((s) => scheduledStore(s.id, s.settings, volumes.get(s.id))));
-      await this.probeScheduler?.reconcile(stored.map((s) => probeSchedule(s.id, s.settings)));
+      const options = { runMissingNow: afterRedisLoss };
+      const checks = await this.scheduler.reconcile(stored.map((s) => scheduledStore(s.id, s.settings, volumes.get(s.id))), options);
+      await this.probeScheduler?.reconcile(stored.map((s) => probeSchedule(s.id, s.settings)), options);
       return checks;
     });
   }

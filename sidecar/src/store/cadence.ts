@@ -18,12 +18,24 @@ export class CadenceRepository {
     return new Map(rows.map((r) => [r.store_id, r.stop_detection_minutes ?? Number.POSITIVE_INFINITY]));
   }
 
-  async save(storeId: string, stopDetectionMinutes: number, now = new Date()): Promise<void> {
+  /**
+   * Writes the store's new figure if the row still holds `expected` (undefined: no row yet), and says
+   * whether this write was the one that changed it. Two sidecars that rebuild one store's baseline in the
+   * same hour both learn the change; only the one whose write lands reschedules the store.
+   */
+  async replace(storeId: string, expected: number | undefined, stopDetectionMinutes: number, now = new Date()): Promise<boolean> {
     const value = Number.isFinite(stopDetectionMinutes) ? stopDetectionMinutes : null;
-    // A store removed in the meantime has no row to refer to: nothing to keep then.
-    await this.db.raw(
-      'INSERT INTO store_cadence (store_id, stop_detection_minutes, updated_at) SELECT id, ?, ? FROM stores WHERE id = ? ON DUPLICATE KEY UPDATE stop_detection_minutes = VALUES(stop_detection_minutes), updated_at = VALUES(updated_at)',
-      [value, now, storeId],
-    );
+    if (expected === undefined) {
+      // A store removed in the meantime has no row to refer to: nothing to keep then.
+      const [result] = (await this.db.raw('INSERT IGNORE INTO store_cadence (store_id, stop_detection_minutes, updated_at) SELECT id, ?, ? FROM stores WHERE id = ?', [value, now, storeId])) as [{ affectedRows: number }];
+      return result.affectedRows === 1;
+    }
+    const [result] = (await this.db.raw('UPDATE store_cadence SET stop_detection_minutes = ?, updated_at = ? WHERE store_id = ? AND stop_detection_minutes <=> ?', [
+      value,
+      now,
+      storeId,
+      Number.isFinite(expected) ? expected : null,
+    ])) as [{ affectedRows: number }];
+    return result.affectedRows === 1;
   }
 }
