@@ -87,6 +87,8 @@ export interface ContainerOptions {
   /** Operator console: failed sign-ins allowed and the session idle time (tests shorten them). */
   loginLimits?: LoginLimits;
   sessionIdleMs?: number;
+  /** How often the check worker looks for jobs a dead sidecar held (BullMQ's 30 s unless set; tests shorten it). */
+  stalledIntervalMs?: number;
 }
 
 /**
@@ -348,6 +350,8 @@ export class Container {
       prefix: this.config.QUEUE_PREFIX,
       // Each check, check-in and probe run tells the console's live events it may have changed the store.
       checks: this.tellingLive(this.checks, 'run'),
+      scheduledCheckSince: (storeId, since) => this.alerts.scheduledCheckSince(storeId, since),
+      stalledIntervalMs: this.options.stalledIntervalMs,
       recovery: this.tellingLive(this.recovery, 'recover'),
       reporting: this.tellingLive(this.reporting, 'check'),
       health: this.tellingLive(this.health, 'check'),

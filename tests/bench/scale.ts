@@ -224,6 +224,8 @@ class SidecarProcess {
   readonly checks: CheckLine[] = [];
   readonly dues: DueLine[] = [];
   skipped = 0;
+  /** Scheduled checks taken over from a dead sidecar that had already recorded them: not run again. */
+  alreadyDone = 0;
   private readonly child: ChildProcess;
   private exited = false;
 
@@ -254,6 +256,7 @@ class SidecarProcess {
     const at = typeof entry.time === 'string' ? Date.parse(entry.time) : Date.now();
     if (entry.event === 'check_due') this.dues.push({ at, storeId: String(entry.storeId), lateMs: Number(entry.lateMs), dueAt: at - Number(entry.lateMs) });
     else if (entry.event === 'check' && entry.decision === 'skipped') this.skipped += 1;
+    else if (entry.event === 'check_already_done') this.alreadyDone += 1;
     else if (entry.event === 'check') this.checks.push({ at, storeId: String(entry.storeId), trigger: String(entry.trigger), decision: String(entry.decision) });
     else if (Number(entry.level) >= 50) console.error(`[${this.name}] ${line.slice(0, 400)}`);
   }
@@ -611,7 +614,7 @@ async function main(): Promise<void> {
     const seen = new Map<string, number>();
     for (const d of dues.filter((x) => x.dueAt >= start2)) seen.set(`${d.storeId}@${Math.round(d.dueAt / 1000)}`, (seen.get(`${d.storeId}@${Math.round(d.dueAt / 1000)}`) ?? 0) + 1);
     const twice = [...seen.values()].filter((n) => n > 1).length;
-    console.log(`  scheduled checks started twice for one due time: ${twice} (a job sidecar-b held when killed is run again by sidecar-a once BullMQ finds it stalled)`);
+    console.log(`  scheduled checks started twice for one due time: ${twice} (a job sidecar-b held when killed is run again by sidecar-a once BullMQ finds it stalled); taken over and found already done: ${a.alreadyDone}`);
     const [alertRows] = (await database.db.raw(
       `SELECT store_id, COUNT(*) AS n FROM alerts WHERE id > ? AND detector NOT IN ('reporting','health','probe') GROUP BY store_id`,
       [alertsBefore],

@@ -15,7 +15,11 @@ export interface WorkerDeps {
   connection: ConnectionOptions;
   prefix: string;
   checks: CheckService;
+  /** Whether a scheduled check of the store was recorded since a time (store/alerts). */
+  scheduledCheckSince: (storeId: string, since: Date) => Promise<boolean>;
   recovery: OrderRecovery;
+  /** How often the check worker looks for stalled jobs; BullMQ's default unless set. */
+  stalledIntervalMs?: number;
   reporting: ReportingMonitor;
   health: HealthMonitor;
   probes: ProbeMonitor;
@@ -49,7 +53,15 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
       // orders that exist. The recovery records its own errors; the check runs whatever happened.
       if (job.data.trigger === 'schedule') {
         // A scheduler's job is due at its creation plus its delay; a queue that cannot keep up shows here first.
-        const lateMs = Math.max(0, (job.processedOn ?? Date.now()) - (job.timestamp + (job.opts.delay ?? 0)));
+        const dueAt = job.timestamp + (job.opts.delay ?? 0);
+        // Started before: a sidecar killed while it held the job (BullMQ hands it on once it finds it
+        // stalled), or an attempt that failed after its check was recorded. A check recorded since the
+        // due time did this job's work; a second one would only repeat it.
+        if (job.attemptsStarted > 1 && (await deps.scheduledCheckSince(job.data.storeId, new Date(dueAt)))) {
+          deps.log.info({ event: 'check_already_done', storeId: job.data.storeId, attempt: job.attemptsStarted }, 'scheduled check restarted after it was done: skipped');
+          return { skipped: 'already done' };
+        }
+        const lateMs = Math.max(0, (job.processedOn ?? Date.now()) - dueAt);
         deps.metrics.checkLateness.observe(lateMs / 1000);
         deps.log.debug({ event: 'check_due', storeId: job.data.storeId, lateMs }, 'scheduled check started');
         await deps.recovery
@@ -67,7 +79,7 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
       if (outcome) deps.metrics.recordCheck(outcome.storeId, outcome.trigger, outcome.decision);
       return outcome ? { decision: outcome.decision.action, alertId: outcome.alertId } : { skipped: 'unknown store' };
     },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: 4 },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: 4, ...(deps.stalledIntervalMs ? { stalledInterval: deps.stalledIntervalMs } : {}) },
   );
   const notifyWorker = new Worker<NotifyJobData>(
     NOTIFY_QUEUE,

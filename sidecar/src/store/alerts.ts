@@ -309,6 +309,12 @@ export class AlertRepository {
     return Number(id);
   }
 
+  /** Whether a scheduled check of the store was recorded at or after `since`. */
+  async scheduledCheckSince(storeId: string, since: Date): Promise<boolean> {
+    const row = await this.db('check_runs').where({ store_id: storeId, trigger: 'schedule' }).where('ran_at', '>=', since).first('id');
+    return row !== undefined;
+  }
+
   async lastCheckRun(storeId: string): Promise<CheckRunRecord | null> {
     const row = await this.db('check_runs').where({ store_id: storeId }).orderBy('id', 'desc').first();
     if (!row) return null;

@@ -1,0 +1,87 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Container } from '../../sidecar/src/container';
+import { CHECK_QUEUE, type CheckJobData } from '../../sidecar/src/queue/names';
+import { eventually } from '../helpers/eventually';
+import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
+import type { StoreCredentials } from '../helpers/signing';
+
+/**
+ * A sidecar killed while it holds a scheduled check: BullMQ hands the job to another sidecar once it finds
+ * it stalled. Here the killed one is a second Container whose worker runs the real check (or not) and
+ * then never finishes; its worker is closed without completing the job, as a `kill -9` leaves it.
+ */
+let sidecar: SidecarHandle;
+let store: StoreCredentials;
+let other: Container;
+let queue: Queue<CheckJobData>;
+
+beforeAll(async () => {
+  sidecar = await startSidecar({ stalledIntervalMs: 300 });
+  // Hourly: no scheduled job of its own falls into the test.
+  store = await sidecar.addStore({ name: 'Stalled', url: 'https://stalled.example', timezone: 'UTC', settings: { mode: 'hybrid', check_interval_minutes: 60 } });
+  other = new Container(sidecar.container.config);
+  queue = new Queue<CheckJobData>(CHECK_QUEUE, { connection: redisConnection(), prefix: sidecar.prefix });
+  // The store's first check (run when it was added) is behind us.
+  await eventually(async () => (await scheduledRuns()) >= 1);
+});
+afterAll(async () => {
+  await queue?.close();
+  await other?.close();
+  await sidecar?.close();
+});
+
+// Its own connections: the sidecar's close when it stops.
+const redisConnection = () => ({ url: sidecar.container.config.REDIS_URL, maxRetriesPerRequest: null });
+const scheduledRuns = async (since = new Date(0)) =>
+  Number((await sidecar.db('check_runs').where({ store_id: store.id, trigger: 'schedule' }).where('ran_at', '>=', since).count({ n: '*' }).first())?.n);
+
+/** The other sidecar takes one scheduled check, runs the real check or not, and dies holding it. */
+async function dieHolding(runTheCheck: boolean): Promise<Job<CheckJobData>> {
+  await sidecar.stop();
+  const job = await queue.add('check', { storeId: store.id, trigger: 'schedule' });
+  let taken!: () => void;
+  const took = new Promise<void>((resolve) => (taken = resolve));
+  const worker = new Worker<CheckJobData>(
+    CHECK_QUEUE,
+    async (held) => {
+      if (runTheCheck) await other.checks.run(held.data.storeId, 'schedule');
+      taken();
+      await new Promise(() => undefined);
+    },
+    { connection: redisConnection(), prefix: sidecar.prefix, lockDuration: 1_000 },
+  );
+  await took;
+  // Closed without finishing: its lock is no longer renewed, as after kill -9.
+  await worker.close(true);
+  await sidecar.restart();
+  return job;
+}
+
+const finished = async (id: string) => {
+  let job: Job<CheckJobData> | undefined;
+  await eventually(async () => (job = await queue.getJob(id)) !== undefined && (await job.isCompleted()), 20_000);
+  return job!;
+};
+
+describe('a scheduled check held by a sidecar that died', () => {
+  it('is not run again when the dead sidecar had recorded it', async () => {
+    const job = await dieHolding(true);
+    const since = new Date(job.timestamp);
+    expect(await scheduledRuns(since)).toBe(1);
+    const done = await finished(job.id!);
+    expect(done.attemptsStarted).toBe(2);
+    expect(done.returnvalue).toEqual({ skipped: 'already done' });
+    expect(await scheduledRuns(since)).toBe(1);
+  }, 30_000);
+
+  it('is run by the sidecar that takes it over when the dead one had not', async () => {
+    const job = await dieHolding(false);
+    const since = new Date(job.timestamp);
+    expect(await scheduledRuns(since)).toBe(0);
+    const done = await finished(job.id!);
+    expect(done.attemptsStarted).toBe(2);
+    expect(done.returnvalue).toMatchObject({ decision: expect.any(String) });
+    expect(await scheduledRuns(since)).toBe(1);
+  }, 30_000);
+});
