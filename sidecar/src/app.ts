@@ -18,6 +18,7 @@ import type { Metrics } from './metrics';
 import type { CheckScheduler } from './queue/check-scheduler';
 import type { HealthMonitor } from './services/health-monitor';
 import type { EventRepository } from './store/events';
+import type { IngestGroups } from './services/ingest-groups';
 import type { StoreRepository } from './store/stores';
 import type { SignedRequestRepository } from './store/signed-requests';
 import { apiRouter, type ApiRouterDeps } from './http/api/router';
@@ -31,6 +32,7 @@ export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDe
   stores: StoreRepository;
   signedRequests: SignedRequestRepository;
   events: EventRepository;
+  ingestGroups: IngestGroups;
   scheduler: CheckScheduler;
   health: HealthMonitor;
   /** Each dependency the sidecar needs to do its work, and whether it answers. */

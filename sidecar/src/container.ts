@@ -21,6 +21,7 @@ import { ProbeRepository } from './store/probes';
 import { AlertEvidenceReader } from './services/alert-evidence';
 import { NotificationQueue } from './queue/notification-queue';
 import { startWorkers } from './queue/workers';
+import { IngestGroups } from './services/ingest-groups';
 import { CheckService } from './services/check-service';
 import { NotificationService } from './services/notification-service';
 import { StatusService } from './services/status-service';
@@ -104,6 +105,7 @@ export class Container {
   readonly signedRequests: SignedRequestRepository;
   readonly settings: SettingsRepository;
   readonly events: EventRepository;
+  readonly ingestGroups: IngestGroups;
   readonly orders: OrderRepository;
   readonly rollups: RollupRepository;
   readonly alerts: AlertRepository;
@@ -175,6 +177,7 @@ export class Container {
     this.signedRequests = new SignedRequestRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.events = new EventRepository(this.db);
+    this.ingestGroups = new IngestGroups(this.events);
     this.orders = new OrderRepository(this.db);
     this.rollups = new RollupRepository(this.db);
     this.alerts = new AlertRepository(this.db);

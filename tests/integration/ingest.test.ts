@@ -79,6 +79,38 @@ describe('POST /v1/events', () => {
     expect(row.created_at.toISOString()).toBe('2026-11-23T10:00:00.000Z');
   });
 
+  it('writes batches that arrive together in one go, answering each with its own counts and refusing a replay alone', async () => {
+    const raw = (store: StoreCredentials, body: string, headers = signedHeaders(store, 'POST', '/v1/events', body)) =>
+      request(sidecar.app).post('/v1/events').set({ ...headers, 'Content-Type': 'application/json' }).send(body);
+    // Accepted once; the same signed request again, among the others below, must be refused alone.
+    const replayedBody = JSON.stringify({ store: shop.id, events: [orderEvent({ order_id: 600 })] });
+    const replayedHeaders = signedHeaders(shop, 'POST', '/v1/events', replayedBody);
+    expect((await raw(shop, replayedBody, replayedHeaders)).status).toBe(202);
+    const shared = orderEvent({ order_id: 601, to: 'failed' });
+    const batches = [
+      { store: shop, events: [shared, orderEvent({ order_id: 602 })] },
+      { store: shop, events: [shared, orderEvent({ order_id: 603 })] },
+      ...Array.from({ length: 8 }, (_, i) => ({ store: i % 2 ? shop : other, events: [orderEvent({ order_id: 610 + i }), orderEvent({ order_id: 620 + i, to: 'failed' })] })),
+    ];
+    // The replay last: the first batches are written alone while the rest gather into a group with it.
+    const answers = await Promise.all([
+      ...batches.map((b) => raw(b.store, JSON.stringify({ store: b.store.id, events: b.events }))),
+      raw(shop, replayedBody, replayedHeaders),
+    ]);
+    const replay = answers.pop()!;
+    expect(replay.status).toBe(409);
+    expect(answers.map((a) => a.status)).toEqual(batches.map(() => 202));
+    // The event both of the first two batches carry is accepted once, for one of them.
+    expect(answers.slice(0, 2).map((a) => a.body.accepted).sort()).toEqual([1, 2]);
+    expect(answers.slice(2).map((a) => a.body)).toEqual(batches.slice(2).map(() => ({ accepted: 2, duplicates: 0 })));
+    expect(await sidecar.db('order_events').where({ store_id: shop.id, id: shared.id }).count({ n: '*' }).first()).toEqual({ n: 1 });
+    expect(await statusOf(shop.id, 601)).toBe('failed');
+    expect(await statusOf(other.id, 620)).toBe('failed');
+    expect(await statusOf(shop.id, 617)).toBe('processing');
+    // Every order of the groups is in the roll-ups as a recount has it.
+    for (const store of [shop, other]) expect(await sidecar.container.rollups.rows(store.id)).toEqual(await sidecar.container.rollups.recount(store.id));
+  });
+
   it('keeps the same order id of two stores apart', async () => {
     await post(other, { store: other.id, events: [orderEvent({ order_id: 1, to: 'cancelled' })] });
     expect(await statusOf(shop.id, 1)).toBe('processing');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSettings } from '../../sidecar/src/domain/settings';
 import { ingestBodySchema } from '../../sidecar/src/domain/events';
+import { IngestGroups } from '../../sidecar/src/services/ingest-groups';
 import { EventRepository } from '../../sidecar/src/store/events';
 import { RollupRepository } from '../../sidecar/src/store/rollups';
 import { StoreRepository } from '../../sidecar/src/store/stores';
@@ -9,12 +10,14 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 let database: TestDatabase;
 let events: EventRepository;
+let groups: IngestGroups;
 let rollups: RollupRepository;
 let stores: StoreRepository;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   events = new EventRepository(database.db);
+  groups = new IngestGroups(events);
   rollups = new RollupRepository(database.db);
   stores = new StoreRepository(database.db);
 });
@@ -35,7 +38,8 @@ function generator(seed: number) {
  * (some older than the status they would replace), events sent again, admin orders, orders without a
  * total, a created_at the first event fixed, several batches of one store at once.
  */
-async function playRandomHistory(storeId: string, seed: number): Promise<void> {
+/** `grouped`: through the bridge's group commit (services/ingest-groups), which writes concurrent batches of any stores together. */
+async function playRandomHistory(storeId: string, seed: number, grouped: false | IngestGroups = false): Promise<void> {
   const rand = generator(seed);
   const now = Date.UTC(2026, 10, 20, 12);
   const created = new Map<number, { createdAt: number; total: string | null; via: string; method: string }>();
@@ -83,16 +87,27 @@ async function playRandomHistory(storeId: string, seed: number): Promise<void> {
     await Promise.all(
       batches.map((batch) => {
         const parsed = ingestBodySchema.parse({ store: storeId, events: batch });
-        return events.ingest(storeId, parsed.events, new Date(now), rand.next() < 0.3 ? 'rest' : 'bridge');
+        const origin = rand.next() < 0.3 ? 'rest' : 'bridge';
+        return grouped ? grouped.ingest({ storeId, events: parsed.events, receivedAt: new Date(now), origin }) : events.ingest(storeId, parsed.events, new Date(now), origin);
       }),
     );
   }
 }
 
 describe('hourly roll-ups', () => {
-  it.each([1, 7, 42, 1234, 99991])('equal a full recount of the orders after random, late, replayed and REST-recovered events (seed %i)', async (seed) => {
+  it.each([
+    [1, false],
+    [7, false],
+    [42, false],
+    [1234, false],
+    [99991, false],
+    [3, true],
+    [77, true],
+    [4242, true],
+  ])('equal a full recount of the orders after random, late, replayed and REST-recovered events (seed %i, batches grouped: %s)', async (seed, grouped) => {
     const store = await stores.create({ name: `Rollup ${seed}`, url: 'https://rollup.example', settings: defaultSettings('UTC') });
-    await playRandomHistory(store.id, seed);
+    // One group at a time: every batch that arrives meanwhile joins the next, several of them together.
+    await playRandomHistory(store.id, seed, grouped && new IngestGroups(events, { parallel: 1, maxEvents: 2_000 }));
     const recount = await rollups.recount(store.id);
     expect(recount.length).toBeGreaterThan(20);
     // The history holds retried carts, so the comparison covers them too.
@@ -106,6 +121,10 @@ describe('hourly roll-ups', () => {
     const many = await Promise.all(Array.from({ length: 12 }, (_, i) => stores.create({ name: `Many ${i}`, url: 'https://many.example', settings: defaultSettings('UTC') })));
     await Promise.all(many.map((store, i) => playRandomHistory(store.id, 500 + i)));
     for (const store of many) expect(await rollups.rows(store.id)).toEqual(await rollups.recount(store.id));
+    // The same through the group commit: batches of several stores written in one transaction.
+    const grouped = await Promise.all(Array.from({ length: 12 }, (_, i) => stores.create({ name: `Grouped ${i}`, url: 'https://many.example', settings: defaultSettings('UTC') })));
+    await Promise.all(grouped.map((store, i) => playRandomHistory(store.id, 900 + i, groups)));
+    for (const store of grouped) expect(await rollups.rows(store.id)).toEqual(await rollups.recount(store.id));
   });
 
   it('count only customer orders, by their current status', async () => {

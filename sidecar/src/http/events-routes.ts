@@ -5,14 +5,14 @@ import { toFieldErrors } from '../domain/settings';
 import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
 import type { HealthMonitor } from '../services/health-monitor';
+import type { IngestGroups } from '../services/ingest-groups';
 import type { SalesFeed } from '../services/sales-feed';
-import type { EventRepository } from '../store/events';
 import { ReplayedRequestError } from '../store/signed-requests';
 import { sendReplayed } from './auth';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
 
-export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckScheduler; metrics: Metrics; health: HealthMonitor; log: Logger; salesFeed?: SalesFeed }): Router {
+export function eventsRoutes(deps: { ingestGroups: IngestGroups; scheduler: CheckScheduler; metrics: Metrics; health: HealthMonitor; log: Logger; salesFeed?: SalesFeed }): Router {
   const router = Router();
   router.post('/', async (req, res, next) => {
     const store = req.store!;
@@ -34,7 +34,7 @@ export function eventsRoutes(deps: { events: EventRepository; scheduler: CheckSc
     try {
       let result;
       try {
-        result = await deps.events.ingest(store.id, valid.data.events, new Date(), 'bridge', req.signatureClaim);
+        result = await deps.ingestGroups.ingest({ storeId: store.id, events: valid.data.events, receivedAt: new Date(), origin: 'bridge', claim: req.signatureClaim });
       } catch (error) {
         if (error instanceof ReplayedRequestError) return sendReplayed(res);
         throw error;

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { refreshOrderHours } from './rollups';
-import { claimSignature, type SignatureClaim } from './signed-requests';
-import { recordContact } from './stores';
+import { claimSignatures, type SignatureClaim } from './signed-requests';
+import { recordContacts } from './stores';
 import { isOrderEvent, type HeartbeatEvent, type OrderEvent, type StoreEvent } from '../domain/events';
 
 export interface IngestResult {
@@ -43,6 +43,19 @@ export interface KnownStatus {
 /** Who sent the events: the bridge, or the sidecar's own recovery over WooCommerce's REST API. */
 export type EventOrigin = 'bridge' | 'rest';
 
+/** One sender's batch, as the ingest takes it. */
+export interface IngestRequest {
+  storeId: string;
+  events: readonly StoreEvent[];
+  receivedAt: Date;
+  origin: EventOrigin;
+  /** The signed request's signature, recorded in the batch's transaction (one commit; a rollback releases it). */
+  claim?: SignatureClaim;
+}
+
+/** Rows per INSERT: far below MariaDB's 65,535 placeholders for the widest table written here. */
+const ROWS_PER_INSERT = 2_000;
+
 export class EventRepository {
   constructor(private readonly db: Knex) {}
 
@@ -56,39 +69,70 @@ export class EventRepository {
     events: readonly StoreEvent[],
     receivedAt = new Date(),
     origin: EventOrigin = 'bridge',
-    /** The signed request's signature, recorded in this transaction (one commit; a rollback releases it). */
     claim?: SignatureClaim,
   ): Promise<IngestResult> {
-    const unique = [...new Map(events.map((event) => [event.id, event])).values()];
+    return (await this.ingestMany([{ storeId, events, receivedAt, origin, claim }]))[0]!;
+  }
+
+  /**
+   * Several batches, of one store or many, in one transaction with the statements of one (services/
+   * ingest-groups gathers the requests that arrive together): each batch's result as ingest() gives it.
+   * All or nothing: a failure (a replayed signature among them) rolls every batch back.
+   */
+  async ingestMany(requests: readonly IngestRequest[]): Promise<IngestResult[]> {
     // READ COMMITTED: under REPEATABLE READ the roll-up's recount (delete the batch's hours, insert their
     // counts) took gap locks in order_hourly that reach into the neighbouring store's keys, so batches of
     // two stores deadlocked (6 of 400 requests answered 503 with 100 stores at 30 connections). The
-    // store's row lock below still queues two batches of one store, which is all the recount needs: each
+    // stores' row locks below still queue two batches of one store, which is all the recount needs: each
     // reads the orders as the one before it committed them.
     return this.db.transaction(async (trx) => {
-      // First, so this transaction takes the store row's exclusive lock before the inserts below take
-      // shared locks on it through their foreign keys: two batches of one store then queue instead of
-      // deadlocking. A sender's clock may run ahead; nothing counts as later than its arrival.
-      const times = events.map((e) => Math.min(e.occurred_at.getTime(), receivedAt.getTime()));
-      // Orders read back over REST say what WOOM has seen, not that WordPress is talking to it.
-      await recordContact(trx, storeId, new Date(Math.min(...times)), origin === 'bridge' ? new Date(Math.max(...times)) : null);
-      // After the store's lock (its foreign key takes a shared lock on the store row). A replay throws.
-      if (claim) await claimSignature(trx, storeId, claim);
+      // First, so this transaction takes the store rows' exclusive locks before the inserts below take
+      // shared locks on them through their foreign keys: two batches of one store then queue instead of
+      // deadlocking, and in key order (one statement), so two groups of several stores queue too. A
+      // sender's clock may run ahead; nothing counts as later than its arrival.
+      const contact = new Map<string, { earliest: number; latest: number | null }>();
+      for (const r of requests) {
+        const times = r.events.map((e) => Math.min(e.occurred_at.getTime(), r.receivedAt.getTime()));
+        const seen = contact.get(r.storeId) ?? { earliest: Number.POSITIVE_INFINITY, latest: null };
+        seen.earliest = Math.min(seen.earliest, ...times);
+        // Orders read back over REST say what WOOM has seen, not that WordPress is talking to it.
+        if (r.origin === 'bridge') seen.latest = Math.max(seen.latest ?? Number.NEGATIVE_INFINITY, ...times);
+        contact.set(r.storeId, seen);
+      }
+      await recordContacts(trx, new Map([...contact].map(([storeId, c]) => [storeId, { earliest: new Date(c.earliest), latest: c.latest === null ? null : new Date(c.latest) }])));
+      // After the stores' locks (their foreign keys take shared locks on the store rows). A replay throws.
+      await claimSignatures(trx, requests.flatMap((r) => (r.claim ? [{ storeId: r.storeId, claim: r.claim }] : [])));
+      // An event sent twice (in one batch, or in two batches of the group) belongs to the first that sent it.
+      const key = (storeId: string, id: string) => `${storeId}\n${id}`;
+      const owner = new Map<string, number>();
+      const rows: Array<ReturnType<typeof eventRow> & { origin: EventOrigin }> = [];
+      const unique = requests.map((r) => [...new Map(r.events.map((event) => [event.id, event])).values()]);
+      requests.forEach((r, i) => {
+        for (const event of unique[i]!) {
+          if (owner.has(key(r.storeId, event.id))) continue;
+          owner.set(key(r.storeId, event.id), i);
+          rows.push({ ...eventRow(r.storeId, event, r.receivedAt), origin: r.origin });
+        }
+      });
       // MariaDB's INSERT IGNORE ... RETURNING names exactly the rows it inserted: the duplicates are the rest.
-      const insert = trx('order_events')
-        .insert(unique.map((event) => ({ ...eventRow(storeId, event, receivedAt), origin })))
-        .onConflict()
-        .ignore()
-        .toSQL()
-        .toNative();
-      const [inserted] = (await trx.raw(`${insert.sql} RETURNING id`, insert.bindings as Knex.RawBinding[])) as [Array<{ id: string }>];
-      const insertedIds = new Set(inserted.map((row) => row.id));
-      const fresh = unique.filter((event) => insertedIds.has(event.id));
-      const accepted = fresh.length;
-      const orderEvents = fresh.filter(isOrderEvent);
-      if (orderEvents.length > 0) await this.applyToOrders(trx, storeId, orderEvents, receivedAt);
-      await this.keepHealthSnapshot(trx, storeId, fresh);
-      return { accepted, duplicates: events.length - accepted, newOrderEvents: orderEvents.length };
+      const inserted = new Set<string>();
+      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+        const insert = trx('order_events').insert(rows.slice(i, i + ROWS_PER_INSERT)).onConflict().ignore().toSQL().toNative();
+        const [returned] = (await trx.raw(`${insert.sql} RETURNING store_id, id`, insert.bindings as Knex.RawBinding[])) as [Array<{ store_id: string; id: string }>];
+        for (const row of returned) inserted.add(key(row.store_id, row.id));
+      }
+      const fresh = requests.map((r, i) => unique[i]!.filter((event) => owner.get(key(r.storeId, event.id)) === i && inserted.has(key(r.storeId, event.id))));
+      await this.applyToOrders(
+        trx,
+        requests.flatMap((r, i) => fresh[i]!.filter(isOrderEvent).map((event) => ({ storeId: r.storeId, event, now: r.receivedAt }))),
+      );
+      const freshByStore = new Map<string, StoreEvent[]>();
+      requests.forEach((r, i) => freshByStore.set(r.storeId, [...(freshByStore.get(r.storeId) ?? []), ...fresh[i]!]));
+      for (const [storeId, events] of freshByStore) await this.keepHealthSnapshot(trx, storeId, events);
+      return requests.map((r, i) => {
+        const accepted = fresh[i]!.length;
+        return { accepted, duplicates: r.events.length - accepted, newOrderEvents: fresh[i]!.filter(isOrderEvent).length };
+      });
     }, { isolationLevel: 'read committed' });
   }
 
@@ -118,37 +162,39 @@ export class EventRepository {
     return new Map(rows.map((row) => [Number(row.order_id), { status: row.status, changedAt: row.status_changed_at }]));
   }
 
-  private async applyToOrders(trx: Knex.Transaction, storeId: string, events: readonly OrderEvent[], now: Date) {
+  private async applyToOrders(trx: Knex.Transaction, items: ReadonlyArray<{ storeId: string; event: OrderEvent; now: Date }>) {
+    if (items.length === 0) return;
     // Applied in the order they happened, so a batch holding several changes of one order ends on the last.
-    const sorted = [...events].sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime());
-    const statusEvents = sorted.filter((e) => e.type !== 'order.updated');
-    const updates = sorted.filter((e) => e.type === 'order.updated');
-    if (statusEvents.length > 0) await this.upsertOrders(trx, storeId, statusEvents, now, ORDER_UPSERT_UPDATE);
-    if (updates.length > 0) await this.upsertOrders(trx, storeId, updates, now, DETAILS_ONLY_UPDATE);
-  }
-
-  private async upsertOrders(trx: Knex.Transaction, storeId: string, sorted: readonly OrderEvent[], now: Date, onDuplicate: string) {
-    const placeholders = sorted.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    const bindings = sorted.flatMap((event) => [
-      storeId,
-      event.order_id,
-      event.to,
-      event.total ?? null,
-      event.currency?.toUpperCase() ?? null,
-      event.payment_method ?? null,
-      event.created_via ?? null,
-      event.created_at,
-      event.occurred_at,
-      now,
-    ]);
-    await trx.raw(
-      `INSERT INTO orders ${ORDER_UPSERT_COLUMNS} VALUES ${placeholders} ON DUPLICATE KEY UPDATE ${onDuplicate}`,
-      bindings,
-    );
+    const sorted = [...items].sort((a, b) => a.event.occurred_at.getTime() - b.event.occurred_at.getTime());
+    const statusEvents = sorted.filter((i) => i.event.type !== 'order.updated');
+    const updates = sorted.filter((i) => i.event.type === 'order.updated');
+    if (statusEvents.length > 0) await this.upsertOrders(trx, statusEvents, ORDER_UPSERT_UPDATE);
+    if (updates.length > 0) await this.upsertOrders(trx, updates, DETAILS_ONLY_UPDATE);
     // In the same transaction, so the roll-ups never show an order the orders table does not (or the reverse).
-    await refreshOrderHours(trx, storeId, sorted.map((event) => event.order_id));
+    const ordersByStore = new Map<string, number[]>();
+    for (const { storeId, event } of sorted) (ordersByStore.get(storeId) ?? ordersByStore.set(storeId, []).get(storeId)!).push(event.order_id);
+    await refreshOrderHours(trx, ordersByStore);
   }
 
+  private async upsertOrders(trx: Knex.Transaction, sorted: ReadonlyArray<{ storeId: string; event: OrderEvent; now: Date }>, onDuplicate: string) {
+    for (let i = 0; i < sorted.length; i += ROWS_PER_INSERT) {
+      const part = sorted.slice(i, i + ROWS_PER_INSERT);
+      const placeholders = part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      const bindings = part.flatMap(({ storeId, event, now }) => [
+        storeId,
+        event.order_id,
+        event.to,
+        event.total ?? null,
+        event.currency?.toUpperCase() ?? null,
+        event.payment_method ?? null,
+        event.created_via ?? null,
+        event.created_at,
+        event.occurred_at,
+        now,
+      ]);
+      await trx.raw(`INSERT INTO orders ${ORDER_UPSERT_COLUMNS} VALUES ${placeholders} ON DUPLICATE KEY UPDATE ${onDuplicate}`, bindings);
+    }
+  }
 }
 
 function eventRow(storeId: string, event: StoreEvent, receivedAt: Date) {

@@ -28,30 +28,54 @@ const RETRY_WINDOW_MS = RETRY_WINDOW_MINUTES * 60_000;
 
 /**
  * Recounts the hours the given orders were created in, from the orders table as it is now in this
- * transaction. Only those hours are read (an index range of one hour each), never the store's history:
- * the roll-up stays equal to a full recount however late, replayed or out of order the events came.
- * The caller holds the store's row lock (the ingest takes it first), so two batches of one store never
- * recount one hour at once.
+ * transaction, for each store given (an ingest of several stores' batches does them in one go). Only
+ * those hours are read (an index range of one hour each), never a store's history: the roll-up stays
+ * equal to a full recount however late, replayed or out of order the events came. The caller holds each
+ * store's row lock (the ingest takes them first), so two batches of one store never recount one hour at
+ * once.
  */
-export async function refreshOrderHours(trx: Knex.Transaction, storeId: string, orderIds: readonly number[]): Promise<void> {
-  if (orderIds.length === 0) return;
+export async function refreshOrderHours(trx: Knex.Transaction, ordersByStore: ReadonlyMap<string, readonly number[]>): Promise<void> {
+  const stores = [...ordersByStore].filter(([, ids]) => ids.length > 0);
+  if (stores.length === 0) return;
   // An order can make one of the retry window before it a retried cart, which may lie in the hour before.
-  const touched: Array<{ h: number | string; before: number | string }> = await trx('orders')
-    .select(trx.raw(`${HOUR_EXPR} AS h`), trx.raw(`TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', created_at - INTERVAL ${RETRY_WINDOW_MINUTES} MINUTE) AS \`before\``))
-    .where('store_id', storeId)
-    .whereIn('order_id', [...new Set(orderIds)]);
-  const hours = [...new Set(touched.flatMap((row) => [Number(row.h), Number(row.before)]))];
-  for (let i = 0; i < hours.length; i += HOURS_PER_RECOUNT) await recountHours(trx, storeId, hours.slice(i, i + HOURS_PER_RECOUNT));
+  const touched: Array<{ store_id: string; h: number | string; before: number | string }> = await trx('orders')
+    .select('store_id', trx.raw(`${HOUR_EXPR} AS h`), trx.raw(`TIMESTAMPDIFF(HOUR, '1970-01-01 00:00:00', created_at - INTERVAL ${RETRY_WINDOW_MINUTES} MINUTE) AS \`before\``))
+    .where((q) => {
+      for (const [storeId, ids] of stores) q.orWhere((r) => r.where('store_id', storeId).whereIn('order_id', [...new Set(ids)]));
+    });
+  const hoursByStore = new Map<string, Set<number>>();
+  for (const row of touched) {
+    const hours = hoursByStore.get(row.store_id) ?? hoursByStore.set(row.store_id, new Set()).get(row.store_id)!;
+    hours.add(Number(row.h)).add(Number(row.before));
+  }
+  // Bounded statements: a REST read-back of a year of status changes, or many stores at once.
+  let chunk: Array<[string, number[]]> = [];
+  let size = 0;
+  for (const [storeId, hours] of hoursByStore) {
+    const all = [...hours];
+    for (let i = 0; i < all.length; i += HOURS_PER_RECOUNT) {
+      const part = all.slice(i, i + HOURS_PER_RECOUNT);
+      if (size + part.length > HOURS_PER_RECOUNT && chunk.length > 0) {
+        await recountHours(trx, chunk);
+        chunk = [];
+        size = 0;
+      }
+      chunk.push([storeId, part]);
+      size += part.length;
+    }
+  }
+  if (chunk.length > 0) await recountHours(trx, chunk);
 }
 
-async function recountHours(trx: Knex.Transaction, storeId: string, hours: readonly number[]): Promise<void> {
-  const counts = await countHours(trx, storeId, hours);
-  await trx('order_hourly').where('store_id', storeId).whereIn('hour', [...hours]).delete();
-  if (counts.length > 0) {
-    await trx('order_hourly').insert(
-      counts.map(toRow(storeId)),
-    );
-  }
+async function recountHours(trx: Knex.Transaction, hoursByStore: ReadonlyArray<readonly [string, readonly number[]]>): Promise<void> {
+  const counts = await countHoursOf(trx, hoursByStore);
+  await trx('order_hourly')
+    .where((q) => {
+      for (const [storeId, hours] of hoursByStore) q.orWhere((r) => r.where('store_id', storeId).whereIn('hour', [...hours]));
+    })
+    .delete();
+  const rows = counts.flatMap(([storeId, cells]) => cells.map(toRow(storeId)));
+  if (rows.length > 0) await trx('order_hourly').insert(rows);
 }
 
 const toRow = (storeId: string) => (c: HourlyRollupRow) => ({
@@ -89,7 +113,33 @@ async function countHours(db: Knex, storeId: string, hours: readonly number[] | 
     .orderBy([{ column: 'created_at' }, { column: 'order_id' }]);
   // One index range per hour on (store_id, created_at): the hours of a batch are rarely contiguous.
   if (hours) query.andWhere((q) => inHours(q, hours, RETRY_WINDOW_MS));
-  const rows: Array<{ order_id: number | string; status: string; created_at: Date; total: string | number | null; payment_method: string | null }> = await query;
+  return cellsOf(await query, hours);
+}
+
+/** countHours for several stores' hours in one statement: each store's rows, by store. */
+async function countHoursOf(db: Knex, hoursByStore: ReadonlyArray<readonly [string, readonly number[]]>): Promise<Array<[string, HourlyRollupRow[]]>> {
+  const rows: Array<OrderRow & { store_id: string }> = await db('orders')
+    .select('store_id', 'order_id', 'status', 'created_at', 'total', 'payment_method')
+    .whereRaw(CUSTOMER_ONLY, [...NON_CUSTOMER_CHANNELS])
+    .andWhere((q) => {
+      for (const [storeId, hours] of hoursByStore) q.orWhere((r) => r.where('store_id', storeId).andWhere((h) => inHours(h, hours, RETRY_WINDOW_MS)));
+    })
+    .orderBy([{ column: 'store_id' }, { column: 'created_at' }, { column: 'order_id' }]);
+  const byStore = new Map<string, OrderRow[]>();
+  for (const row of rows) (byStore.get(row.store_id) ?? byStore.set(row.store_id, []).get(row.store_id)!).push(row);
+  return hoursByStore.map(([storeId, hours]) => [storeId, cellsOf(byStore.get(storeId) ?? [], hours)]);
+}
+
+interface OrderRow {
+  order_id: number | string;
+  status: string;
+  created_at: Date;
+  total: string | number | null;
+  payment_method: string | null;
+}
+
+/** One store's orders, in creation order, counted into the cells of the wanted hours (all when null). */
+function cellsOf(rows: readonly OrderRow[], hours: readonly number[] | null): HourlyRollupRow[] {
   const orders = rows.map((r) => ({
     orderId: Number(r.order_id),
     status: r.status,

@@ -24,8 +24,14 @@ const signatureHash = (storeId: string, signature: string): Buffer => createHash
  * is on record.
  */
 export async function claimSignature(db: Knex, storeId: string, claim: SignatureClaim): Promise<void> {
+  await claimSignatures(db, [{ storeId, claim }]);
+}
+
+/** Several stores' signatures in one statement; throws ReplayedRequestError when any is on record. */
+export async function claimSignatures(db: Knex, claims: ReadonlyArray<{ storeId: string; claim: SignatureClaim }>): Promise<void> {
+  if (claims.length === 0) return;
   try {
-    await db('signed_requests').insert({ signature_hash: signatureHash(storeId, claim.signature), store_id: storeId, expires_at: claim.expiresAt });
+    await db('signed_requests').insert(claims.map(({ storeId, claim }) => ({ signature_hash: signatureHash(storeId, claim.signature), store_id: storeId, expires_at: claim.expiresAt })));
   } catch (error) {
     if ((error as { code?: string }).code === DUPLICATE_KEY) throw new ReplayedRequestError();
     throw error;

@@ -149,10 +149,27 @@ export class StoreRepository {
  * look silent for longer. `latest` is null for events that did not come from WordPress itself.
  */
 export async function recordContact(db: Knex, storeId: string, earliest: Date, latest: Date | null): Promise<void> {
-  await db('stores')
-    .where({ id: storeId })
-    .update({
-      first_contact_at: db.raw('COALESCE(first_contact_at, ?)', [earliest]),
-      ...(latest ? { last_contact_at: db.raw('GREATEST(COALESCE(last_contact_at, ?), ?)', [latest, latest]) } : {}),
-    });
+  await recordContacts(db, new Map([[storeId, { earliest, latest }]]));
+}
+
+/**
+ * recordContact for several stores in one statement. Its row locks are taken in the primary key's
+ * order, so two of these over overlapping stores queue instead of deadlocking.
+ */
+export async function recordContacts(db: Knex, contacts: ReadonlyMap<string, { earliest: Date; latest: Date | null }>): Promise<void> {
+  if (contacts.size === 0) return;
+  const ids = [...contacts.keys()];
+  const firstCases = ids.map(() => 'WHEN ? THEN ?').join(' ');
+  const withLatest = ids.filter((id) => contacts.get(id)!.latest !== null);
+  const lastCases = withLatest.map(() => 'WHEN ? THEN GREATEST(COALESCE(last_contact_at, ?), ?)').join(' ');
+  await db.raw(
+    `UPDATE stores SET first_contact_at = COALESCE(first_contact_at, CASE id ${firstCases} END)` +
+      (withLatest.length > 0 ? `, last_contact_at = CASE id ${lastCases} ELSE last_contact_at END` : '') +
+      ` WHERE id IN (${ids.map(() => '?').join(', ')})`,
+    [
+      ...ids.flatMap((id) => [id, contacts.get(id)!.earliest]),
+      ...withLatest.flatMap((id) => [id, contacts.get(id)!.latest, contacts.get(id)!.latest]),
+      ...ids,
+    ],
+  );
 }
