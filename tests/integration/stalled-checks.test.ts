@@ -7,7 +7,7 @@ import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 import type { StoreCredentials } from '../helpers/signing';
 
 /**
- * A sidecar killed while it holds a scheduled check: BullMQ hands the job to another sidecar once it finds
+ * Scheduled check jobs as the worker runs them. A sidecar killed while it holds a scheduled check: BullMQ hands the job to another sidecar once it finds
  * it stalled. Here the killed one is a second Container whose worker runs the real check (or not) and
  * then never finishes; its worker is closed without completing the job, as a `kill -9` leaves it.
  */
@@ -84,4 +84,23 @@ describe('a scheduled check held by a sidecar that died', () => {
     expect(done.returnvalue).toMatchObject({ decision: expect.any(String) });
     expect(await scheduledRuns(since)).toBe(1);
   }, 30_000);
+});
+
+describe('a scheduled check job', () => {
+  it('reads the store once for its recovery, its blind and health checks and the check', async () => {
+    const reads: string[] = [];
+    const db = sidecar.container.db;
+    const listener = (q: { sql: string; bindings?: unknown[] }) => {
+      if (/from `stores`/i.test(q.sql) && q.bindings?.includes(store.id)) reads.push(q.sql);
+    };
+    db.on('query', listener);
+    try {
+      const job = await queue.add('check', { storeId: store.id, trigger: 'schedule' });
+      const done = await finished(job.id!);
+      expect(done.returnvalue).toMatchObject({ decision: expect.any(String) });
+    } finally {
+      db.off('query', listener);
+    }
+    expect(reads).toHaveLength(1);
+  });
 });

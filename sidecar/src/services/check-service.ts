@@ -69,6 +69,13 @@ export interface CheckServiceDeps {
   log: Logger;
 }
 
+/** A store with its settings (null: none stored) and whether one of its order alerts is open. */
+export interface LoadedStore {
+  store: StoreRecord;
+  settings: Settings | null;
+  openOrderAlert: boolean;
+}
+
 /**
  * Runs one store's check: reads what the detectors need, asks the pure domain functions, and writes the
  * decision. The decision is taken under the store's row lock, so concurrent checks of one store (the
@@ -177,13 +184,22 @@ export class CheckService {
     });
   }
 
-  async run(storeId: string, trigger: CheckTrigger, now = new Date()): Promise<CheckOutcome | null> {
-    const { stores, settings: settingsRepo, db, alerts, notifications, maintenance, log } = this.deps;
-    // One round trip for the store, its settings and whether an order alert is open: most checks need no more.
-    const found = await stores.findForCheck(storeId, STORE_DETECTORS);
+  /**
+   * One round trip for the store, its settings and whether an order alert is open: most checks need no
+   * more. A scheduled job reads it once for its recovery, its blind and health checks and this check.
+   */
+  async load(storeId: string): Promise<LoadedStore | null> {
+    const found = await this.deps.stores.findForCheck(storeId, STORE_DETECTORS);
+    if (!found) return null;
+    return { store: found.store, settings: found.settings === null ? null : this.deps.settings.fromStored(found.settings), openOrderAlert: found.openOrderAlert };
+  }
+
+  /** `loaded`: the store as load() read it at the start of this job, instead of reading it again. */
+  async run(storeId: string, trigger: CheckTrigger, now = new Date(), loaded?: LoadedStore | null): Promise<CheckOutcome | null> {
+    const { db, alerts, notifications, maintenance, log } = this.deps;
+    const found = loaded === undefined ? await this.load(storeId) : loaded;
     if (!found || found.settings === null) return null;
-    const { store } = found;
-    const settings = settingsRepo.fromStored(found.settings);
+    const { store, settings } = found;
 
     // An event can only move the failure tests; the time-based window and the order flow are the
     // schedule's business. Where no failure test can alert, an event-triggered run would only contend for

@@ -4,7 +4,8 @@ import { healthContent, healthResolvedContent } from '../notify/health-content';
 import { HEALTH_DETECTOR, type AlertRecord, type AlertRepository } from '../store/alerts';
 import type { HeartbeatRepository } from '../store/heartbeats';
 import type { SettingsRepository } from '../store/settings';
-import type { StoreRepository } from '../store/stores';
+import type { StoreRecord, StoreRepository } from '../store/stores';
+import type { Settings } from '../domain/settings';
 import type { StoreProblemAlerts } from './store-problem-alerts';
 
 export interface HealthDeps {
@@ -25,10 +26,11 @@ export interface HealthDeps {
 export class HealthMonitor {
   constructor(private readonly deps: HealthDeps) {}
 
-  async check(storeId: string, now = new Date()): Promise<HealthProblem[] | null> {
+  /** `known`: the store and its settings as the scheduled job read them at its start (CheckService.load). */
+  async check(storeId: string, now = new Date(), known?: { store: StoreRecord; settings: Settings | null } | null): Promise<HealthProblem[] | null> {
     const { stores, settings: settingsRepo, alerts, heartbeats, log } = this.deps;
-    const store = await stores.find(storeId);
-    const settings = store ? await settingsRepo.get(storeId) : null;
+    const store = known === undefined ? await stores.find(storeId) : (known?.store ?? null);
+    const settings = known === undefined ? (store ? await settingsRepo.get(storeId) : null) : (known?.settings ?? null);
     if (!store || !settings || !store.health || !store.healthAt) return null;
     const parsed = healthSnapshotSchema.safeParse(store.health);
     if (!parsed.success) return null;

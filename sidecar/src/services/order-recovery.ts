@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { EventRepository } from '../store/events';
 import type { RestSyncRepository } from '../store/rest-sync';
-import type { StoreRepository } from '../store/stores';
+import type { StoreRecord, StoreRepository } from '../store/stores';
 import { toRecoveredEvent, type WcOrder } from '../woocommerce/order-mapping';
 import { RestError, WooCommerceOrdersApi, type OrdersPage } from '../woocommerce/orders-api';
 
@@ -52,9 +52,10 @@ export class OrderRecovery {
     },
   ) {}
 
-  async recover(storeId: string, now = new Date()): Promise<RecoveryOutcome | null> {
+  /** `known`: the store as the scheduled job read it at its start, instead of reading it again. */
+  async recover(storeId: string, now = new Date(), known?: StoreRecord | null): Promise<RecoveryOutcome | null> {
     const { stores, restSync, events, log } = this.deps;
-    const [store, credentials, state] = await Promise.all([stores.find(storeId), restSync.credentials(storeId), restSync.state(storeId)]);
+    const [store, credentials, state] = await Promise.all([known === undefined ? stores.find(storeId) : known, restSync.credentials(storeId), restSync.state(storeId)]);
     if (!store || !credentials || !state) return null;
     const reader: OrdersReader = new WooCommerceOrdersApi(store.url, credentials, this.deps.timeoutMs);
     const outcome: RecoveryOutcome = { storeId, requests: 0, ordersRead: 0, accepted: 0, error: null };

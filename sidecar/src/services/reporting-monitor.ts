@@ -5,7 +5,8 @@ import { blindContent, blindResolvedContent } from '../notify/reporting-content'
 import { REPORTING_DETECTOR, type AlertRepository } from '../store/alerts';
 import type { RestSyncRepository } from '../store/rest-sync';
 import type { SettingsRepository } from '../store/settings';
-import type { StoreRepository } from '../store/stores';
+import type { StoreRecord, StoreRepository } from '../store/stores';
+import type { Settings } from '../domain/settings';
 import { WooCommerceOrdersApi } from '../woocommerce/orders-api';
 import type { StoreProblemAlerts } from './store-problem-alerts';
 
@@ -28,10 +29,11 @@ export interface ReportingDeps {
 export class ReportingMonitor {
   constructor(private readonly deps: ReportingDeps) {}
 
-  async check(storeId: string, now = new Date()): Promise<ReportingResult | null> {
+  /** `known`: the store and its settings as the scheduled job read them at its start (CheckService.load). */
+  async check(storeId: string, now = new Date(), known?: { store: StoreRecord; settings: Settings | null } | null): Promise<ReportingResult | null> {
     const { stores, settings: settingsRepo, alerts, log } = this.deps;
-    const store = await stores.find(storeId);
-    const settings = store ? await settingsRepo.get(storeId) : null;
+    const store = known === undefined ? await stores.find(storeId) : (known?.store ?? null);
+    const settings = known === undefined ? (store ? await settingsRepo.get(storeId) : null) : (known?.settings ?? null);
     if (!store || !settings) return null;
     const result = evaluateReporting(now, store.lastContactAt);
     if (!settings.enabled) return { ...result, breached: false };
