@@ -216,6 +216,10 @@ interface DueLine {
   at: number;
   storeId: string;
   dueAt: number;
+  /** The BullMQ job and how often it was started: which job ran twice, when one did. */
+  jobId?: string;
+  attempt?: number;
+  sidecar?: string;
   lateMs: number;
 }
 
@@ -254,7 +258,7 @@ class SidecarProcess {
     }
     // pino's isoTime: the time the sidecar wrote the line.
     const at = typeof entry.time === 'string' ? Date.parse(entry.time) : Date.now();
-    if (entry.event === 'check_due') this.dues.push({ at, storeId: String(entry.storeId), lateMs: Number(entry.lateMs), dueAt: at - Number(entry.lateMs) });
+    if (entry.event === 'check_due') this.dues.push({ at, storeId: String(entry.storeId), lateMs: Number(entry.lateMs), dueAt: at - Number(entry.lateMs), jobId: String(entry.jobId), attempt: Number(entry.attempt), sidecar: this.name });
     else if (entry.event === 'check' && entry.decision === 'skipped') this.skipped += 1;
     else if (entry.event === 'check_already_done') this.alreadyDone += 1;
     else if (entry.event === 'check') this.checks.push({ at, storeId: String(entry.storeId), trigger: String(entry.trigger), decision: String(entry.decision) });
@@ -614,6 +618,10 @@ async function main(): Promise<void> {
     const seen = new Map<string, number>();
     for (const d of dues.filter((x) => x.dueAt >= start2)) seen.set(`${d.storeId}@${Math.round(d.dueAt / 1000)}`, (seen.get(`${d.storeId}@${Math.round(d.dueAt / 1000)}`) ?? 0) + 1);
     const twice = [...seen.values()].filter((n) => n > 1).length;
+    const twiceKeys = new Set([...seen].filter(([, n]) => n > 1).map(([k]) => k));
+    for (const d of dues.filter((x) => twiceKeys.has(`${x.storeId}@${Math.round(x.dueAt / 1000)}`)).slice(0, 6)) {
+      console.log(`    e.g. ${d.storeId} due ${new Date(d.dueAt).toISOString()}: job ${d.jobId}, start ${d.attempt}, on ${d.sidecar} at ${new Date(d.at).toISOString()}`);
+    }
     console.log(`  scheduled checks started twice for one due time: ${twice} (a job sidecar-b held when killed is run again by sidecar-a once BullMQ finds it stalled); taken over and found already done: ${a.alreadyDone}`);
     const [alertRows] = (await database.db.raw(
       `SELECT store_id, COUNT(*) AS n FROM alerts WHERE id > ? AND detector NOT IN ('reporting','health','probe') GROUP BY store_id`,
