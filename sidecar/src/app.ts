@@ -17,7 +17,6 @@ import { rulesRoutes, type RulesRouteDeps } from './http/rules-routes';
 import type { Metrics } from './metrics';
 import type { CheckScheduler } from './queue/check-scheduler';
 import type { HealthMonitor } from './services/health-monitor';
-import type { EventRepository } from './store/events';
 import type { IngestGroups } from './services/ingest-groups';
 import type { StoreRepository } from './store/stores';
 import type { SignedRequestRepository } from './store/signed-requests';
@@ -31,7 +30,6 @@ import { consoleRoutes, type ConsoleDeps } from './http/console/routes';
 export interface AppDeps extends StoreRouteDeps, PageRouteDeps, LifecycleRouteDeps, FiguresRouteDeps, RulesRouteDeps, ApiRouteDeps, ApiRouterDeps {
   stores: StoreRepository;
   signedRequests: SignedRequestRepository;
-  events: EventRepository;
   ingestGroups: IngestGroups;
   scheduler: CheckScheduler;
   health: HealthMonitor;

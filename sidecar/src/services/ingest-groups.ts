@@ -65,7 +65,7 @@ export class IngestGroups {
     }
     for (const g of group) {
       try {
-        g.resolve(await this.events.ingest(g.request.storeId, g.request.events, g.request.receivedAt, g.request.origin, g.request.claim));
+        g.resolve((await this.events.ingestMany([g.request]))[0]!);
       } catch (error) {
         g.reject(error);
       }

@@ -144,17 +144,11 @@ export class StoreRepository {
 }
 
 /**
- * Records what a batch says about when WordPress was talking: the first contact is set once, from the
- * batch's earliest event; the last contact only moves forward, so a late batch never makes WordPress
- * look silent for longer. `latest` is null for events that did not come from WordPress itself.
- */
-export async function recordContact(db: Knex, storeId: string, earliest: Date, latest: Date | null): Promise<void> {
-  await recordContacts(db, new Map([[storeId, { earliest, latest }]]));
-}
-
-/**
- * recordContact for several stores in one statement. Its row locks are taken in the primary key's
- * order, so two of these over overlapping stores queue instead of deadlocking.
+ * Records what batches say about when WordPress was talking, for several stores in one statement: the
+ * first contact is set once, from a store's earliest event; the last contact only moves forward, so a
+ * late batch never makes WordPress look silent for longer. `latest` is null for events that did not come
+ * from WordPress itself. Its row locks are taken in the primary key's order, so two of these over
+ * overlapping stores queue instead of deadlocking.
  */
 export async function recordContacts(db: Knex, contacts: ReadonlyMap<string, { earliest: Date; latest: Date | null }>): Promise<void> {
   if (contacts.size === 0) return;
