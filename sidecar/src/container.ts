@@ -245,6 +245,7 @@ export class Container {
       dispatch: (ids) => this.notificationQueue.dispatch(ids),
       log: this.log,
       onOpened: (storeId, detector) => this.metrics.recordStoreAlert(storeId, detector),
+      onChanged: (storeId) => this.live.storeChanged(storeId),
     });
     this.storeProblems = problems;
     this.reporting = new ReportingMonitor({
@@ -351,14 +352,16 @@ export class Container {
     this.workers = startWorkers({
       connection: this.workerConnection(),
       prefix: this.config.QUEUE_PREFIX,
-      // Each check, check-in and probe run tells the console's live events it may have changed the store.
-      checks: this.tellingLive(this.checks, 'run'),
+      // The console's live events hear of what a job changed: an order check that acted on an alert,
+      // orders read back. A store's own problems are told by StoreProblemAlerts. A quiet check says
+      // nothing: announcing each of thousands a minute cost a query and three Redis commands apiece.
+      checks: this.tellingLive(this.checks, 'run', (outcome) => (outcome && outcome.decision.action !== 'none' ? 'changed' : null)),
       scheduledCheckSince: (storeId, since) => this.alerts.scheduledCheckSince(storeId, since),
       stalledIntervalMs: this.options.stalledIntervalMs,
-      recovery: this.tellingLive(this.recovery, 'recover'),
-      reporting: this.tellingLive(this.reporting, 'check'),
-      health: this.tellingLive(this.health, 'check'),
-      probes: this.tellingLive(this.probeMonitor, 'run'),
+      recovery: this.tellingLive(this.recovery, 'recover', (outcome) => (outcome?.error ? 'changed' : outcome && outcome.accepted > 0 ? 'orders' : null)),
+      reporting: this.reporting,
+      health: this.health,
+      probes: this.probeMonitor,
       metrics: this.metrics,
       retry: this.retryPolicy(),
       notifications: this.notificationService,
@@ -372,12 +375,24 @@ export class Container {
     for (const storeId of await this.restSync.storesWithCredentials()) await this.scheduler.triggerRecovery(storeId);
   }
 
-  /** The same service, whose `method(storeId, ...)` then tells the live events that the store may have changed. */
-  private tellingLive<T extends object, K extends keyof T>(service: T, method: K): T {
-    const original = service[method] as unknown as (storeId: string, ...rest: unknown[]) => Promise<unknown>;
+  /**
+   * The same service, whose `method(storeId, ...)` then tells the live events what its result says it
+   * changed: the store's alerts ('changed'), its orders ('orders', debounced), or nothing (null).
+   */
+  private tellingLive<T extends object, K extends keyof T, R = T[K] extends (...args: never[]) => Promise<infer V> ? V : never>(
+    service: T,
+    method: K,
+    told: (result: R) => 'changed' | 'orders' | null,
+  ): T {
+    const original = service[method] as unknown as (storeId: string, ...rest: unknown[]) => Promise<R>;
     const wrapped = Object.create(service) as T;
-    (wrapped as Record<K, unknown>)[method] = (storeId: string, ...rest: unknown[]) =>
-      original.call(service, storeId, ...rest).finally(() => this.live.storeChanged(storeId));
+    (wrapped as Record<K, unknown>)[method] = async (storeId: string, ...rest: unknown[]) => {
+      const result = await original.call(service, storeId, ...rest);
+      const what = told(result);
+      if (what === 'changed') this.live.storeChanged(storeId);
+      else if (what === 'orders') this.live.ordersArrived(storeId);
+      return result;
+    };
     return wrapped;
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { signedHeaders } from '../../sidecar/src/http/signature';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
@@ -111,11 +112,57 @@ async function pooled<T>(items: readonly T[], limit: number, work: (item: T) => 
   return times.sort((a, b) => a - b);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc; null where it cannot be read. */
+function cpuSecondsOf(pid: number | null | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** A process's only child (tsx's node), or null. */
+function childOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]) || null;
+  } catch {
+    return null;
+  }
+}
+
+/** MariaDB's server process on this machine, when it runs here (CI and our machines): its CPU is printed. */
+function mariadbPid(): number | null {
+  for (const name of ['mariadbd', 'mysqld']) {
+    try {
+      return Number(execFileSync('pidof', ['-s', name], { encoding: 'utf8' }).trim()) || null;
+    } catch {
+      // not this name
+    }
+  }
+  return null;
+}
+
+/** Where the CPU of a timed section went: MariaDB, the sidecar's process (when separate), this process. */
+async function cpuOf(sidecarPid: number | null, work: () => Promise<void>): Promise<string> {
+  const db = mariadbPid();
+  const before = { db: cpuSecondsOf(db), sidecar: cpuSecondsOf(sidecarPid), own: process.cpuUsage() };
+  await work();
+  const own = process.cpuUsage(before.own);
+  const spent = (a: number | null, b: number | null) => (a === null || b === null ? 'n/a' : `${((b - a) * 1000 / (CONCURRENT_EVENTS / 1000)).toFixed(0)} ms`);
+  const parts = [`MariaDB ${spent(before.db, cpuSecondsOf(db))}`];
+  if (sidecarPid) parts.push(`sidecar ${spent(before.sidecar, cpuSecondsOf(sidecarPid))}`);
+  parts.push(`${sidecarPid ? 'senders' : 'sidecar and senders'} ${(((own.user + own.system) / 1000) / (CONCURRENT_EVENTS / 1000)).toFixed(0)} ms`);
+  return `CPU per 1,000 events: ${parts.join(', ')}`;
+}
+
 /**
  * The sidecar as production runs it, a process of its own on the same database, Redis prefix and secret
  * key: the benchmark's bridges (signing, sending) then do not share the sidecar's one thread.
  */
-async function sidecarProcess(handle: SidecarHandle): Promise<{ port: number; close: () => Promise<void> }> {
+async function sidecarProcess(handle: SidecarHandle): Promise<{ port: number; pid: number | null; close: () => Promise<void> }> {
   const c = handle.container.config;
   const port = await freePort();
   const env = {
@@ -146,6 +193,8 @@ async function sidecarProcess(handle: SidecarHandle): Promise<{ port: number; cl
   }
   return {
     port,
+    // tsx runs the sidecar in a node process of its own, tsx's only child.
+    pid: childOf(child.pid),
     close: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -166,9 +215,9 @@ export async function benchConcurrentIngest(sidecar?: SidecarHandle): Promise<vo
   const separate = await sidecarProcess(own);
   try {
     console.log(`ingest, many stores: ${CONCURRENT_EVENTS} signed events from ${CONCURRENT_STORES} stores in batches of ${CONCURRENT_BATCH}, ${CONCURRENCY} concurrent connections`);
-    for (const [where, port] of [
-      ['sidecar in this process', own.port],
-      ['sidecar in its own process', separate.port],
+    for (const [where, port, pid] of [
+      ['sidecar in this process', own.port, null],
+      ['sidecar in its own process', separate.port, separate.pid],
     ] as const) {
       const stores = [];
       for (let i = 0; i < CONCURRENT_STORES; i += 1) stores.push(await own.addStore({ name: `Many${i}`, url: `https://many${i}.example`, timezone: 'UTC', settings: { enabled: false } }));
@@ -183,9 +232,12 @@ export async function benchConcurrentIngest(sidecar?: SidecarHandle): Promise<vo
       await pooled(warm, CONCURRENCY, async (r) => void (await post(port, agent, signedHeaders(r.store, 'POST', '/v1/events', r.body), r.body)));
 
       let started = process.hrtime.bigint();
-      const latencies = await pooled(requests, CONCURRENCY, async (r) => {
-        const status = await post(port, agent, signedHeaders(r.store, 'POST', '/v1/events', r.body), r.body);
-        if (status !== 202) throw new Error(`ingest answered ${status}`);
+      let latencies: number[] = [];
+      const ingestCpu = await cpuOf(pid, async () => {
+        latencies = await pooled(requests, CONCURRENCY, async (r) => {
+          const status = await post(port, agent, signedHeaders(r.store, 'POST', '/v1/events', r.body), r.body);
+          if (status !== 202) throw new Error(`ingest answered ${status}`);
+        });
       });
       const ingestRate = CONCURRENT_EVENTS / (Number(process.hrtime.bigint() - started) / 1e9);
       agent.destroy();
@@ -194,12 +246,17 @@ export async function benchConcurrentIngest(sidecar?: SidecarHandle): Promise<vo
       for (let i = 0; i < CONCURRENT_STORES; i += 1) rawStores.push(await own.addStore({ name: `Raw${i}`, url: `https://raw${i}.example`, timezone: 'UTC', settings: { enabled: false } }));
       const rawBatches = requests.map((r, k) => eventRows(rawStores[k % CONCURRENT_STORES]!.id, (JSON.parse(r.body) as { events: BenchEvent[] }).events));
       started = process.hrtime.bigint();
-      const rawLatencies = await pooled(rawBatches, CONCURRENCY, async (batch) => void (await own.db('order_events').insert(batch)));
+      let rawLatencies: number[] = [];
+      const rawCpu = await cpuOf(null, async () => {
+        rawLatencies = await pooled(rawBatches, CONCURRENCY, async (batch) => void (await own.db('order_events').insert(batch)));
+      });
       const rawRate = CONCURRENT_EVENTS / (Number(process.hrtime.bigint() - started) / 1e9);
 
       console.log(`  ${where}:`);
       console.log(`    signed ingest:   ${ingestRate.toFixed(0)} events/s, request p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))} (aim p95 < 200 ms)`);
+      console.log(`                     ${ingestCpu}`);
       console.log(`    raw knex insert: ${rawRate.toFixed(0)} rows/s (the same rows into order_events only, ${CONCURRENCY} at once), batch p95 ${ms(percentile(rawLatencies, 95))}`);
+      console.log(`                     ${rawCpu}`);
       console.log(`    ratio:           ${((ingestRate / rawRate) * 100).toFixed(0)}% (aim >= 50%)`);
     }
   } finally {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually';
+import { orderEvent, signed } from '../helpers/signing';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 
 let a: SidecarHandle;
@@ -180,6 +181,30 @@ describe('operator console', () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await b.close();
+    }
+  });
+
+  it('live events: arriving orders are one "orders" event, a quiet check says nothing, an alert opened says so', async () => {
+    const store = await a.addStore({ name: 'Quiet Live', url: 'https://ql.example', timezone: 'UTC', settings: { mode: 'hybrid', check_interval_minutes: 60 } });
+    const heard: string[] = [];
+    const stop = await a.container.live.subscribe((e) => {
+      if (e.storeId === store.id) heard.push(e.type);
+    });
+    try {
+      // Two batches at once: one "orders" event (debounced), and no store.changed for each request.
+      for (const n of [1, 2]) await signed(a.app, store, 'POST', '/v1/events', { store: store.id, events: [orderEvent({ order_id: 7000 + n })] }).expect(202);
+      await eventually(() => heard.includes('orders'), 10_000);
+      // A scheduled check that finds nothing wrong changes nothing the console shows of alerts.
+      const ran = await a.db('check_runs').where({ store_id: store.id, trigger: 'schedule' }).count({ n: '*' }).first();
+      await a.container.checkQueue.add('check', { storeId: store.id, trigger: 'schedule' });
+      await eventually(async () => Number((await a.db('check_runs').where({ store_id: store.id, trigger: 'schedule' }).count({ n: '*' }).first())?.n) > Number(ran?.n), 10_000);
+      // An alert opened is heard; everything heard before it is the one "orders" event.
+      const token = (await a.container.apiTokens.create({ name: 'live', scope: 'write', createdBy: 'test' })).token;
+      await request(a.app).post('/api/v1/alerts').set('Authorization', `Bearer ${token}`).send({ store_id: store.id, severity: 'warning', message: 'by hand' }).expect(201);
+      await eventually(() => heard.includes('alert.opened'), 10_000);
+      expect(heard.slice(0, heard.indexOf('alert.opened'))).toEqual(['orders']);
+    } finally {
+      stop();
     }
   });
 });

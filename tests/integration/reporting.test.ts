@@ -34,6 +34,11 @@ async function store(name: string, url: string): Promise<StoreCredentials> {
 describe('knowing when the monitor is blind', () => {
   it('raises "WordPress stopped reporting" instead of an order alert, says the site answers, and resolves when WordPress is back', async () => {
     const shop = await store('Silentshop', rest.url);
+    // The console hears of the blind alert opening and resolving (StoreProblemAlerts tells it).
+    const heard: string[] = [];
+    const stopListening = await sidecar.container.live.subscribe((e) => {
+      if (e.storeId === shop.id && e.type.startsWith('alert.')) heard.push(e.type);
+    });
     await signed(sidecar.app, shop, 'POST', '/v1/events', { store: shop.id, events: [heartbeat(20)] }).expect(202);
 
     const blind = await smtp.waitForMessage((m) => m.subject === '[WOOM CRITICAL] WordPress stopped reporting at Silentshop');
@@ -51,6 +56,9 @@ describe('knowing when the monitor is blind', () => {
     const back = await smtp.waitForMessage((m) => m.subject === '[WOOM] Resolved: WordPress is reporting again at Silentshop');
     expect(back.text).toMatch(/reported again at .* after 2\d min of silence/);
     expect((await sidecar.db('alerts').where({ store_id: shop.id, detector: 'reporting' }).first()).state).toBe('resolved');
+    await eventually(() => heard.includes('alert.resolved'), 10_000);
+    expect(heard.slice(0, 2)).toEqual(['alert.opened', 'alert.resolved']);
+    stopListening();
     // Order monitoring resumes: no successful order in the window is an order alert again.
     const orderAlert = await smtp.waitForMessage((m) => /^\[WOOM (WARNING|CRITICAL)\] Only 0 successful orders in 15 minutes at Silentshop$/.test(m.subject ?? ''));
     expect(orderAlert.text).toContain('Paid orders in the last check period: ');

@@ -102,11 +102,14 @@ describe('a scheduled check held by a sidecar that died', () => {
 });
 
 describe('a scheduled check job', () => {
-  it('reads the store once for its recovery, its blind and health checks and the check', async () => {
+  it('reads the store, its open alerts and whether it has REST keys once for its recovery, its blind and health checks and the check', async () => {
     const reads: string[] = [];
+    const statements: string[] = [];
     const db = sidecar.container.db;
     const listener = (q: { sql: string; bindings?: unknown[] }) => {
-      if (/from `stores`/i.test(q.sql) && q.bindings?.includes(store.id)) reads.push(q.sql);
+      if (!q.bindings?.includes(store.id)) return;
+      statements.push(q.sql);
+      if (/from `stores`/i.test(q.sql)) reads.push(q.sql);
     };
     db.on('query', listener);
     try {
@@ -117,5 +120,8 @@ describe('a scheduled check job', () => {
       db.off('query', listener);
     }
     expect(reads).toHaveLength(1);
+    // A store without REST keys has nothing to read back, and the blind check knows its alert from that read.
+    expect(statements.filter((sql) => /store_rest_(credentials|sync)`? where/i.test(sql))).toEqual([]);
+    expect(statements.filter((sql) => /^select \* from `alerts`/i.test(sql))).toEqual([]);
   });
 });

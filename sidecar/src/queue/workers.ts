@@ -67,10 +67,14 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
         // Read once for the four steps below: each read it on its own before (a quarter of a scheduled
         // check's round trips to MariaDB, at thousands of checks a minute).
         const before = await deps.checks.load(job.data.storeId);
-        const recovered = await deps.recovery.recover(job.data.storeId, new Date(), before?.store ?? null).catch((error: Error) => {
-          deps.log.warn({ storeId: job.data.storeId, err: error.message }, 'recovery failed');
-          return null;
-        });
+        // Without REST keys there is nothing to read back (two reads fewer for most stores).
+        const recovered =
+          before && !before.hasRestCredentials
+            ? null
+            : await deps.recovery.recover(job.data.storeId, new Date(), before?.store ?? null).catch((error: Error) => {
+                deps.log.warn({ storeId: job.data.storeId, err: error.message }, 'recovery failed');
+                return null;
+              });
         // Orders read back may be the store's first contact, which the check reads: then read it again.
         const loaded = recovered && recovered.accepted > 0 ? await deps.checks.load(job.data.storeId) : before;
         // While WordPress is silent the monitor is blind: that is its own alert, never an order alert.

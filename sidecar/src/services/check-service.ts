@@ -74,6 +74,10 @@ export interface LoadedStore {
   store: StoreRecord;
   settings: Settings | null;
   openOrderAlert: boolean;
+  /** The detectors of the store's open alerts when it was read (the blind check reads its own from here). */
+  openAlertDetectors: readonly string[];
+  /** Whether the store has WooCommerce REST keys: without them a scheduled job has nothing to read back. */
+  hasRestCredentials: boolean;
 }
 
 /**
@@ -185,13 +189,20 @@ export class CheckService {
   }
 
   /**
-   * One round trip for the store, its settings and whether an order alert is open: most checks need no
-   * more. A scheduled job reads it once for its recovery, its blind and health checks and this check.
+   * One round trip for the store, its settings, its open alerts and whether it has REST keys: most
+   * checks need no more. A scheduled job reads it once for its recovery, its blind and health checks and
+   * this check.
    */
   async load(storeId: string): Promise<LoadedStore | null> {
-    const found = await this.deps.stores.findForCheck(storeId, STORE_DETECTORS);
+    const found = await this.deps.stores.findForCheck(storeId);
     if (!found) return null;
-    return { store: found.store, settings: found.settings === null ? null : this.deps.settings.fromStored(found.settings), openOrderAlert: found.openOrderAlert };
+    return {
+      store: found.store,
+      settings: found.settings === null ? null : this.deps.settings.fromStored(found.settings),
+      openOrderAlert: found.openAlertDetectors.some((d) => !(STORE_DETECTORS as readonly string[]).includes(d)),
+      openAlertDetectors: found.openAlertDetectors,
+      hasRestCredentials: found.hasRestCredentials,
+    };
   }
 
   /** `loaded`: the store as load() read it at the start of this job, instead of reading it again. */

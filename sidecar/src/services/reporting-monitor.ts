@@ -29,16 +29,24 @@ export interface ReportingDeps {
 export class ReportingMonitor {
   constructor(private readonly deps: ReportingDeps) {}
 
-  /** `known`: the store and its settings as the scheduled job read them at its start (CheckService.load). */
-  async check(storeId: string, now = new Date(), known?: { store: StoreRecord; settings: Settings | null } | null): Promise<ReportingResult | null> {
+  /**
+   * `known`: the store, its settings and its open alerts as the scheduled job read them at its start
+   * (CheckService.load). An alert opened or resolved since is judged again under the store's lock when
+   * this check would change it, and otherwise by the next check.
+   */
+  async check(
+    storeId: string,
+    now = new Date(),
+    known?: { store: StoreRecord; settings: Settings | null; openAlertDetectors?: readonly string[] } | null,
+  ): Promise<ReportingResult | null> {
     const { stores, settings: settingsRepo, alerts, log } = this.deps;
     const store = known === undefined ? await stores.find(storeId) : (known?.store ?? null);
     const settings = known === undefined ? (store ? await settingsRepo.get(storeId) : null) : (known?.settings ?? null);
     if (!store || !settings) return null;
     const result = evaluateReporting(now, store.lastContactAt);
     if (!settings.enabled) return { ...result, breached: false };
-    const open = await alerts.openStoreAlert(storeId, REPORTING_DETECTOR);
-    if (result.breached === Boolean(open)) return result;
+    const open = known?.openAlertDetectors ? known.openAlertDetectors.includes(REPORTING_DETECTOR) : Boolean(await alerts.openStoreAlert(storeId, REPORTING_DETECTOR));
+    if (result.breached === open) return result;
 
     const siteAnswer = result.breached ? await this.askTheStore(storeId, store.url) : null;
     const changed = await this.deps.problems.apply(

@@ -45,6 +45,8 @@ export class StoreProblemAlerts {
       log: Logger;
       /** Told of each alert opened, once its transaction committed (woom_alerts_total). */
       onOpened?: (storeId: string, detector: string) => void;
+      /** Told of each alert opened, resolved or brought up to date, once its transaction committed (the console's live events). */
+      onChanged?: (storeId: string) => void;
     },
   ) {}
 
@@ -80,6 +82,7 @@ export class StoreProblemAlerts {
       return { changed: false, ids: [] };
     });
     if (opened) this.deps.onOpened?.(storeId, change.detector);
+    if (changed) this.deps.onChanged?.(storeId);
     if (ids.length === 0) return changed;
     await this.deps.dispatch(ids).catch((error: Error) => log.warn({ storeId, err: error.message }, 'could not queue notifications; the pending sweep will'));
     return true;
@@ -93,6 +96,7 @@ export class StoreProblemAlerts {
    */
   async update(storeId: string, change: StoreProblemUpdate, now = new Date()): Promise<boolean> {
     const { db, alerts, notifications, maintenance, log } = this.deps;
+    let updated = false;
     const ids = await db.transaction(async (trx) => {
       if (!(await alerts.lockStore(trx, storeId))) return [];
       const current = await alerts.openStoreAlert(storeId, change.detector, trx);
@@ -100,13 +104,17 @@ export class StoreProblemAlerts {
       const told = toldCauses(current.details);
       const untold = untoldCauses(told, change.causes);
       const details = { ...change.details, causes: change.causes, told: [...told, ...untold] };
-      if (JSON.stringify(details) !== JSON.stringify(current.details)) await alerts.updateDetails(trx, current.id, details);
+      if (JSON.stringify(details) !== JSON.stringify(current.details)) {
+        await alerts.updateDetails(trx, current.id, details);
+        updated = true;
+      }
       if (untold.length === 0) return [];
       const held = inMaintenance(await maintenance.currentAndUpcoming(storeId, now, trx), now);
       const { kind, content } = change.notice(current, untold);
       const id = await notifications.create(trx, { storeId, alertId: current.id, kind, content, createdAt: now, status: held ? 'held' : 'pending' });
       return held ? [] : [id];
     });
+    if (updated) this.deps.onChanged?.(storeId);
     if (ids.length === 0) return false;
     await this.deps.dispatch(ids).catch((error: Error) => log.warn({ storeId, err: error.message }, 'could not queue notifications; the pending sweep will'));
     return true;

@@ -79,25 +79,30 @@ export class StoreRepository {
   }
 
   /**
-   * What every check reads first, in one round trip: the store, its stored settings (as text, for the
-   * settings repository to parse) and whether an order alert is open (`orderAlertDetectorsExcluded`
-   * names the store's own alerts, which the order check leaves alone).
+   * What every scheduled check reads first, in one round trip: the store, its stored settings (as text,
+   * for the settings repository to parse), the detectors of its open alerts (the order alert's and the
+   * store's own problems'), and whether it has WooCommerce REST keys (whether there is anything to read
+   * back before the check).
    */
-  async findForCheck(id: string, orderAlertDetectorsExcluded: readonly string[]): Promise<{ store: StoreRecord; settings: string | null; openOrderAlert: boolean } | null> {
-    const row: (StoreRow & { woom_settings: string | null; woom_open: number | string }) | undefined = await this.db('stores as s')
+  async findForCheck(id: string): Promise<{ store: StoreRecord; settings: string | null; openAlertDetectors: string[]; hasRestCredentials: boolean } | null> {
+    const row: (StoreRow & { woom_settings: string | null; woom_open: string | null; woom_rest: number | string }) | undefined = await this.db('stores as s')
       .leftJoin('store_settings as ss', 'ss.store_id', 's.id')
       .select(
         's.*',
         'ss.settings as woom_settings',
-        this.db.raw(
-          `EXISTS (SELECT 1 FROM alerts a WHERE a.store_id = s.id AND a.state = 'open' AND a.detector NOT IN (${orderAlertDetectorsExcluded.map(() => '?').join(', ')})) AS woom_open`,
-          [...orderAlertDetectorsExcluded],
-        ),
+        // A detector's name holds no comma (the alerts' detectors are our own identifiers).
+        this.db.raw(`(SELECT GROUP_CONCAT(DISTINCT a.detector) FROM alerts a WHERE a.store_id = s.id AND a.state = 'open') AS woom_open`),
+        this.db.raw('EXISTS (SELECT 1 FROM store_rest_credentials c WHERE c.store_id = s.id) AS woom_rest'),
       )
       .where('s.id', id)
       .first();
     if (!row) return null;
-    return { store: toRecord(row), settings: row.woom_settings, openOrderAlert: Number(row.woom_open) === 1 };
+    return {
+      store: toRecord(row),
+      settings: row.woom_settings,
+      openAlertDetectors: row.woom_open ? row.woom_open.split(',') : [],
+      hasRestCredentials: Number(row.woom_rest) === 1,
+    };
   }
 
   /** Every store as the overview shows it: no secret, no health snapshot to parse. */
