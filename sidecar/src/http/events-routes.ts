@@ -6,14 +6,13 @@ import type { Metrics } from '../metrics';
 import type { CheckScheduler } from '../queue/check-scheduler';
 import type { HealthMonitor } from '../services/health-monitor';
 import type { IngestGroups } from '../services/ingest-groups';
-import type { LiveEvents } from '../services/live-events';
 import type { SalesFeed } from '../services/sales-feed';
 import { ReplayedRequestError } from '../store/signed-requests';
 import { sendReplayed } from './auth';
 import { parseJson } from './body';
 import { sendError, sendInvalid } from './errors';
 
-export function eventsRoutes(deps: { ingestGroups: IngestGroups; scheduler: CheckScheduler; metrics: Metrics; health: HealthMonitor; log: Logger; salesFeed?: SalesFeed; live?: Pick<LiveEvents, 'storeChanged'> }): Router {
+export function eventsRoutes(deps: { ingestGroups: IngestGroups; scheduler: CheckScheduler; metrics: Metrics; health: HealthMonitor; log: Logger; salesFeed?: SalesFeed }): Router {
   const router = Router();
   router.post('/', async (req, res, next) => {
     const store = req.store!;
@@ -48,10 +47,8 @@ export function eventsRoutes(deps: { ingestGroups: IngestGroups; scheduler: Chec
         deps.metrics.recordHeartbeat(store.id, heartbeat.data, new Date());
         // A new health snapshot is judged at once: a checkout that cannot work should not wait for a check.
         if (heartbeat.data?.health) {
-          deps.health
-            .check(store.id)
-            .then(() => deps.live?.storeChanged(store.id))
-            .catch((error: Error) => deps.log.warn({ storeId: store.id, err: error.message }, 'health check failed'));
+          // An alert it opens or resolves is announced to the console by StoreProblemAlerts.
+          deps.health.check(store.id).catch((error: Error) => deps.log.warn({ storeId: store.id, err: error.message }, 'health check failed'));
         }
       }
       if (result.newOrderEvents > 0) {
