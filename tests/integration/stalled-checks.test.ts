@@ -126,6 +126,21 @@ describe('a scheduled check job', () => {
   });
 });
 
+describe("a scheduled check's first read", () => {
+  it('names the open alerts (an order alert of several detectors as one) and whether there are REST keys', async () => {
+    const shop = await sidecar.addStore({ name: 'Loaded', url: 'https://loaded.example', timezone: 'UTC', settings: { enabled: false } });
+    const open = (detector: string) =>
+      sidecar.db.transaction((trx) => sidecar.container.alerts.insert(trx, { storeId: shop.id, detector, severity: 'warning', openedAt: new Date(), notifiedAt: null, details: {} }));
+    expect(await sidecar.container.checks.load(shop.id)).toMatchObject({ openOrderAlert: false, openAlertDetectors: [], hasRestCredentials: false });
+    await open('reporting');
+    expect(await sidecar.container.checks.load(shop.id)).toMatchObject({ openOrderAlert: false, openAlertDetectors: ['reporting'] });
+    await open('time_based,rolling_average');
+    const loaded = await sidecar.container.checks.load(shop.id);
+    expect(loaded?.openOrderAlert).toBe(true);
+    expect([...loaded!.openAlertDetectors].sort()).toEqual(['reporting', 'time_based,rolling_average']);
+  });
+});
+
 describe('a scheduled check due together with one already started', () => {
   it('is skipped when it comes from a scheduler, and a store just checked at once is not checked again', async () => {
     // A run at once (as when a store is added or changed) claims the store's slot and runs.

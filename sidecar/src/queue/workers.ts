@@ -17,7 +17,7 @@ export interface WorkerDeps {
   checks: CheckService;
   /** Whether a scheduled check of the store was recorded since a time (store/alerts). */
   scheduledCheckSince: (storeId: string, since: Date) => Promise<boolean>;
-  /** Claims a store's scheduled slot at its job's first start (CheckScheduler.claimScheduledSlot). */
+  /** Claims a store's scheduled slot at its job's first start (queue/scheduled-slots). */
   claimScheduledSlot: (storeId: string, dueAt: number) => Promise<boolean>;
   recovery: OrderRecovery;
   /** How often the check worker looks for stalled jobs; BullMQ's default unless set. */

@@ -90,8 +90,8 @@ export class StoreRepository {
       .select(
         's.*',
         'ss.settings as woom_settings',
-        // A detector's name holds no comma (the alerts' detectors are our own identifiers).
-        this.db.raw(`(SELECT GROUP_CONCAT(DISTINCT a.detector) FROM alerts a WHERE a.store_id = s.id AND a.state = 'open') AS woom_open`),
+        // '|'-separated: an order alert's detector may name several, comma-separated ("time_based,rolling_average").
+        this.db.raw(`(SELECT GROUP_CONCAT(DISTINCT a.detector SEPARATOR '|') FROM alerts a WHERE a.store_id = s.id AND a.state = 'open') AS woom_open`),
         this.db.raw('EXISTS (SELECT 1 FROM store_rest_credentials c WHERE c.store_id = s.id) AS woom_rest'),
       )
       .where('s.id', id)
@@ -100,7 +100,7 @@ export class StoreRepository {
     return {
       store: toRecord(row),
       settings: row.woom_settings,
-      openAlertDetectors: row.woom_open ? row.woom_open.split(',') : [],
+      openAlertDetectors: row.woom_open ? row.woom_open.split('|') : [],
       hasRestCredentials: Number(row.woom_rest) === 1,
     };
   }
