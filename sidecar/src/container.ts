@@ -13,7 +13,6 @@ import { ChannelRepository } from './store/channels';
 import type { Notifier } from './notify/notifier';
 import { EmailRenderer } from './notify/renderer';
 import { CheckScheduler } from './queue/check-scheduler';
-import { ScheduledSlots } from './queue/scheduled-slots';
 import { createRedis } from './queue/connections';
 import { CHECK_QUEUE, MAINTENANCE_JOB, NOTIFY_QUEUE, PROBE_QUEUE, type CheckJobData, type NotifyJobData, type ProbeJobData } from './queue/names';
 import { ProbeScheduler } from './queue/probe-scheduler';
@@ -128,7 +127,6 @@ export class Container {
   readonly notifyQueue: Queue<NotifyJobData>;
   readonly queueEvents: QueueEvents;
   readonly scheduler: CheckScheduler;
-  private readonly scheduledSlots: ScheduledSlots;
   readonly notificationQueue: NotificationQueue;
   readonly notifiers: Notifier[];
   readonly outbound: OutboundGuard;
@@ -192,7 +190,6 @@ export class Container {
     this.probes = new ProbeRepository(this.db);
 
     this.scheduler = new CheckScheduler(this.checkQueue, options.minuteMs);
-    this.scheduledSlots = new ScheduledSlots(this.redis, config.QUEUE_PREFIX, options.minuteMs);
     this.probeScheduler = new ProbeScheduler(this.probeQueue, options.minuteMs);
     this.notificationQueue = new NotificationQueue(
       this.notifyQueue,
@@ -360,7 +357,6 @@ export class Container {
       // nothing: announcing each of thousands a minute cost a query and three Redis commands apiece.
       checks: this.tellingLive(this.checks, 'run', (outcome) => (outcome && outcome.decision.action !== 'none' ? 'changed' : null)),
       scheduledCheckSince: (storeId, since) => this.alerts.scheduledCheckSince(storeId, since),
-      claimScheduledSlot: (storeId, dueAt) => this.scheduledSlots.claim(storeId, dueAt),
       stalledIntervalMs: this.options.stalledIntervalMs,
       recovery: this.tellingLive(this.recovery, 'recover', (outcome) => (outcome?.error ? 'changed' : outcome && outcome.accepted > 0 ? 'orders' : null)),
       reporting: this.reporting,

@@ -230,7 +230,6 @@ class SidecarProcess {
   skipped = 0;
   /** Scheduled checks taken over from a dead sidecar that had already recorded them: not run again. */
   alreadyDone = 0;
-  slotTaken = 0;
   private readonly child: ChildProcess;
   private exited = false;
 
@@ -262,7 +261,6 @@ class SidecarProcess {
     if (entry.event === 'check_due') this.dues.push({ at, storeId: String(entry.storeId), lateMs: Number(entry.lateMs), dueAt: at - Number(entry.lateMs), jobId: String(entry.jobId), attempt: Number(entry.attempt), sidecar: this.name });
     else if (entry.event === 'check' && entry.decision === 'skipped') this.skipped += 1;
     else if (entry.event === 'check_already_done') this.alreadyDone += 1;
-    else if (entry.event === 'check_slot_taken') this.slotTaken += 1;
     else if (entry.event === 'check') this.checks.push({ at, storeId: String(entry.storeId), trigger: String(entry.trigger), decision: String(entry.decision) });
     else if (Number(entry.level) >= 50) console.error(`[${this.name}] ${line.slice(0, 400)}`);
   }
@@ -624,7 +622,7 @@ async function main(): Promise<void> {
     for (const d of dues.filter((x) => twiceKeys.has(`${x.storeId}@${Math.round(x.dueAt / 1000)}`)).slice(0, 6)) {
       console.log(`    e.g. ${d.storeId} due ${new Date(d.dueAt).toISOString()}: job ${d.jobId}, start ${d.attempt}, on ${d.sidecar} at ${new Date(d.at).toISOString()}`);
     }
-    console.log(`  scheduled checks started twice for one due time: ${twice} (a job sidecar-b held when killed is run again by sidecar-a once BullMQ finds it stalled); taken over and found already done: ${a.alreadyDone}; due together with one already started, skipped: ${a.slotTaken + b.slotTaken}`);
+    console.log(`  scheduled checks started twice for one due time: ${twice} (a job sidecar-b held when killed is run again by sidecar-a once BullMQ finds it stalled); taken over and found already done: ${a.alreadyDone}`);
     const [alertRows] = (await database.db.raw(
       `SELECT store_id, COUNT(*) AS n FROM alerts WHERE id > ? AND detector NOT IN ('reporting','health','probe') GROUP BY store_id`,
       [alertsBefore],

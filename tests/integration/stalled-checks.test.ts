@@ -2,7 +2,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Container } from '../../sidecar/src/container';
-import { CHECK_QUEUE, CHECK_SCHEDULER_PREFIX, type CheckJobData } from '../../sidecar/src/queue/names';
+import { CHECK_QUEUE, type CheckJobData } from '../../sidecar/src/queue/names';
 import { eventually } from '../helpers/eventually';
 import { startSidecar, type SidecarHandle } from '../helpers/sidecar';
 import type { StoreCredentials } from '../helpers/signing';
@@ -138,45 +138,5 @@ describe("a scheduled check's first read", () => {
     const loaded = await sidecar.container.checks.load(shop.id);
     expect(loaded?.openOrderAlert).toBe(true);
     expect([...loaded!.openAlertDetectors].sort()).toEqual(['reporting', 'time_based,rolling_average']);
-  });
-});
-
-describe('a scheduled check due together with one already started', () => {
-  it('is skipped when it comes from a scheduler, and a store just checked at once is not checked again', async () => {
-    // A run at once (as when a store is added or changed) claims the store's slot and runs.
-    const once = await queue.add('check', { storeId: store.id, trigger: 'schedule' });
-    expect((await finished(once.id!)).returnvalue).toMatchObject({ decision: expect.any(String) });
-    const since = new Date();
-    // The store's scheduler rewritten with another interval and no offset, so that BullMQ runs it at once,
-    // as a schedule rewritten while its job runs can do: a second job for the same moment.
-    const schedulerId = `${CHECK_SCHEDULER_PREFIX}${store.id}`;
-    await queue.upsertJobScheduler(schedulerId, { every: 7_200_000 }, { name: 'check', data: { storeId: store.id, trigger: 'schedule' } });
-    let duplicate: Job<CheckJobData> | undefined;
-    await eventually(async () => {
-      duplicate = (await queue.getJobs(['completed'])).find((j) => j.repeatJobKey === schedulerId && j.timestamp >= since.getTime());
-      return duplicate !== undefined;
-    }, 30_000);
-    expect(duplicate!.returnvalue).toEqual({ skipped: 'slot taken' });
-    expect(await scheduledRuns(since)).toBe(0);
-    // The store's own schedule back (its own second of the hour).
-    await sidecar.container.registry.syncSchedule(store.id, { runNow: false });
-  });
-});
-
-describe('the scheduled slots', () => {
-  it('claim a due time once within half a minute, in either order, and each due time a minute apart', async () => {
-    const { ScheduledSlots } = await import('../../sidecar/src/queue/scheduled-slots');
-    const slots = new ScheduledSlots(sidecar.container.redis, `${sidecar.prefix}:slots-test`);
-    const t = Date.now();
-    expect(await slots.claim('s1', t)).toBe(true);
-    expect(await slots.claim('s1', t + 250)).toBe(false);
-    expect(await slots.claim('s1', t - 29_000)).toBe(false);
-    expect(await slots.claim('s1', t + 60_000)).toBe(true);
-    expect(await slots.claim('s2', t + 100)).toBe(true);
-    // Scaled like the schedules: with a 100 ms minute, 50 ms apart is a duplicate and 100 ms is not.
-    const fast = new ScheduledSlots(sidecar.container.redis, `${sidecar.prefix}:slots-fast`, 100);
-    expect(await fast.claim('s1', t)).toBe(true);
-    expect(await fast.claim('s1', t + 40)).toBe(false);
-    expect(await fast.claim('s1', t + 100)).toBe(true);
   });
 });

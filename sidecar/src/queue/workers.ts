@@ -17,8 +17,6 @@ export interface WorkerDeps {
   checks: CheckService;
   /** Whether a scheduled check of the store was recorded since a time (store/alerts). */
   scheduledCheckSince: (storeId: string, since: Date) => Promise<boolean>;
-  /** Claims a store's scheduled slot at its job's first start (queue/scheduled-slots). */
-  claimScheduledSlot: (storeId: string, dueAt: number) => Promise<boolean>;
   recovery: OrderRecovery;
   /** How often the check worker looks for stalled jobs; BullMQ's default unless set. */
   stalledIntervalMs?: number;
@@ -62,15 +60,6 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
         if (job.attemptsStarted > 1 && (await deps.scheduledCheckSince(job.data.storeId, new Date(dueAt)))) {
           deps.log.info({ event: 'check_already_done', storeId: job.data.storeId, attempt: job.attemptsStarted }, 'scheduled check restarted after it was done: skipped');
           return { skipped: 'already done' };
-        }
-        // A scheduler's job due (nearly) together with one already started, e.g. from a schedule rewritten
-        // while its job ran, or right after a store's run at once (added, settings changed): that check does
-        // its work. A one-off job ("run at once") claims the slot but always runs. A restarted job is judged
-        // by what was recorded (above): its first start claimed the slot.
-        const slotFree = job.attemptsStarted === 1 ? await deps.claimScheduledSlot(job.data.storeId, dueAt) : true;
-        if (!slotFree && job.repeatJobKey) {
-          deps.log.info({ event: 'check_slot_taken', storeId: job.data.storeId, jobId: job.id }, 'scheduled check due together with one already started: skipped');
-          return { skipped: 'slot taken' };
         }
         const lateMs = Math.max(0, (job.processedOn ?? Date.now()) - dueAt);
         deps.metrics.checkLateness.observe(lateMs / 1000);
