@@ -15,6 +15,7 @@ import { jargonIn } from '../../helpers/jargon';
 import { startSidecar, type SidecarHandle } from '../../helpers/sidecar';
 import { orderEvent, signed, type StoreCredentials } from '../../helpers/signing';
 import { BRIDGE_PLUGIN, REPO_ROOT, TAB_PATH, eventually, launchChromium, logIn, newLocalPage, startWordPress, type WordPressHandle } from '../../helpers/wordpress';
+import { zoneAwayFromMidnight } from '../../helpers/zones';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'wordpress-status');
 const DOCS_IMG = join(REPO_ROOT, 'docs', 'img');
@@ -26,10 +27,7 @@ type Kind = 'ok' | 'learning' | 'warning' | 'critical' | 'silent';
  * The stores' time zone: one where it is not the first hour of the day now, so that orders of the last 30
  * minutes are all "today" whenever the test runs (in Berlin at 23:05 UTC they were yesterday's).
  */
-const ZONE = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo'].find((zone) => {
-  const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
-  return hour >= 1 && hour <= 22;
-})!;
+const ZONE = zoneAwayFromMidnight();
 
 const EXPECTED: Record<Kind, { sentence: RegExp; tone: string; border: string }> = {
   ok: { sentence: /^All good: 3 orders today, the last (just now|\d+ min ago)\.$/, tone: 'green', border: 'rgb(0, 163, 42)' },
