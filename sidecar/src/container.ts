@@ -189,8 +189,8 @@ export class Container {
     this.acknowledgements = new Acknowledgements({ stores: this.stores, alerts: this.alerts, publicUrl: config.PUBLIC_URL });
     this.probes = new ProbeRepository(this.db);
 
-    this.scheduler = new CheckScheduler(this.checkQueue, options.minuteMs);
-    this.probeScheduler = new ProbeScheduler(this.probeQueue, options.minuteMs);
+    this.scheduler = new CheckScheduler(this.checkQueue, options.minuteMs, this.log);
+    this.probeScheduler = new ProbeScheduler(this.probeQueue, options.minuteMs, this.log);
     this.notificationQueue = new NotificationQueue(
       this.notifyQueue,
       this.retryPolicy(),

@@ -221,12 +221,49 @@ interface DueLine {
   attempt?: number;
   sidecar?: string;
   lateMs: number;
+  /** When the job was written, its delay and interval: where a second job of one due time came from. */
+  createdAt?: number;
+  delay?: number;
+  every?: number;
+}
+/** A job scheduler written (reconcile, settings, learnt cadence): the job it left waiting. */
+interface UpsertLine {
+  at: number;
+  scheduler: string;
+  every: number;
+  jobId: string;
+  delay: number;
+  sidecar: string;
+}
+
+/**
+ * Scheduled checks of one store started less than 30 s apart (the shortest interval is a minute): a
+ * check run twice. Prints up to six, with the job each came from and the scheduler writes around it.
+ */
+function printStartedTwice(dues: readonly DueLine[], upserts: readonly UpsertLine[]): number {
+  const byStore = new Map<string, DueLine[]>();
+  for (const d of dues) byStore.set(d.storeId, [...(byStore.get(d.storeId) ?? []), d]);
+  const seconds: DueLine[] = [];
+  for (const list of byStore.values()) {
+    list.sort((x, y) => x.at - y.at);
+    for (let i = 1; i < list.length; i += 1) if (list[i]!.at - list[i - 1]!.at < 30_000) seconds.push(list[i - 1]!, list[i]!);
+  }
+  for (const d of seconds.slice(0, 12)) {
+    console.log(
+      `    e.g. ${d.storeId} due ${new Date(d.dueAt).toISOString()}: job ${d.jobId} (written ${new Date(d.createdAt ?? 0).toISOString()}, delay ${d.delay} ms, every ${d.every} ms), start ${d.attempt}, on ${d.sidecar} at ${new Date(d.at).toISOString()}`,
+    );
+    for (const u of upserts.filter((x) => x.scheduler === `check-${d.storeId}` && Math.abs(x.at - d.dueAt) < 70_000)) {
+      console.log(`      written by ${u.sidecar} at ${new Date(u.at).toISOString()}: every ${u.every} ms, left job ${u.jobId} with delay ${u.delay} ms`);
+    }
+  }
+  return seconds.length / 2;
 }
 
 /** One sidecar process, its JSON log read line by line. */
 class SidecarProcess {
   readonly checks: CheckLine[] = [];
   readonly dues: DueLine[] = [];
+  readonly upserts: UpsertLine[] = [];
   skipped = 0;
   /** Scheduled checks taken over from a dead sidecar that had already recorded them: not run again. */
   alreadyDone = 0;
@@ -258,7 +295,21 @@ class SidecarProcess {
     }
     // pino's isoTime: the time the sidecar wrote the line.
     const at = typeof entry.time === 'string' ? Date.parse(entry.time) : Date.now();
-    if (entry.event === 'check_due') this.dues.push({ at, storeId: String(entry.storeId), lateMs: Number(entry.lateMs), dueAt: at - Number(entry.lateMs), jobId: String(entry.jobId), attempt: Number(entry.attempt), sidecar: this.name });
+    if (entry.event === 'check_due')
+      this.dues.push({
+        at,
+        storeId: String(entry.storeId),
+        lateMs: Number(entry.lateMs),
+        dueAt: at - Number(entry.lateMs),
+        jobId: String(entry.jobId),
+        attempt: Number(entry.attempt),
+        sidecar: this.name,
+        createdAt: Number(entry.createdAt),
+        delay: Number(entry.delay),
+        every: Number(entry.every),
+      });
+    else if (entry.event === 'schedule_upsert' && String(entry.scheduler).startsWith('check-'))
+      this.upserts.push({ at, scheduler: String(entry.scheduler), every: Number(entry.every), jobId: String(entry.jobId), delay: Number(entry.delay), sidecar: this.name });
     else if (entry.event === 'check' && entry.decision === 'skipped') this.skipped += 1;
     else if (entry.event === 'check_already_done') this.alreadyDone += 1;
     else if (entry.event === 'check') this.checks.push({ at, storeId: String(entry.storeId), trigger: String(entry.trigger), decision: String(entry.decision) });
@@ -579,6 +630,8 @@ async function main(): Promise<void> {
     traffic1.close();
     const every = await schedules(prefix);
     printMinutes(one.dues, one.checks, one.skipped, every, start1, end1);
+    const twice1 = printStartedTwice(one.dues.filter((x) => x.at >= start1 && x.at < end1), one.upserts);
+    console.log(`  scheduled checks started twice (within 30 s of the store's last): ${twice1}`);
     const checks1 = one.checks.filter((c) => c.at >= start1 && c.at < end1).length;
     const lat1 = [...traffic1.latencies].sort((a, b) => a - b);
     console.log(`  ingest: ${traffic1.latencies.length} requests, p50 ${fmtMs(percentile(lat1, 50))}, p95 ${fmtMs(percentile(lat1, 95))}, not accepted ${traffic1.failures}${refusalsOf(traffic1)}`);
@@ -614,15 +667,8 @@ async function main(): Promise<void> {
     printMinutes(dues, [...a.checks, ...b.checks], a.skipped + b.skipped, every2, start2, end2);
     const inPhase = (c: { at: number }) => c.at >= start2 && c.at < killedAt;
     console.log(`  work shared before the kill: sidecar-a ran ${a.checks.filter(inPhase).length} checks, sidecar-b ${b.checks.filter(inPhase).length}`);
-    // One scheduled check per store and due time: the same (store, due second) started twice is a check run twice.
-    const seen = new Map<string, number>();
-    for (const d of dues.filter((x) => x.dueAt >= start2)) seen.set(`${d.storeId}@${Math.round(d.dueAt / 1000)}`, (seen.get(`${d.storeId}@${Math.round(d.dueAt / 1000)}`) ?? 0) + 1);
-    const twice = [...seen.values()].filter((n) => n > 1).length;
-    const twiceKeys = new Set([...seen].filter(([, n]) => n > 1).map(([k]) => k));
-    for (const d of dues.filter((x) => twiceKeys.has(`${x.storeId}@${Math.round(x.dueAt / 1000)}`)).slice(0, 6)) {
-      console.log(`    e.g. ${d.storeId} due ${new Date(d.dueAt).toISOString()}: job ${d.jobId}, start ${d.attempt}, on ${d.sidecar} at ${new Date(d.at).toISOString()}`);
-    }
-    console.log(`  scheduled checks started twice for one due time: ${twice} (a job sidecar-b held when killed is run again by sidecar-a once BullMQ finds it stalled); taken over and found already done: ${a.alreadyDone}`);
+    const twice = printStartedTwice(dues.filter((x) => x.at >= start2), [...a.upserts, ...b.upserts]);
+    console.log(`  scheduled checks started twice (within 30 s of the store's last): ${twice} (a job sidecar-b held when killed is run again by sidecar-a once BullMQ finds it stalled); taken over and found already done: ${a.alreadyDone}`);
     const [alertRows] = (await database.db.raw(
       `SELECT store_id, COUNT(*) AS n FROM alerts WHERE id > ? AND detector NOT IN ('reporting','health','probe') GROUP BY store_id`,
       [alertsBefore],
@@ -645,7 +691,11 @@ async function main(): Promise<void> {
       const next = next2.get(storeId);
       if (next === undefined) continue;
       const lastBeforeLimit = next >= limit ? next - (Math.floor((next - limit) / ms) + 1) * ms : next;
-      if (lastBeforeLimit >= killedAt) dueStores.add(storeId);
+      // A scheduler written after the kill (a learnt cadence) starts a new chain: stepping back from its
+      // next run gives times before that write, which were never due.
+      const rewrite = a.upserts.filter((u) => u.scheduler === `check-${storeId}` && u.at >= killedAt).at(-1);
+      const chainFrom = rewrite ? rewrite.at + rewrite.delay : killedAt;
+      if (lastBeforeLimit >= Math.max(killedAt, chainFrom - 1000)) dueStores.add(storeId);
     }
     const carried = new Set(afterKill.map((d) => d.storeId));
     const missing = [...dueStores].filter((id) => !carried.has(id)).length;

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spreadOver } from '../../sidecar/src/domain/time';
 import { CheckScheduler } from '../../sidecar/src/queue/check-scheduler';
 import type { CheckJobData } from '../../sidecar/src/queue/names';
 import { wipeQueuePrefix } from '../helpers/redis';
@@ -126,6 +127,62 @@ describe('check schedules (BullMQ job schedulers)', () => {
       expect(await schedules.reconcile([kept, lost], { runMissingNow: true })).toMatchObject({ scheduled: 2, ranNow: 1 });
       expect(await schedules.reconcile([kept, lost], { runMissingNow: true })).toMatchObject({ ranNow: 0 });
       expect(await waitingFor()).toEqual(['loststore']);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
+  it('leaves a schedule as wanted alone, rewrites a changed one, and repairs one whose chain of jobs broke', async () => {
+    const queue = new Queue<CheckJobData>(`keep-${Date.now()}`, { connection: sidecar.container.redis, prefix: sidecar.prefix });
+    try {
+      const schedules = new CheckScheduler(queue, 60_000);
+      const one = { id: 'steadystore', enabled: true, intervalMinutes: 1 };
+      const two = { id: 'changedstore', enabled: true, intervalMinutes: 5 };
+      expect(await schedules.reconcile([one, two])).toMatchObject({ scheduled: 2, written: 2 });
+      const delayedIds = async () => (await queue.getDelayed()).map((job) => job.id).sort();
+      const before = await delayedIds();
+      // Nothing changed: nothing written, the waiting jobs are the same ones (the upkeep runs every minute).
+      expect(await schedules.reconcile([one, two])).toMatchObject({ written: 0 });
+      expect(await delayedIds()).toEqual(before);
+      // A learnt cadence: only that store's scheduler is written.
+      expect(await schedules.reconcile([one, { ...two, intervalMinutes: 10 }])).toMatchObject({ written: 1 });
+      expect((await schedules.list()).find((s) => s.id === schedules.idFor(two.id))?.every).toBe(600_000);
+      // A broken chain: the job that would have added the next one is gone and its slot long past.
+      const steady = (await queue.getDelayed()).find((job) => job.data.storeId === one.id)!;
+      // (as when it ran and the worker could not reach Redis to add the next: BullMQ refuses to remove it).
+      const key = `${sidecar.prefix}:${queue.name}`;
+      await sidecar.container.redis.multi().zrem(`${key}:delayed`, steady.id!).del(`${key}:${steady.id}`).exec();
+      await sidecar.container.redis.zadd(`${key}:repeat`, Date.now() - 10 * 60_000, schedules.idFor(one.id));
+      expect(await schedules.reconcile([one, { ...two, intervalMinutes: 10 }])).toMatchObject({ written: 1 });
+      const next = (await schedules.list()).find((s) => s.id === schedules.idFor(one.id))!.next!;
+      expect(next).toBeGreaterThan(Date.now());
+      expect((await queue.getDelayed()).filter((job) => job.data.storeId === one.id)).toHaveLength(1);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
+  it('starts a cadence learnt by a check half an interval later at the earliest, at the store\'s own point of it', async () => {
+    const queue = new Queue<CheckJobData>(`learnt-${Date.now()}`, { connection: sidecar.container.redis, prefix: sidecar.prefix });
+    try {
+      const schedules = new CheckScheduler(queue, 60_000);
+      for (let i = 0; i < 20; i += 1) {
+        const id = `learntstore${i}`;
+        await schedules.apply({ id, enabled: true, intervalMinutes: 1 });
+        const changedAt = Date.now();
+        await schedules.apply({ id, enabled: true, intervalMinutes: 5 }, { justRan: true });
+        const found = (await schedules.list()).find((s) => s.id === schedules.idFor(id))!;
+        expect(found.every).toBe(300_000);
+        expect(found.next!).toBeGreaterThanOrEqual(changedAt + 150_000);
+        expect(found.next!).toBeLessThanOrEqual(Date.now() + 450_000);
+        // Its own point of the interval: the same slot as a scheduler written afresh with this interval.
+        const fresh = new CheckScheduler(queue, 60_000);
+        expect((found.next! - (1 + spreadOver(fresh.idFor(id), 300_000 - 1))) % 300_000).toBe(0);
+      }
+      // One job per store: the 1-minute one was replaced, not left beside the new one.
+      expect((await queue.getDelayed()).length).toBe(20);
     } finally {
       await queue.obliterate({ force: true });
       await queue.close();

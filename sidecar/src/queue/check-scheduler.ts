@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
 import { CHECK_SCHEDULER_PREFIX, RECOVERY_JOB, SALES_FEED_JOB, type CheckJobData } from './names';
 import { StoreJobSchedules, type StoreSchedule } from './store-schedules';
 
@@ -18,8 +19,8 @@ export type ScheduledStore = StoreSchedule;
  * queue also runs: a check right after order events, a REST read-back.
  */
 export class CheckScheduler extends StoreJobSchedules<CheckJobData> {
-  constructor(queue: Queue<CheckJobData>, minuteMs = 60_000) {
-    super(queue, { prefix: CHECK_SCHEDULER_PREFIX, name: 'check', data: (storeId) => ({ storeId, trigger: 'schedule' }), opts: CHECK_JOB_OPTIONS }, minuteMs);
+  constructor(queue: Queue<CheckJobData>, minuteMs = 60_000, log?: Logger) {
+    super(queue, { prefix: CHECK_SCHEDULER_PREFIX, name: 'check', data: (storeId) => ({ storeId, trigger: 'schedule' }), opts: CHECK_JOB_OPTIONS }, minuteMs, log);
   }
 
   /** Reads a store's orders back over REST soon (after new credentials, at start); one waits at most. */

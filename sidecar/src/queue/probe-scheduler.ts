@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
 import { PROBE_SCHEDULER_PREFIX, type ProbeJobData } from './names';
 import { StoreJobSchedules, type StoreSchedule } from './store-schedules';
 
@@ -10,7 +11,7 @@ export type ProbeSchedule = StoreSchedule;
 
 /** One job scheduler per probed store (`probe-<store id>`), rebuilt from MariaDB like the check schedules. */
 export class ProbeScheduler extends StoreJobSchedules<ProbeJobData> {
-  constructor(queue: Queue<ProbeJobData>, minuteMs = 60_000) {
-    super(queue, { prefix: PROBE_SCHEDULER_PREFIX, name: 'probe', data: (storeId) => ({ storeId }), opts: PROBE_JOB_OPTIONS }, minuteMs);
+  constructor(queue: Queue<ProbeJobData>, minuteMs = 60_000, log?: Logger) {
+    super(queue, { prefix: PROBE_SCHEDULER_PREFIX, name: 'probe', data: (storeId) => ({ storeId }), opts: PROBE_JOB_OPTIONS }, minuteMs, log);
   }
 }

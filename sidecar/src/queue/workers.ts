@@ -63,7 +63,10 @@ export function startWorkers(deps: WorkerDeps): Worker[] {
         }
         const lateMs = Math.max(0, (job.processedOn ?? Date.now()) - dueAt);
         deps.metrics.checkLateness.observe(lateMs / 1000);
-        deps.log.debug({ event: 'check_due', storeId: job.data.storeId, lateMs, jobId: job.id, attempt: job.attemptsStarted }, 'scheduled check started');
+        deps.log.debug(
+          { event: 'check_due', storeId: job.data.storeId, lateMs, jobId: job.id, attempt: job.attemptsStarted, createdAt: job.timestamp, delay: job.opts.delay, every: (job.opts as { repeat?: { every?: number } }).repeat?.every },
+          'scheduled check started',
+        );
         // Read once for the four steps below: each read it on its own before (a quarter of a scheduled
         // check's round trips to MariaDB, at thousands of checks a minute).
         const before = await deps.checks.load(job.data.storeId);
