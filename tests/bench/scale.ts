@@ -691,14 +691,23 @@ async function main(): Promise<void> {
       const next = next2.get(storeId);
       if (next === undefined) continue;
       const lastBeforeLimit = next >= limit ? next - (Math.floor((next - limit) / ms) + 1) * ms : next;
-      // A scheduler written after the kill (a learnt cadence) starts a new chain: stepping back from its
-      // next run gives times before that write, which were never due.
-      const rewrite = a.upserts.filter((u) => u.scheduler === `check-${storeId}` && u.at >= killedAt).at(-1);
+      // A scheduler rewritten (a learnt cadence; by sidecar-1 too, which goes on checking while phase 1's
+      // storage is measured) starts a new chain at its first job: stepping back from its next run past
+      // that gives times before the write, which were never due.
+      const rewrite = [...one.upserts, ...a.upserts, ...b.upserts].filter((u) => u.scheduler === `check-${storeId}`).sort((x, y) => x.at - y.at).at(-1);
       const chainFrom = rewrite ? rewrite.at + rewrite.delay : killedAt;
       if (lastBeforeLimit >= Math.max(killedAt, chainFrom - 1000)) dueStores.add(storeId);
     }
     const carried = new Set(afterKill.map((d) => d.storeId));
-    const missing = [...dueStores].filter((id) => !carried.has(id)).length;
+    const missingIds = [...dueStores].filter((id) => !carried.has(id));
+    const missing = missingIds.length;
+    for (const id of missingIds.slice(0, 5)) {
+      const starts = [...a.dues, ...b.dues].filter((d) => d.storeId === id && d.at >= start2).map((d) => `${d.sidecar} ${new Date(d.at).toISOString().slice(11, 23)}`);
+      const writes = [...one.upserts, ...a.upserts, ...b.upserts].filter((u) => u.scheduler === `check-${id}`).map((u) => `${u.sidecar} ${new Date(u.at).toISOString().slice(11, 23)} every ${u.every / 1000} s, first in ${u.delay} ms`);
+      console.log(
+        `    not checked after the kill: ${id} every ${(every2.get(id) ?? 0) / 1000} s, next ${new Date(next2.get(id) ?? 0).toISOString().slice(11, 23)}; started ${starts.join(', ') || 'never'} in phase 2; written ${writes.join('; ') || 'never'} (since phase 1 began)`,
+      );
+    }
     const carriedDue = dueStores.size - missing;
     const lateAfter = afterKill.map((d) => d.lateMs).sort((x, y) => x - y);
     const firstRun = a.dues.filter((d) => d.at >= killedAt && b.dues.some((x) => x.storeId === d.storeId)).map((d) => d.at - killedAt).sort((x, y) => x - y);
