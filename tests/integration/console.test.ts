@@ -158,7 +158,11 @@ describe('operator console', () => {
     try {
       await new Promise((r) => server.once('listening', r));
       const port = (server.address() as { port: number }).port;
+      // B's Redis connection refuses commands until it is up (no offline queue): a sign-in 85 ms after
+      // B was made failed with a 500 on a loaded CI machine.
+      await eventually(() => b.redis.status === 'ready');
       const { res } = await signIn(appB, 'admin@example.com');
+      expect(res.status, res.text).toBe(303);
       const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('woom_session='))!.split(';')[0]!;
       const store = await a.addStore({ name: 'Live Shop', url: 'https://l.example', timezone: 'UTC' });
       let text = '';
