@@ -1,6 +1,5 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spreadOver } from '../../sidecar/src/domain/time';
 import { CheckScheduler } from '../../sidecar/src/queue/check-scheduler';
 import type { CheckJobData } from '../../sidecar/src/queue/names';
 import { wipeQueuePrefix } from '../helpers/redis';
@@ -29,6 +28,16 @@ const checkSchedulers = async () =>
     .map((s) => `${s.id}@${s.every}`)
     .sort();
 const expected = () => [`check-${busy.id}@1500`, `check-${hourly.id}@6000`].sort();
+/** A check queue of the test's own on the sidecar's Redis, removed afterwards. */
+async function withQueue(name: string, use: (queue: Queue<CheckJobData>) => Promise<void>): Promise<void> {
+  const queue = new Queue<CheckJobData>(`${name}-${Date.now()}`, { connection: sidecar.container.redis, prefix: sidecar.prefix });
+  try {
+    await use(queue);
+  } finally {
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
 const runsOf = async (storeId: string) =>
   Number((await sidecar.db('check_runs').where({ store_id: storeId, trigger: 'schedule' }).count({ n: '*' }).first())?.n);
 
@@ -80,8 +89,7 @@ describe('check schedules (BullMQ job schedulers)', () => {
 
   it('spreads many stores over the interval instead of running them all in the same instant', async () => {
     // Scheduled a "minute" apart (6 s here) on a queue of their own, as 60 stores written in one start.
-    const queue = new Queue<CheckJobData>(`spread-${Date.now()}`, { connection: sidecar.container.redis, prefix: sidecar.prefix });
-    try {
+    await withQueue('spread', async (queue) => {
       const schedules = new CheckScheduler(queue, 6_000);
       const ids = Array.from({ length: 60 }, (_, i) => `spreadstore${String(i).padStart(3, '0')}`);
       const written = Date.now();
@@ -104,16 +112,12 @@ describe('check schedules (BullMQ job schedulers)', () => {
       await schedules.remove(ids[7]!);
       await schedules.apply({ id: ids[7]!, enabled: true, intervalMinutes: 1 });
       expect(await phaseOf(ids[7]!)).toBe(phase);
-    } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
+    });
   });
 
   it('after Redis lost a schedule, runs that store at once instead of a whole interval later', async () => {
     // A minute of a minute here: the next slot is far enough away that a job waiting now is the run at once.
-    const queue = new Queue<CheckJobData>(`lost-${Date.now()}`, { connection: sidecar.container.redis, prefix: sidecar.prefix });
-    try {
+    await withQueue('lost', async (queue) => {
       const schedules = new CheckScheduler(queue, 60_000);
       const kept = { id: 'keptstore', enabled: true, intervalMinutes: 1 };
       const lost = { id: 'loststore', enabled: true, intervalMinutes: 1 };
@@ -127,15 +131,11 @@ describe('check schedules (BullMQ job schedulers)', () => {
       expect(await schedules.reconcile([kept, lost], { runMissingNow: true })).toMatchObject({ scheduled: 2, ranNow: 1 });
       expect(await schedules.reconcile([kept, lost], { runMissingNow: true })).toMatchObject({ ranNow: 0 });
       expect(await waitingFor()).toEqual(['loststore']);
-    } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
+    });
   });
 
   it('leaves a schedule as wanted alone, rewrites a changed one, and repairs one whose chain of jobs broke', async () => {
-    const queue = new Queue<CheckJobData>(`keep-${Date.now()}`, { connection: sidecar.container.redis, prefix: sidecar.prefix });
-    try {
+    await withQueue('keep', async (queue) => {
       const schedules = new CheckScheduler(queue, 60_000);
       const one = { id: 'steadystore', enabled: true, intervalMinutes: 1 };
       const two = { id: 'changedstore', enabled: true, intervalMinutes: 5 };
@@ -158,15 +158,11 @@ describe('check schedules (BullMQ job schedulers)', () => {
       const next = (await schedules.list()).find((s) => s.id === schedules.idFor(one.id))!.next!;
       expect(next).toBeGreaterThan(Date.now());
       expect((await queue.getDelayed()).filter((job) => job.data.storeId === one.id)).toHaveLength(1);
-    } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
+    });
   });
 
   it('starts a cadence learnt by a check half an interval later at the earliest, at the store\'s own point of it', async () => {
-    const queue = new Queue<CheckJobData>(`learnt-${Date.now()}`, { connection: sidecar.container.redis, prefix: sidecar.prefix });
-    try {
+    await withQueue('learnt', async (queue) => {
       const schedules = new CheckScheduler(queue, 60_000);
       for (let i = 0; i < 20; i += 1) {
         const id = `learntstore${i}`;
@@ -177,16 +173,17 @@ describe('check schedules (BullMQ job schedulers)', () => {
         expect(found.every).toBe(300_000);
         expect(found.next!).toBeGreaterThanOrEqual(changedAt + 150_000);
         expect(found.next!).toBeLessThanOrEqual(Date.now() + 450_000);
-        // Its own point of the interval: the same slot as a scheduler written afresh with this interval.
-        const fresh = new CheckScheduler(queue, 60_000);
-        expect((found.next! - (1 + spreadOver(fresh.idFor(id), 300_000 - 1))) % 300_000).toBe(0);
+        // Its own point of the interval: the same as a scheduler written afresh with this interval.
+        await withQueue('fresh', async (other) => {
+          const fresh = new CheckScheduler(other, 60_000);
+          await fresh.apply({ id, enabled: true, intervalMinutes: 5 });
+          const freshNext = (await fresh.list())[0]!.next!;
+          expect(found.next! % 300_000).toBe(freshNext % 300_000);
+        });
       }
       // One job per store: the 1-minute one was replaced, not left beside the new one.
       expect((await queue.getDelayed()).length).toBe(20);
-    } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
+    });
   });
 
   it('repairs a schedule removed behind its back at the next upkeep run', async () => {
