@@ -131,7 +131,11 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use('/api/docs', apiDocsRoutes());
   app.use('/api/v1', apiRouter(routes, { ...deps, onStoreChanged: (storeId) => deps.live?.storeChanged(storeId) }));
-  if (deps.consolePages && deps.live) app.use('/console', consoleRoutes({ ...deps, consolePages: deps.consolePages, live: deps.live, settingsForm: settingsFormShared }));
+  if (deps.consolePages && deps.live) {
+    app.use('/console', consoleRoutes({ ...deps, consolePages: deps.consolePages, live: deps.live, settingsForm: settingsFormShared }));
+    // Whoever opens the sidecar's bare address (a newcomer after `npm start`) lands on the console.
+    app.get('/', (_req, res) => res.redirect(302, '/console'));
+  }
 
   // The acknowledge links of alert e-mails: the signed token in the path is the credential.
   app.use('/acknowledge', acknowledgeRoutes(deps));

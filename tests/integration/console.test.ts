@@ -145,7 +145,13 @@ describe('operator console', () => {
     await eventually(async () => !(await a.db('console_sessions').where({ id_hash: staleHash }).first()), 15_000);
     expect((await a.db('console_sessions').whereIn('id_hash', liveHashes).select('id_hash')).length).toBe(liveHashes.length);
     await live.get('/console').expect(200);
-    await request(a.app).get('/console').set('Cookie', staleCookie).expect(303);
+    // The stale cookie is told its session ended; a browser that never signed in is not.
+    const stale = await request(a.app).get('/console').set('Accept', 'text/html').set('Cookie', staleCookie).expect(303);
+    expect(stale.headers.location).toBe('/console/login?expired=1');
+    const fresh = await request(a.app).get('/console').set('Accept', 'text/html').expect(303);
+    expect(fresh.headers.location).toBe('/console/login');
+    // The bare address (what a newcomer opens after `npm start`) leads to the console.
+    expect((await request(a.app).get('/').expect(302)).headers.location).toBe('/console');
   });
 
   it('an alert opened on sidecar A reaches a console connected to sidecar B, and Last-Event-ID resumes', async () => {

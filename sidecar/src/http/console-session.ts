@@ -15,6 +15,12 @@ export async function sessionOf(req: Request, accounts: OperatorAccounts): Promi
   return session ? { cookie, session } : null;
 }
 
+/** Whether the request carries a session cookie at all (valid or not): "your session ended" needs one. */
+export function hasSessionCookie(req: Request): boolean {
+  const header = req.get('Cookie');
+  return header ? Boolean(parseCookie(header)[SESSION_COOKIE]) : false;
+}
+
 /** HttpOnly, SameSite=Lax, Secure when the console is served over https (PUBLIC_URL). */
 export function setSessionCookie(res: Response, value: string, secure: boolean): void {
   res.append('Set-Cookie', stringifySetCookie({ name: SESSION_COOKIE, value, httpOnly: true, sameSite: 'lax', secure, path: '/' }));

@@ -19,7 +19,7 @@ import type { SettingsRepository } from '../../store/settings';
 import type { StoreRepository } from '../../store/stores';
 import { TEMPLATES_DIR, type TemplateSet } from '../../templates';
 import { apiAlert } from '../api/routes';
-import { clearSessionCookie, sessionOf, setSessionCookie, tokensMatch } from '../console-session';
+import { clearSessionCookie, hasSessionCookie, sessionOf, setSessionCookie, tokensMatch } from '../console-session';
 import { FORM_FIELDS_MARKER } from '../dev-csrf';
 import type { SettingsForm } from '../page-routes';
 import { readForm } from '../settings-form';
@@ -117,7 +117,11 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     try {
       const found = await sessionOf(req, deps.operatorAccounts);
       if (!found) {
-        if (req.method === 'GET' && req.accepts('html') && !req.path.startsWith('/fragment') && req.path !== '/events') return res.redirect(303, '/console/login?expired=1');
+        // A browser that never signed in is sent to the form plainly; "your session ended" is for one whose
+        // cookie no longer opens a session.
+        if (req.method === 'GET' && req.accepts('html') && !req.path.startsWith('/fragment') && req.path !== '/events') {
+          return res.redirect(303, hasSessionCookie(req) ? '/console/login?expired=1' : '/console/login');
+        }
         return res.status(401).json({ error: 'unauthorized', message: 'Sign in at /console/login' });
       }
       req.consoleSession = found;
