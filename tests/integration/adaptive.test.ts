@@ -207,6 +207,11 @@ describe('adaptive history, live and replayed', () => {
     // The store's next calibration day computes it afresh.
     await restarted.get(record, settings, baseline, new Date(now.getTime() + 86_400_000));
     expect(restarted.computeCount).toBe(1);
+    // A schedule that still follows a slower cadence (a volume near the edge of two) is calibrated for the
+    // checks it makes, not for those the newest baseline alone would give.
+    const slower = await restarted.get(record, settings, baseline, now, 400);
+    expect(slower.checkEveryMinutes).toBe(volumeCadenceMinutes(settings, 400));
+    expect(slower.checkEveryMinutes).not.toBe(every);
 
     // Five hours later with no order since: live and replay judge the silence alike, by the baseline from
     // before it (the hourly one of then has learnt four silent hours, 48 orders fewer in them).

@@ -55,6 +55,26 @@ describe('check cadence from volume', () => {
     expect(await sidecar.db('store_cadence').where({ store_id: shop.id }).first()).toBeTruthy();
   });
 
+  it('keeps the schedule of a store whose volume hovers at the edge between two cadences, and tells the check which it follows', async () => {
+    const shop = await sidecar.addStore({ name: 'Edge', url: 'https://edge.example', timezone: 'UTC', settings: { mode: 'adaptive' } });
+    // Its first check, run when it was added, wrote a figure: this test starts from none.
+    await eventually(async () => (await sidecar.db('store_cadence').where({ store_id: shop.id }).del()) === 1);
+    const settings = (await sidecar.container.settings.get(shop.id))!;
+    const registry = sidecar.container.registry;
+    // 180 minutes from a stop to its first evidence is the edge between checks every 10 and every 15 minutes.
+    expect(await registry.observeVolume(shop.id, settings, 175)).toBe(175);
+    expect(await everyMinutes(shop.id)).toBe(10);
+    for (const hourly of [190, 178, 200]) {
+      expect(await registry.observeVolume(shop.id, settings, hourly)).toBe(175);
+      expect(await everyMinutes(shop.id)).toBe(10);
+    }
+    expect(await new CadenceRepository(sidecar.db).get(shop.id)).toBe(175);
+    // Clear of the edge: the schedule moves, and the settings page says so.
+    expect(await registry.observeVolume(shop.id, settings, 240)).toBe(240);
+    expect(await everyMinutes(shop.id)).toBe(15);
+    expect(await registry.cadenceMinutes(shop.id, settings)).toBe(15);
+  });
+
   it('of two sidecars that learn the same change, only the one whose write lands reschedules the store', async () => {
     // Not checked after its first check (that would write its own figure): the two writers are this test's.
     const shop = await sidecar.addStore({ name: 'Twice', url: 'https://twice.example', timezone: 'UTC', settings: { mode: 'adaptive', enabled: false } });

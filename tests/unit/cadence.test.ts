@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cadenceSentence, minimumStopDetectionMinutes, volumeCadenceMinutes } from '../../sidecar/src/domain/cadence';
+import { CADENCE_MARGIN, cadenceSentence, followedDetection, minimumStopDetectionMinutes, volumeCadenceMinutes } from '../../sidecar/src/domain/cadence';
 import { defaultSettings } from '../../sidecar/src/domain/settings';
 
 /** A week of hourly rates: `perDay` orders a day, all in 12 open hours (peak rate perDay / 12). */
@@ -36,6 +36,30 @@ describe('check cadence from volume', () => {
   it('keeps check_interval_minutes as the upper bound, and the fixed modes on their own interval', () => {
     expect(volumeCadenceMinutes({ ...adaptive, check_interval_minutes: 5 }, minimumStopDetectionMinutes(baselineOf(10)))).toBe(5);
     expect(volumeCadenceMinutes({ ...adaptive, mode: 'hybrid', check_interval_minutes: 30 }, minimumStopDetectionMinutes(baselineOf(2_000)))).toBe(30);
+  });
+
+  it('moves a schedule only once the volume is clear of the edge between two cadences', () => {
+    // The edge between 10 and 15 minutes is a detection time of 180 minutes (15 x 12).
+    const follow = (followed: number | undefined, detection: number) => followedDetection(adaptive, followed, detection);
+    const every = (detection: number) => volumeCadenceMinutes(adaptive, detection);
+    expect([every(179), every(180)]).toEqual([10, 15]);
+    // A store hovering around the edge, its baseline rebuilt every hour, stays where it is.
+    let followed = follow(undefined, 175);
+    for (const detection of [185, 178, 195, 172, 200, 181]) followed = follow(followed, detection);
+    expect(every(followed)).toBe(10);
+    // Clearly past it (more than CADENCE_MARGIN), it moves, and then holds on the other side.
+    expect(180 * CADENCE_MARGIN).toBeLessThan(215);
+    followed = follow(followed, 215);
+    expect([followed, every(followed)]).toEqual([215, 15]);
+    for (const detection of [175, 165, 190]) followed = follow(followed, detection);
+    expect(every(followed)).toBe(15);
+    followed = follow(followed, 150);
+    expect([followed, every(followed)]).toEqual([150, 10]);
+    // A store that became busy leaves the slow steps at once, and a first measurement is taken as it is.
+    expect(every(follow(Number.POSITIVE_INFINITY, 2))).toBe(1);
+    expect(follow(undefined, 179)).toBe(179);
+    // The fixed modes keep their own interval whatever the volume: nothing to move.
+    expect(followedDetection({ ...adaptive, mode: 'hybrid' }, 100, 400)).toBe(100);
   });
 
   it('says how often the store is checked', () => {

@@ -37,6 +37,29 @@ export function volumeCadenceMinutes(settings: Pick<Settings, 'mode' | 'check_in
   return Math.max(configured, Math.min(wanted, settings.check_interval_minutes));
 }
 
+/**
+ * How far past the edge between two cadences a store's detection time must be before its schedule moves.
+ * A store of about ten orders a day sits near the 10/15-minute edge, and its baseline is rebuilt every
+ * hour: without a margin its schedule (and the silence calibration that depends on it) could change back
+ * and forth every hour.
+ */
+export const CADENCE_MARGIN = 1.15;
+
+/**
+ * The detection time a store's schedule should follow, given the one it follows (`followed`, undefined
+ * when never measured) and the one its newest baseline gives: the new one when its cadence differs and it
+ * is more than CADENCE_MARGIN past the edge next to the cadence followed, else the one followed.
+ */
+export function followedDetection(settings: Pick<Settings, 'mode' | 'check_interval_minutes'>, followed: number | undefined, detection: number): number {
+  if (followed === undefined) return detection;
+  const current = volumeCadenceMinutes(settings, followed);
+  const next = volumeCadenceMinutes(settings, detection);
+  if (next === current) return followed;
+  // Pulled back towards the cadence followed by the margin, it must still land on another cadence.
+  const pulledBack = next > current ? detection / CADENCE_MARGIN : detection * CADENCE_MARGIN;
+  return volumeCadenceMinutes(settings, pulledBack) === current ? followed : detection;
+}
+
 /** The sentence the settings and status pages show. */
 export function cadenceSentence(minutes: number, mode: Settings['mode']): string {
   const every = minutes === 1 ? 'every minute' : `every ${minutes} minutes`;

@@ -51,8 +51,11 @@ export interface CheckServiceDeps {
   alerts: AlertRepository;
   notifications: NotificationRepository;
   maintenance: MaintenanceRepository;
-  /** Told of each baseline a check used, so the schedule can follow the store's volume (domain/cadence). */
-  onBaseline?: (store: StoreRecord, settings: Settings, baseline: Baseline) => Promise<void>;
+  /**
+   * Told of each baseline a check used, so the schedule can follow the store's volume (domain/cadence);
+   * answers the detection time the schedule follows (the silence calibration assumes its checks).
+   */
+  onBaseline?: (store: StoreRecord, settings: Settings, baseline: Baseline) => Promise<number>;
   /** Each store's baseline, rebuilt at most once an hour; one of its own when not given. */
   baselines?: BaselineCache;
   /** Each store's silence limit replayed on its own eight weeks, once a day; one of its own when not given. */
@@ -88,7 +91,8 @@ export interface LoadedStore {
 export class CheckService {
   readonly baselines: BaselineCache;
   readonly calibrations: SilenceCalibrationCache;
-  private readonly toldBaselines = new WeakSet<Baseline>();
+  /** Each baseline told to onBaseline, with the detection time the store's schedule follows (if known). */
+  private readonly toldBaselines = new WeakMap<Baseline, number | undefined>();
 
   constructor(private readonly deps: CheckServiceDeps) {
     this.baselines = deps.baselines ?? new BaselineCache(deps.orders);
@@ -128,8 +132,12 @@ export class CheckService {
       const baseline = await this.baselines.get(store, settings, now);
       // Once per baseline built (an hour), not at every check: the cadence only moves with the volume.
       if (!this.toldBaselines.has(baseline)) {
-        this.toldBaselines.add(baseline);
-        await this.deps.onBaseline?.(store, settings, baseline).catch((error: Error) => this.deps.log.warn({ storeId, err: error.message }, 'could not keep the check cadence'));
+        this.toldBaselines.set(baseline, undefined);
+        const followed = await this.deps.onBaseline?.(store, settings, baseline).catch((error: Error) => {
+          this.deps.log.warn({ storeId, err: error.message }, 'could not keep the check cadence');
+          return undefined;
+        });
+        this.toldBaselines.set(baseline, followed);
       }
       const facts = await this.deps.orders.recentFacts(storeId, settings.success_statuses, settings.failure_statuses, now);
       if (detectors.includes('order_flow')) {
@@ -140,7 +148,7 @@ export class CheckService {
             ...flow,
             recentSuccessTimes: facts.recentSuccessTimes,
             alertOpen,
-            silenceCalibration: await this.calibrations.get(store, settings, baseline, now),
+            silenceCalibration: await this.calibrations.get(store, settings, baseline, now, this.toldBaselines.get(baseline)),
             silenceBaseline: silenceNeedsOwnBaseline(silenceStart, now) ? await this.baselines.asOf(store, settings, silenceStart) : null,
           }),
         );

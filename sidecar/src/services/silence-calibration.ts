@@ -36,9 +36,10 @@ export class SilenceCalibrationCache {
     private readonly stored?: CalibrationRepository,
   ) {}
 
-  async get(store: StoreRecord, settings: Settings, baseline: Baseline, now: Date): Promise<SilenceCalibration> {
+  /** `followedDetection`: the detection time the store's schedule follows (StoreRegistry.observeVolume), if known. */
+  async get(store: StoreRecord, settings: Settings, baseline: Baseline, now: Date, followedDetection?: number): Promise<SilenceCalibration> {
     const day = Math.floor((now.getTime() - calibrationOffsetMs(store.id)) / DAY_MS);
-    const checkEveryMinutes = volumeCadenceMinutes(settings, minimumStopDetectionMinutes(baseline));
+    const checkEveryMinutes = volumeCadenceMinutes(settings, followedDetection ?? minimumStopDetectionMinutes(baseline));
     // A change of the budget (or of the silence's share of it in a new version), the statuses, the time
     // zone, the cadence or the history's length recalibrates at once: a kept row from before is not reused.
     const key = JSON.stringify([BUDGET_SHARE.silence, settings.false_alarms_per_month, settings.success_statuses, settings.timezone, checkEveryMinutes, store.firstContactAt?.getTime() ?? null, Math.floor(baseline.historyDays)]);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { volumeCadenceMinutes } from '../domain/cadence';
+import { followedDetection, volumeCadenceMinutes } from '../domain/cadence';
 import { checkCadenceMinutes, defaultSettings, type Settings, type SettingsResult } from '../domain/settings';
 import { isKnownTimeZone } from '../domain/time';
 import type { CheckScheduler, ScheduledStore } from '../queue/check-scheduler';
@@ -58,18 +58,22 @@ export class StoreRegistry {
 
   /**
    * A check learnt the store's volume anew (once an hour, with its baseline). Written, and the schedule
-   * changed, only when the cadence it gives differs from the one stored: most hours cost one read.
+   * changed, only when the cadence moves, and only once the volume is clear of the edge between two
+   * cadences (domain/cadence followedDetection): most hours cost one read. Returns the detection time the
+   * schedule follows, for the silence calibration, which must assume the checks the schedule makes.
    */
-  async observeVolume(storeId: string, settings: Settings, stopDetection: number): Promise<void> {
-    if (!this.cadence) return;
+  async observeVolume(storeId: string, settings: Settings, stopDetection: number): Promise<number> {
+    if (!this.cadence) return stopDetection;
     const stored = await this.cadence.get(storeId);
+    const followed = followedDetection(settings, stored, stopDetection);
+    if (followed === stored) return followed;
     const before = volumeCadenceMinutes(settings, stored ?? null);
-    if (stored !== undefined && before === volumeCadenceMinutes(settings, stopDetection)) return;
-    const won = await this.cadence.replace(storeId, stored, stopDetection);
+    const won = await this.cadence.replace(storeId, stored, followed);
     // Not run at once, nor at the new interval's next slot if that is close: the check that learnt the
     // volume has just run. (With a run at once, every first check of a store whose cadence changed ran
     // twice within a second: 132-141 in bench:scale's phase 2 at 1,000 stores; at the next slot, 11-18.)
-    if (won && before !== volumeCadenceMinutes(settings, stopDetection)) await this.syncSchedule(storeId, { runNow: false, justRan: true });
+    if (won && before !== volumeCadenceMinutes(settings, followed)) await this.syncSchedule(storeId, { runNow: false, justRan: true });
+    return followed;
   }
 
   async add(input: { name: string; url: string; timezone: string }): Promise<StoreRecord> {
