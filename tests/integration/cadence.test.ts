@@ -69,7 +69,7 @@ describe('check cadence from volume', () => {
       expect(await everyMinutes(shop.id)).toBe(10);
     }
     expect(await new CadenceRepository(sidecar.db).get(shop.id)).toBe(175);
-    // Clear of the edge: the schedule moves, and the settings page says so.
+    // Clear of the edge: the schedule moves, and so does the figure the settings page words.
     expect(await registry.observeVolume(shop.id, settings, 240)).toBe(240);
     expect(await everyMinutes(shop.id)).toBe(15);
     expect(await registry.cadenceMinutes(shop.id, settings)).toBe(15);
