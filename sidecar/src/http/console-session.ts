@@ -5,11 +5,15 @@ import type { SessionRecord } from '../store/operators';
 
 export const SESSION_COOKIE = 'woom_session';
 
+/** The session cookie the request carries, valid or not. */
+function sessionCookieOf(req: Request): string | undefined {
+  const header = req.get('Cookie');
+  return header ? parseCookie(header)[SESSION_COOKIE] || undefined : undefined;
+}
+
 /** The signed-in operator's session behind the request's cookie, if any and not idle too long. */
 export async function sessionOf(req: Request, accounts: OperatorAccounts): Promise<{ cookie: string; session: SessionRecord } | null> {
-  const header = req.get('Cookie');
-  if (!header) return null;
-  const cookie = parseCookie(header)[SESSION_COOKIE];
+  const cookie = sessionCookieOf(req);
   if (!cookie || cookie.length > 100) return null;
   const session = await accounts.session(cookie);
   return session ? { cookie, session } : null;
@@ -17,8 +21,7 @@ export async function sessionOf(req: Request, accounts: OperatorAccounts): Promi
 
 /** Whether the request carries a session cookie at all (valid or not): "your session ended" needs one. */
 export function hasSessionCookie(req: Request): boolean {
-  const header = req.get('Cookie');
-  return header ? Boolean(parseCookie(header)[SESSION_COOKIE]) : false;
+  return sessionCookieOf(req) !== undefined;
 }
 
 /** HttpOnly, SameSite=Lax, Secure when the console is served over https (PUBLIC_URL). */
